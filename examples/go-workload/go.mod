@@ -1,0 +1,3 @@
+module example.com/pprofx-workload
+
+go 1.21

@@ -1,0 +1,384 @@
+//! Command-line definitions of the `pprofx` binary.
+//!
+//! clap describes the commands and flags; [`normalize_args`] first rewrites
+//! pprof's spellings (`-nodecount=5`, `--sample-index x`) into the canonical
+//! `--nodecount=5` / `--sample_index x`, so a Go engineer's muscle memory works
+//! unchanged. Boolean flags take a value only with `=` (`-trim=false`), as in
+//! Go's flag package.
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
+
+use pprofx::graph::Granularity;
+use pprofx::report::ReportOptions;
+
+const EXAMPLES: &str = "\
+Examples:
+  pprofx top cpu.pb.gz                        hottest functions of a CPU profile
+  pprofx top -cum -nodecount=20 cpu.pb.gz     top 20 by cumulative cost
+  pprofx top -sample_index=alloc_space heap.pb.gz
+  curl -s host:6060/debug/pprof/heap | pprofx top -
+  pprofx top --json cpu.pb.gz | jq '.rows[0]'
+
+pprof's flag spellings work too: -nodecount=5, --nodecount 5, -sample_index=x, --sample-index=x.
+Exit status: 0 ok, 1 runtime error (unreadable or invalid profile), 2 usage error.";
+
+/// pprofx — a fast analyzer for pprof profiles.
+#[derive(Debug, Parser)]
+#[command(name = "pprofx", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the heaviest nodes, as `go tool pprof -top` does.
+    #[command(after_help = EXAMPLES, args_override_self = true)]
+    Top(TopArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+}
+
+/// Arguments of `pprofx top`.
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Report options shared with pprof.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Loading options.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// The profile: a file (gzipped or raw profile.proto), or `-` for stdin.
+    #[arg(value_name = "PROFILE", required = true)]
+    pub profiles: Vec<String>,
+}
+
+/// Options about reading profiles.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Refuse profiles whose decompressed size exceeds this many bytes.
+    #[arg(long = "max_size", value_name = "BYTES", default_value_t = pprofx::input::DEFAULT_MAX_SIZE, help_heading = "Input")]
+    pub max_size: u64,
+}
+
+/// pprof's report options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Sample value to report: 0-based index or type name (default: the
+    /// profile's default type, else the last one).
+    #[arg(
+        long = "sample_index",
+        value_name = "INDEX|NAME",
+        help_heading = "Sample value"
+    )]
+    pub sample_index: Option<String>,
+    /// Report the mean value per sample (value / count).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    pub mean: bool,
+    /// Same as -sample_index=inuse_space.
+    #[arg(long = "inuse_space", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    pub inuse_space: bool,
+    /// Same as -sample_index=inuse_objects.
+    #[arg(long = "inuse_objects", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    pub inuse_objects: bool,
+    /// Same as -sample_index=alloc_space.
+    #[arg(long = "alloc_space", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    pub alloc_space: bool,
+    /// Same as -sample_index=alloc_objects.
+    #[arg(long = "alloc_objects", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    pub alloc_objects: bool,
+    /// Same as -sample_index=delay.
+    #[arg(long = "total_delay", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    pub total_delay: bool,
+    /// Same as -sample_index=contentions.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    pub contentions: bool,
+    /// Same as -mean -sample_index=delay.
+    #[arg(long = "mean_delay", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    pub mean_delay: bool,
+    /// Divide every displayed value by this number.
+    #[arg(
+        long = "divide_by",
+        value_name = "X",
+        default_value_t = 1.0,
+        help_heading = "Sample value"
+    )]
+    pub divide_by: f64,
+    /// Output unit: minimum (one unit for the report), auto (per value), or a
+    /// unit such as ms, s, kb, mb.
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "minimum",
+        help_heading = "Sample value"
+    )]
+    pub unit: String,
+
+    /// Aggregate by function (default).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    pub functions: bool,
+    /// Aggregate by function and file.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    pub filefunctions: bool,
+    /// Aggregate by source file.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    pub files: bool,
+    /// Aggregate by source line.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    pub lines: bool,
+    /// Aggregate by instruction address.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    pub addresses: bool,
+    /// Attribute inlined functions to their out-of-line caller.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    pub noinlines: bool,
+    /// Ignore the profile's drop_frames/keep_frames.
+    #[arg(long = "all_frames", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    pub all_frames: bool,
+
+    /// Show at most N nodes (default: all).
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Trimming and order"
+    )]
+    pub nodecount: Option<i64>,
+    /// Hide nodes whose cum is below this fraction of the total.
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.005,
+        help_heading = "Trimming and order"
+    )]
+    pub nodefraction: f64,
+    /// Hide edges below this fraction of the total.
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.001,
+        help_heading = "Trimming and order"
+    )]
+    pub edgefraction: f64,
+    /// Apply nodecount/nodefraction/edgefraction (-trim=false shows everything).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true", value_parser = parse_go_bool, help_heading = "Trimming and order")]
+    pub trim: bool,
+    /// Sort by cumulative value.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Trimming and order")]
+    pub cum: bool,
+    /// Sort by flat value (default).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Trimming and order")]
+    pub flat: bool,
+    /// Omit the File/Type/Time/Duration header lines.
+    #[arg(long = "compact_labels", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Trimming and order")]
+    pub compact_labels: bool,
+    /// Accepted for pprof compatibility; text reports ignore it, as pprof does.
+    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide = true)]
+    pub call_tree: bool,
+    /// Accepted for pprof compatibility; pprofx never symbolizes.
+    #[arg(long, value_name = "MODE", hide = true)]
+    pub symbolize: Option<String>,
+
+    /// Prefixes to strip from source file names (`:`-separated).
+    #[arg(
+        long = "trim_path",
+        value_name = "PATHS",
+        default_value = "",
+        help_heading = "Source paths"
+    )]
+    pub trim_path: String,
+    /// Source directories (`:`-separated).
+    #[arg(
+        long = "source_path",
+        value_name = "PATHS",
+        default_value = "",
+        help_heading = "Source paths"
+    )]
+    pub source_path: String,
+}
+
+impl ReportArgs {
+    /// Resolves the flags into library options; returns warnings to print
+    /// (pprof's "Multiple value selections, ignoring …").
+    pub fn to_options(&self) -> (ReportOptions, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut si = self.sample_index.clone().unwrap_or_default();
+        let aliases = [
+            (self.total_delay, "delay", "-total_delay"),
+            (self.mean_delay, "delay", "-mean_delay"),
+            (self.contentions, "contentions", "-contentions"),
+            (self.inuse_space, "inuse_space", "-inuse_space"),
+            (self.inuse_objects, "inuse_objects", "-inuse_objects"),
+            (self.alloc_space, "alloc_space", "-alloc_space"),
+            (self.alloc_objects, "alloc_objects", "-alloc_objects"),
+        ];
+        for (set, name, flag) in aliases {
+            if set {
+                if si.is_empty() {
+                    si = name.to_string();
+                } else {
+                    warnings.push(format!("Multiple value selections, ignoring {flag}"));
+                }
+            }
+        }
+        let granularity = if self.addresses {
+            Granularity::Addresses
+        } else if self.lines {
+            Granularity::Lines
+        } else if self.files {
+            Granularity::Files
+        } else if self.filefunctions {
+            Granularity::FileFunctions
+        } else {
+            Granularity::Functions
+        };
+        let opts = ReportOptions {
+            sample_index: si,
+            mean: self.mean || self.mean_delay,
+            divide_by: self.divide_by,
+            unit: self.unit.clone(),
+            granularity,
+            noinlines: self.noinlines,
+            all_frames: self.all_frames,
+            nodecount: self.nodecount.and_then(|n| usize::try_from(n).ok()),
+            nodefraction: self.nodefraction,
+            edgefraction: self.edgefraction,
+            trim: self.trim,
+            cum: self.cum && !self.flat,
+            compact_labels: self.compact_labels,
+            trim_path: self.trim_path.clone(),
+            source_path: self.source_path.clone(),
+        };
+        (opts, warnings)
+    }
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_go_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!("invalid boolean value {s:?}")),
+    }
+}
+
+/// Rewrites pprof-style flags into the canonical form clap parses:
+/// `-name[=v]` → `--name[=v]` and `--na-me` → `--na_me` for every known long
+/// flag. Arguments after `--`, `-` itself and unknown names are left alone.
+pub fn normalize_args(args: Vec<String>) -> Vec<String> {
+    let cmd = Cli::command();
+    let mut known: Vec<String> = Vec::new();
+    let mut collect = |c: &clap::Command| {
+        for a in c.get_arguments() {
+            if let Some(l) = a.get_long() {
+                known.push(l.to_string());
+            }
+        }
+    };
+    collect(&cmd);
+    for sub in cmd.get_subcommands() {
+        collect(sub);
+    }
+    let mut out = Vec::with_capacity(args.len());
+    let mut rest = false;
+    for (i, a) in args.into_iter().enumerate() {
+        if i == 0 || rest || a == "-" || !a.starts_with('-') {
+            out.push(a);
+            continue;
+        }
+        if a == "--" {
+            rest = true;
+            out.push(a);
+            continue;
+        }
+        let body = a.trim_start_matches('-');
+        let dashes = a.len() - body.len();
+        if dashes > 2 || body.is_empty() {
+            out.push(a);
+            continue;
+        }
+        let (name, value) = match body.find('=') {
+            Some(eq) => (&body[..eq], Some(&body[eq..])),
+            None => (body, None),
+        };
+        let canonical = name.replace('-', "_");
+        if (dashes == 2 || name.len() > 1) && known.iter().any(|k| *k == canonical) {
+            out.push(format!("--{canonical}{}", value.unwrap_or("")));
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(a: &[&str]) -> Vec<String> {
+        normalize_args(a.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn pprof_spellings_are_rewritten() {
+        assert_eq!(
+            norm(&[
+                "pprofx",
+                "top",
+                "-nodecount=5",
+                "-sample-index",
+                "x",
+                "--sample-index=y",
+                "-cum",
+                "-",
+                "f"
+            ]),
+            [
+                "pprofx",
+                "top",
+                "--nodecount=5",
+                "--sample_index",
+                "x",
+                "--sample_index=y",
+                "--cum",
+                "-",
+                "f"
+            ]
+        );
+        assert_eq!(
+            norm(&["pprofx", "top", "--", "-cum"]),
+            ["pprofx", "top", "--", "-cum"]
+        );
+        assert_eq!(norm(&["pprofx", "top", "-h"]), ["pprofx", "top", "-h"]);
+    }
+
+    #[test]
+    fn cli_parses() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(norm(&[
+            "pprofx",
+            "top",
+            "-trim=false",
+            "-cum",
+            "-nodecount=3",
+            "a.pb",
+        ]))
+        .unwrap();
+        let Command::Top(t) = cli.command else {
+            panic!("not top")
+        };
+        assert!(!t.report.trim);
+        assert!(t.report.cum);
+        assert_eq!(t.report.nodecount, Some(3));
+        assert_eq!(t.profiles, ["a.pb"]);
+    }
+}

@@ -1,0 +1,629 @@
+//! The hand-written profile.proto decoder.
+//!
+//! Reads the bytes of an (already inflated) `perftools.profiles.Profile`
+//! message straight into the flat [`Profile`] model, without building the
+//! per-message objects a generated decoder would. It works in two passes over
+//! the top-level fields: the first decodes everything but the samples and
+//! remembers where each sample message lies; once all locations are known, the
+//! second decodes the samples with location ids turned into dense indices on
+//! the fly. It accepts what protobuf allows (packed and unpacked repeated
+//! fields, any field order, unknown fields, sparse ids) and rejects what pprof
+//! rejects (concatenated profiles, value/type count mismatches, string indices
+//! out of range, unknown or duplicate ids), always with an error, never a
+//! panic. The generated prost types in [`crate::proto`] serve as its oracle in
+//! tests.
+
+use std::collections::HashMap;
+
+use crate::error::DecodeError;
+use crate::model::{Function, Label, Line, Mapping, Profile, Samples, ValueType, NONE};
+
+type Result<T> = std::result::Result<T, DecodeError>;
+
+const WIRE_VARINT: u8 = 0;
+const WIRE_I64: u8 = 1;
+const WIRE_LEN: u8 = 2;
+const WIRE_I32: u8 = 5;
+
+/// Decodes an uncompressed profile.proto message into a [`Profile`].
+pub fn decode(buf: &[u8]) -> Result<Profile> {
+    let mut d = Decoder::default();
+    d.first_pass(buf)?;
+    d.finish(buf)
+}
+
+/// A cursor over one message (or sub-message) of the input.
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    end: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(buf: &'a [u8], start: usize, end: usize) -> Self {
+        Reader {
+            buf,
+            pos: start,
+            end,
+        }
+    }
+
+    #[inline]
+    fn at_end(&self) -> bool {
+        self.pos >= self.end
+    }
+
+    #[inline(always)]
+    fn varint(&mut self) -> Result<u64> {
+        if self.pos < self.end {
+            let b = self.buf[self.pos];
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.varint_slow()
+    }
+
+    #[cold]
+    fn varint_slow(&mut self) -> Result<u64> {
+        let start = self.pos;
+        let mut v: u64 = 0;
+        for shift in 0..10 {
+            if self.pos >= self.end {
+                return Err(DecodeError::Truncated {
+                    offset: start,
+                    what: "varint",
+                });
+            }
+            let b = self.buf[self.pos];
+            self.pos += 1;
+            v |= u64::from(b & 0x7f) << (shift * 7);
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(DecodeError::BadVarint { offset: start })
+    }
+
+    /// Reads a field key; returns (field number, wire type, offset of the key).
+    #[inline]
+    fn key(&mut self) -> Result<(u64, u8, usize)> {
+        let at = self.pos;
+        let k = self.varint()?;
+        let field = k >> 3;
+        if field == 0 {
+            return Err(DecodeError::ZeroField { offset: at });
+        }
+        Ok((field, (k & 7) as u8, at))
+    }
+
+    /// Reads a length prefix and returns the (start, end) of the payload.
+    #[inline]
+    fn len_delimited(&mut self) -> Result<(usize, usize)> {
+        let at = self.pos;
+        let len = self.varint()?;
+        let start = self.pos;
+        let remaining = (self.end - start) as u64;
+        if len > remaining {
+            return Err(DecodeError::Truncated {
+                offset: at,
+                what: "length-delimited field",
+            });
+        }
+        self.pos = start + len as usize;
+        Ok((start, self.pos))
+    }
+
+    fn skip(&mut self, field: u64, wire: u8, at: usize) -> Result<()> {
+        match wire {
+            WIRE_VARINT => {
+                self.varint()?;
+            }
+            WIRE_I64 => self.advance(8, at)?,
+            WIRE_LEN => {
+                self.len_delimited()?;
+            }
+            WIRE_I32 => self.advance(4, at)?,
+            _ => {
+                return Err(DecodeError::WireType {
+                    field,
+                    wire_type: wire,
+                    offset: at,
+                })
+            }
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self, n: usize, at: usize) -> Result<()> {
+        if self.end - self.pos < n {
+            return Err(DecodeError::Truncated {
+                offset: at,
+                what: "fixed-width field",
+            });
+        }
+        self.pos += n;
+        Ok(())
+    }
+
+    /// Reads a scalar varint field, checking its wire type.
+    #[inline]
+    fn scalar(&mut self, field: u64, wire: u8, at: usize) -> Result<u64> {
+        if wire != WIRE_VARINT {
+            return Err(DecodeError::WireType {
+                field,
+                wire_type: wire,
+                offset: at,
+            });
+        }
+        self.varint()
+    }
+
+    /// Reads an embedded message field, checking its wire type.
+    #[inline]
+    fn message(&mut self, field: u64, wire: u8, at: usize) -> Result<Reader<'a>> {
+        if wire != WIRE_LEN {
+            return Err(DecodeError::WireType {
+                field,
+                wire_type: wire,
+                offset: at,
+            });
+        }
+        let (s, e) = self.len_delimited()?;
+        Ok(Reader::new(self.buf, s, e))
+    }
+
+    /// Reads a repeated varint field that may be packed or not, calling `f` per element.
+    #[inline]
+    fn repeated(
+        &mut self,
+        field: u64,
+        wire: u8,
+        at: usize,
+        mut f: impl FnMut(u64) -> Result<()>,
+    ) -> Result<()> {
+        match wire {
+            WIRE_VARINT => f(self.varint()?),
+            WIRE_LEN => {
+                let mut inner = self.message(field, wire, at)?;
+                while !inner.at_end() {
+                    f(inner.varint()?)?;
+                }
+                Ok(())
+            }
+            _ => Err(DecodeError::WireType {
+                field,
+                wire_type: wire,
+                offset: at,
+            }),
+        }
+    }
+}
+
+/// Raw (file-id based) location data kept between the passes.
+#[derive(Default)]
+struct RawLocations {
+    mapping_ids: Vec<u64>,
+    line_function_ids: Vec<u64>,
+}
+
+/// Maps the file's ids to dense indices: a vector when ids are dense enough,
+/// a hash map otherwise.
+enum IdIndex {
+    Dense(Vec<u32>),
+    Sparse(HashMap<u64, u32>),
+}
+
+impl IdIndex {
+    fn build(ids: &[u64], what: &'static str) -> Result<IdIndex> {
+        let max = ids.iter().copied().max().unwrap_or(0);
+        let dense_limit = (ids.len() as u64).saturating_mul(4).saturating_add(1024);
+        if max <= dense_limit {
+            let mut v = vec![NONE; max as usize + 1];
+            for (i, &id) in ids.iter().enumerate() {
+                if id == 0 {
+                    return Err(DecodeError::ZeroId { what });
+                }
+                if v[id as usize] != NONE {
+                    return Err(DecodeError::DuplicateId { what, id });
+                }
+                v[id as usize] = i as u32;
+            }
+            Ok(IdIndex::Dense(v))
+        } else {
+            let mut m = HashMap::with_capacity(ids.len());
+            for (i, &id) in ids.iter().enumerate() {
+                if id == 0 {
+                    return Err(DecodeError::ZeroId { what });
+                }
+                if m.insert(id, i as u32).is_some() {
+                    return Err(DecodeError::DuplicateId { what, id });
+                }
+            }
+            Ok(IdIndex::Sparse(m))
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self, id: u64) -> Option<u32> {
+        match self {
+            IdIndex::Dense(v) => match v.get(id as usize) {
+                Some(&i) if i != NONE => Some(i),
+                _ => None,
+            },
+            IdIndex::Sparse(m) => m.get(&id).copied(),
+        }
+    }
+}
+
+/// State of a decode in progress.
+#[derive(Default)]
+struct Decoder {
+    p: Profile,
+    /// Raw string indices still to be validated, with what they belong to.
+    raw: RawLocations,
+    /// Byte ranges of the sample messages, in file order.
+    sample_ranges: Vec<(usize, usize)>,
+    /// Sum of the sample messages' lengths (an upper bound on frames + values).
+    sample_bytes: usize,
+    time_seen: bool,
+    /// Raw int64 string indices gathered in the first pass, checked once the table is complete.
+    pending_strings: Vec<i64>,
+}
+
+/// Converts a raw string index, remembering it for validation.
+#[inline]
+fn str_idx(pending: &mut Vec<i64>, v: u64) -> u32 {
+    let v = v as i64;
+    if v != 0 {
+        pending.push(v);
+    }
+    // Out-of-range values are rejected in `finish`; clamp for storage.
+    u32::try_from(v).unwrap_or(NONE)
+}
+
+impl Decoder {
+    fn first_pass(&mut self, buf: &[u8]) -> Result<()> {
+        let mut r = Reader::new(buf, 0, buf.len());
+        while !r.at_end() {
+            let (field, wire, at) = r.key()?;
+            match field {
+                1 => {
+                    let m = r.message(field, wire, at)?;
+                    let vt = self.value_type(m)?;
+                    self.p.sample_types.push(vt);
+                }
+                2 => {
+                    let m = r.message(field, wire, at)?;
+                    self.sample_bytes += m.end - m.pos;
+                    self.sample_ranges.push((m.pos, m.end));
+                }
+                3 => {
+                    let m = r.message(field, wire, at)?;
+                    self.mapping(m)?;
+                }
+                4 => {
+                    let m = r.message(field, wire, at)?;
+                    self.location(m)?;
+                }
+                5 => {
+                    let m = r.message(field, wire, at)?;
+                    self.function(m)?;
+                }
+                6 => {
+                    let m = r.message(field, wire, at)?;
+                    let bytes = &buf[m.pos..m.end];
+                    let s = String::from_utf8_lossy(bytes);
+                    if self.p.strings.push(&s).is_none() {
+                        return Err(DecodeError::Overflow {
+                            what: "string bytes",
+                        });
+                    }
+                }
+                7 => {
+                    let v = r.scalar(field, wire, at)?;
+                    self.p.drop_frames = str_idx(&mut self.pending_strings, v);
+                }
+                8 => {
+                    let v = r.scalar(field, wire, at)?;
+                    self.p.keep_frames = str_idx(&mut self.pending_strings, v);
+                }
+                9 => {
+                    let v = r.scalar(field, wire, at)? as i64;
+                    if self.time_seen && self.p.time_nanos != 0 {
+                        return Err(DecodeError::Concatenated);
+                    }
+                    self.time_seen = true;
+                    self.p.time_nanos = v;
+                }
+                10 => self.p.duration_nanos = r.scalar(field, wire, at)? as i64,
+                11 => {
+                    let m = r.message(field, wire, at)?;
+                    self.p.period_type = self.value_type(m)?;
+                }
+                12 => self.p.period = r.scalar(field, wire, at)? as i64,
+                13 => {
+                    let pending = &mut self.pending_strings;
+                    let comments = &mut self.p.comments;
+                    r.repeated(field, wire, at, |v| {
+                        comments.push(str_idx(pending, v));
+                        Ok(())
+                    })?;
+                }
+                14 => {
+                    let v = r.scalar(field, wire, at)?;
+                    self.p.default_sample_type = str_idx(&mut self.pending_strings, v);
+                }
+                15 => {
+                    let v = r.scalar(field, wire, at)?;
+                    self.p.doc_url = str_idx(&mut self.pending_strings, v);
+                }
+                _ => r.skip(field, wire, at)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn value_type(&mut self, mut m: Reader<'_>) -> Result<ValueType> {
+        let mut vt = ValueType::default();
+        while !m.at_end() {
+            let (field, wire, at) = m.key()?;
+            match field {
+                1 => vt.ty = str_idx(&mut self.pending_strings, m.scalar(field, wire, at)?),
+                2 => vt.unit = str_idx(&mut self.pending_strings, m.scalar(field, wire, at)?),
+                _ => m.skip(field, wire, at)?,
+            }
+        }
+        Ok(vt)
+    }
+
+    fn mapping(&mut self, mut m: Reader<'_>) -> Result<()> {
+        let mut mp = Mapping::default();
+        while !m.at_end() {
+            let (field, wire, at) = m.key()?;
+            match field {
+                1 => mp.id = m.scalar(field, wire, at)?,
+                2 => mp.memory_start = m.scalar(field, wire, at)?,
+                3 => mp.memory_limit = m.scalar(field, wire, at)?,
+                4 => mp.file_offset = m.scalar(field, wire, at)?,
+                5 => mp.filename = str_idx(&mut self.pending_strings, m.scalar(field, wire, at)?),
+                6 => mp.build_id = str_idx(&mut self.pending_strings, m.scalar(field, wire, at)?),
+                7 => mp.has_functions = m.scalar(field, wire, at)? != 0,
+                8 => mp.has_filenames = m.scalar(field, wire, at)? != 0,
+                9 => mp.has_line_numbers = m.scalar(field, wire, at)? != 0,
+                10 => mp.has_inline_frames = m.scalar(field, wire, at)? != 0,
+                _ => m.skip(field, wire, at)?,
+            }
+        }
+        self.p.mappings.push(mp);
+        Ok(())
+    }
+
+    fn function(&mut self, mut m: Reader<'_>) -> Result<()> {
+        let mut f = Function::default();
+        while !m.at_end() {
+            let (field, wire, at) = m.key()?;
+            match field {
+                1 => f.id = m.scalar(field, wire, at)?,
+                2 => f.name = str_idx(&mut self.pending_strings, m.scalar(field, wire, at)?),
+                3 => f.system_name = str_idx(&mut self.pending_strings, m.scalar(field, wire, at)?),
+                4 => f.filename = str_idx(&mut self.pending_strings, m.scalar(field, wire, at)?),
+                5 => f.start_line = m.scalar(field, wire, at)? as i64,
+                _ => m.skip(field, wire, at)?,
+            }
+        }
+        self.p.functions.push(f);
+        Ok(())
+    }
+
+    fn location(&mut self, mut m: Reader<'_>) -> Result<()> {
+        let (mut id, mut mapping_id, mut address, mut folded) = (0u64, 0u64, 0u64, false);
+        while !m.at_end() {
+            let (field, wire, at) = m.key()?;
+            match field {
+                1 => id = m.scalar(field, wire, at)?,
+                2 => mapping_id = m.scalar(field, wire, at)?,
+                3 => address = m.scalar(field, wire, at)?,
+                4 => {
+                    let mut l = m.message(field, wire, at)?;
+                    let (mut fid, mut line, mut column) = (0u64, 0i64, 0i64);
+                    while !l.at_end() {
+                        let (field, wire, at) = l.key()?;
+                        match field {
+                            1 => fid = l.scalar(field, wire, at)?,
+                            2 => line = l.scalar(field, wire, at)? as i64,
+                            3 => column = l.scalar(field, wire, at)? as i64,
+                            _ => l.skip(field, wire, at)?,
+                        }
+                    }
+                    self.raw.line_function_ids.push(fid);
+                    self.p.locations.lines.push(Line {
+                        function: NONE,
+                        line,
+                        column,
+                    });
+                }
+                5 => folded = m.scalar(field, wire, at)? != 0,
+                _ => m.skip(field, wire, at)?,
+            }
+        }
+        let locs = &mut self.p.locations;
+        locs.id.push(id);
+        locs.address.push(address);
+        locs.is_folded.push(folded);
+        locs.mapping.push(NONE);
+        self.raw.mapping_ids.push(mapping_id);
+        let end =
+            u32::try_from(locs.lines.len()).map_err(|_| DecodeError::Overflow { what: "lines" })?;
+        locs.line_ends.push(end);
+        Ok(())
+    }
+
+    /// Resolves ids, validates string indices and decodes the samples.
+    fn finish(mut self, buf: &[u8]) -> Result<Profile> {
+        let nstr = self.p.strings.len();
+        if nstr == 0 {
+            return Err(DecodeError::NoStringTable);
+        }
+        if !self.p.strings.get(0).is_empty() {
+            return Err(DecodeError::FirstString);
+        }
+        if let Some(&bad) = self
+            .pending_strings
+            .iter()
+            .find(|&&v| v < 0 || v as u64 >= nstr as u64)
+        {
+            return Err(DecodeError::StringIndex {
+                index: bad,
+                len: nstr,
+            });
+        }
+        self.pending_strings = Vec::new();
+
+        // Mappings: ids checked, then locations' mapping ids resolved (unknown
+        // mapping ids leave the location without a mapping, as pprof does).
+        let map_ids: Vec<u64> = self.p.mappings.iter().map(|m| m.id).collect();
+        let map_index = IdIndex::build(&map_ids, "mapping")?;
+        for (slot, &mid) in self
+            .p
+            .locations
+            .mapping
+            .iter_mut()
+            .zip(&self.raw.mapping_ids)
+        {
+            if mid != 0 {
+                *slot = map_index.get(mid).unwrap_or(NONE);
+            }
+        }
+
+        // Functions, then lines' function ids.
+        let fn_ids: Vec<u64> = self.p.functions.iter().map(|f| f.id).collect();
+        let fn_index = IdIndex::build(&fn_ids, "function")?;
+        let locs = &mut self.p.locations;
+        let mut li = 0usize;
+        for (loc, &end) in locs.line_ends.iter().enumerate() {
+            while li < end as usize {
+                let fid = self.raw.line_function_ids[li];
+                if fid == 0 {
+                    return Err(DecodeError::NilFunction {
+                        location: locs.id[loc],
+                    });
+                }
+                locs.lines[li].function =
+                    fn_index.get(fid).ok_or_else(|| DecodeError::UnknownId {
+                        from: format!("location {}", locs.id[loc]),
+                        what: "function",
+                        id: fid,
+                    })?;
+                li += 1;
+            }
+        }
+        self.raw = RawLocations::default();
+
+        let loc_index = IdIndex::build(&locs.id, "location")?;
+        let nvalues = self.p.sample_types.len();
+        if nvalues == 0 && !self.sample_ranges.is_empty() {
+            return Err(DecodeError::MissingSampleTypes);
+        }
+        self.p.samples = decode_samples(
+            buf,
+            &self.sample_ranges,
+            self.sample_bytes,
+            nvalues,
+            &loc_index,
+            nstr,
+        )?;
+        Ok(self.p)
+    }
+}
+
+/// The second pass: decodes every sample message into the flat arrays.
+fn decode_samples(
+    buf: &[u8],
+    ranges: &[(usize, usize)],
+    total_bytes: usize,
+    nvalues: usize,
+    loc_index: &IdIndex,
+    nstr: usize,
+) -> Result<Samples> {
+    let n = ranges.len();
+    let mut s = Samples {
+        stack_ends: Vec::with_capacity(n),
+        // Every frame or value takes at least one byte, so this bounds the arena;
+        // pages never written are never touched.
+        stack_locs: Vec::with_capacity(total_bytes.saturating_sub(n * 2 * nvalues)),
+        values: Vec::with_capacity(n * nvalues),
+        label_ends: Vec::with_capacity(n),
+        labels: Vec::new(),
+    };
+    let check_str = |v: u64| -> Result<u32> {
+        let i = v as i64;
+        if i < 0 || i as u64 >= nstr as u64 {
+            return Err(DecodeError::StringIndex {
+                index: i,
+                len: nstr,
+            });
+        }
+        Ok(i as u32)
+    };
+    for (si, &(start, end)) in ranges.iter().enumerate() {
+        let mut r = Reader::new(buf, start, end);
+        let values_before = s.values.len();
+        while !r.at_end() {
+            let (field, wire, at) = r.key()?;
+            match field {
+                1 => {
+                    let locs = &mut s.stack_locs;
+                    r.repeated(field, wire, at, |id| {
+                        let idx = loc_index.get(id).ok_or_else(|| DecodeError::UnknownId {
+                            from: format!("sample {si}"),
+                            what: "location",
+                            id,
+                        })?;
+                        locs.push(idx);
+                        Ok(())
+                    })?;
+                }
+                2 => {
+                    let values = &mut s.values;
+                    r.repeated(field, wire, at, |v| {
+                        values.push(v as i64);
+                        Ok(())
+                    })?;
+                }
+                3 => {
+                    let mut m = r.message(field, wire, at)?;
+                    let mut l = Label::default();
+                    while !m.at_end() {
+                        let (field, wire, at) = m.key()?;
+                        match field {
+                            1 => l.key = check_str(m.scalar(field, wire, at)?)?,
+                            2 => l.str = check_str(m.scalar(field, wire, at)?)?,
+                            3 => l.num = m.scalar(field, wire, at)? as i64,
+                            4 => l.num_unit = check_str(m.scalar(field, wire, at)?)?,
+                            _ => m.skip(field, wire, at)?,
+                        }
+                    }
+                    s.labels.push(l);
+                }
+                _ => r.skip(field, wire, at)?,
+            }
+        }
+        let got = s.values.len() - values_before;
+        if got != nvalues {
+            return Err(DecodeError::ValueCount {
+                values: got,
+                types: nvalues,
+            });
+        }
+        let stack_end = u32::try_from(s.stack_locs.len())
+            .map_err(|_| DecodeError::Overflow { what: "frames" })?;
+        s.stack_ends.push(stack_end);
+        let label_end =
+            u32::try_from(s.labels.len()).map_err(|_| DecodeError::Overflow { what: "labels" })?;
+        s.label_ends.push(label_end);
+    }
+    s.stack_locs.shrink_to_fit();
+    Ok(s)
+}

@@ -1,0 +1,592 @@
+//! The sample graph: nodes at a chosen granularity, their flat and cum
+//! weights, and the edges between them.
+//!
+//! Building it takes three steps, each over dense arrays indexed by model
+//! indices:
+//! 1. [`NodeMap::build`] turns every line of every location into a node id,
+//!    after the granularity has cleared what it hides (file, line, address…),
+//!    so that equal [`NodeInfo`]s share one id (pprof's node identity).
+//! 2. [`aggregate`] walks every sample's stack once, root to leaf, adding the
+//!    sample value to the cum of each distinct node on the stack (once per
+//!    sample, even under recursion) and to the flat of the leaf.
+//! 3. [`edges_into`] walks the stacks again over a kept subset of nodes only,
+//!    to weigh the edges a report needs (residual edges jump over dropped
+//!    nodes), as pprof does when it rebuilds its trimmed graph.
+
+use std::collections::HashMap;
+
+use crate::model::{Profile, NONE};
+use crate::prune::Pruned;
+use crate::select::ValueSelection;
+
+/// How finely samples are aggregated into nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Granularity {
+    /// One node per function name (pprof's default).
+    #[default]
+    Functions,
+    /// One node per (function, file).
+    FileFunctions,
+    /// One node per source file.
+    Files,
+    /// One node per (function, file, line).
+    Lines,
+    /// One node per address (and inlined line).
+    Addresses,
+}
+
+/// Options that decide node identity.
+#[derive(Debug, Clone, Default)]
+pub struct NodeOptions {
+    /// The aggregation level.
+    pub granularity: Granularity,
+    /// Attribute inlined frames to their out-of-line caller.
+    pub noinlines: bool,
+    /// Keep column numbers at lines granularity.
+    pub show_columns: bool,
+    /// Keep the object file name and function start line in every node
+    /// (raw/list-style reports), not only in nodes without a function name.
+    pub obj_names: bool,
+    /// `:`-separated prefixes to strip from source paths.
+    pub trim_path: String,
+    /// `:`-separated source directories (used to guess a trim prefix).
+    pub source_path: String,
+}
+
+/// The identity of a graph node (pprof's `NodeInfo`). Strings are symbol ids
+/// of the [`NodeMap`]'s own interner, so equal text means equal id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NodeInfo {
+    /// Function name.
+    pub name: u32,
+    /// System (mangled) name; kept empty by text reports.
+    pub orig_name: u32,
+    /// Instruction address (0 unless addresses granularity).
+    pub address: u64,
+    /// Source file.
+    pub file: u32,
+    /// Function start line (only kept when there is no name, or for obj_names).
+    pub start_line: i64,
+    /// Line number.
+    pub lineno: i64,
+    /// Column number.
+    pub columnno: i64,
+    /// Object file (only kept when there is no name, or for obj_names).
+    pub objfile: u32,
+}
+
+/// A string interner for node names and files; symbol 0 is the empty string.
+#[derive(Debug, Default)]
+pub struct Symbols {
+    ids: HashMap<Box<str>, u32>,
+    strs: Vec<Box<str>>,
+}
+
+impl Symbols {
+    fn new() -> Self {
+        let mut s = Symbols::default();
+        s.intern("");
+        s
+    }
+
+    /// The id of `s`, adding it if new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.strs.len() as u32;
+        self.strs.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    /// The text of symbol `id`.
+    pub fn get(&self, id: u32) -> &str {
+        &self.strs[id as usize]
+    }
+}
+
+/// Every location's lines mapped to node ids, and the node table.
+#[derive(Debug)]
+pub struct NodeMap {
+    /// Node identities, indexed by node id.
+    pub infos: Vec<NodeInfo>,
+    /// The interner behind the identities' strings.
+    pub symbols: Symbols,
+    /// `loc_ends[l]` is the end (exclusive) of location `l`'s nodes in `loc_nodes`.
+    loc_ends: Vec<u32>,
+    /// Node ids per location, innermost line first (as the location's lines).
+    loc_nodes: Vec<u32>,
+    /// True for nodes that appear as an inlined (non-last) line somewhere:
+    /// only edges into them can be inline.
+    pub inlinable: Vec<bool>,
+}
+
+impl NodeMap {
+    /// Maps every location of `p` (as pruned by `pruned`) to nodes under `opts`.
+    pub fn build(p: &Profile, pruned: &Pruned, opts: &NodeOptions) -> NodeMap {
+        let mut symbols = Symbols::new();
+        let g = opts.granularity;
+        let keep_name = matches!(
+            g,
+            Granularity::Functions
+                | Granularity::FileFunctions
+                | Granularity::Lines
+                | Granularity::Addresses
+        );
+        let keep_file = matches!(
+            g,
+            Granularity::FileFunctions
+                | Granularity::Files
+                | Granularity::Lines
+                | Granularity::Addresses
+        );
+        let keep_line = matches!(g, Granularity::Lines | Granularity::Addresses);
+        let keep_addr = g == Granularity::Addresses;
+        // pprof leaves the profile untouched at addresses granularity with inlines,
+        // so column numbers survive there.
+        let untouched = g == Granularity::Addresses && !opts.noinlines;
+        let keep_col = untouched || opts.show_columns;
+
+        // Per function: interned name and cleaned file.
+        let fn_syms: Vec<(u32, u32)> = p
+            .functions
+            .iter()
+            .map(|f| {
+                let name = if keep_name || untouched {
+                    symbols.intern(p.str(f.name))
+                } else {
+                    0
+                };
+                let file = if keep_file || untouched {
+                    let raw = p.str(f.filename);
+                    if raw.is_empty() {
+                        0
+                    } else {
+                        let trimmed = trim_path(raw, &opts.trim_path, &opts.source_path);
+                        symbols.intern(&clean_path(trimmed))
+                    }
+                } else {
+                    0
+                };
+                (name, file)
+            })
+            .collect();
+        let map_syms: Vec<u32> = p
+            .mappings
+            .iter()
+            .map(|m| symbols.intern(p.str(m.filename)))
+            .collect();
+
+        let locs = &p.locations;
+        let mut index: HashMap<NodeInfo, u32> = HashMap::new();
+        let mut infos: Vec<NodeInfo> = Vec::new();
+        let mut inlinable: Vec<bool> = Vec::new();
+        let mut loc_ends = Vec::with_capacity(locs.len());
+        let mut loc_nodes = Vec::with_capacity(locs.lines.len());
+        let mut intern =
+            |info: NodeInfo, infos: &mut Vec<NodeInfo>, inlinable: &mut Vec<bool>| -> u32 {
+                *index.entry(info).or_insert_with(|| {
+                    infos.push(info);
+                    inlinable.push(false);
+                    (infos.len() - 1) as u32
+                })
+            };
+        for l in 0..locs.len() as u32 {
+            let mut lines = locs.lines(l);
+            let skip = pruned.line_skip(l);
+            lines = &lines[skip.min(lines.len())..];
+            if opts.noinlines && lines.len() > 1 {
+                lines = &lines[lines.len() - 1..];
+            }
+            let mapping = locs.mapping[l as usize];
+            let objfile = if mapping == NONE {
+                0
+            } else {
+                map_syms[mapping as usize]
+            };
+            let address = if keep_addr || untouched {
+                locs.address[l as usize]
+            } else {
+                0
+            };
+            if lines.is_empty() {
+                let info = NodeInfo {
+                    address,
+                    objfile,
+                    ..NodeInfo::default()
+                };
+                loc_nodes.push(intern(info, &mut infos, &mut inlinable));
+            } else {
+                let start = loc_nodes.len();
+                for line in lines {
+                    let (name, file) = fn_syms[line.function as usize];
+                    let mut info = NodeInfo {
+                        name,
+                        address,
+                        file,
+                        lineno: if keep_line || untouched { line.line } else { 0 },
+                        columnno: if keep_col && (keep_line || untouched) {
+                            line.column
+                        } else {
+                            0
+                        },
+                        ..NodeInfo::default()
+                    };
+                    if opts.obj_names || name == 0 {
+                        info.objfile = objfile;
+                        info.start_line = p.functions[line.function as usize].start_line;
+                    }
+                    loc_nodes.push(intern(info, &mut infos, &mut inlinable));
+                }
+                let end = loc_nodes.len();
+                for &n in &loc_nodes[start..end - 1] {
+                    inlinable[n as usize] = true;
+                }
+            }
+            loc_ends.push(loc_nodes.len() as u32);
+        }
+        NodeMap {
+            infos,
+            symbols,
+            loc_ends,
+            loc_nodes,
+            inlinable,
+        }
+    }
+
+    /// Number of distinct nodes.
+    pub fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    /// True if there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.infos.is_empty()
+    }
+
+    /// The nodes of location `l`, innermost line first.
+    #[inline(always)]
+    pub fn location(&self, l: u32) -> &[u32] {
+        let i = l as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.loc_ends[i - 1] as usize
+        };
+        &self.loc_nodes[start..self.loc_ends[i] as usize]
+    }
+
+    /// pprof's printable name of a node: address, name, and file:line or file
+    /// or `[object]` or `<unknown>`, space separated.
+    pub fn printable_name(&self, node: u32) -> String {
+        let i = &self.infos[node as usize];
+        let mut parts: Vec<String> = Vec::with_capacity(3);
+        if i.address != 0 {
+            parts.push(format!("{:016x}", i.address));
+        }
+        let name = self.symbols.get(i.name);
+        if !name.is_empty() {
+            parts.push(name.to_string());
+        }
+        let file = self.symbols.get(i.file);
+        if i.lineno != 0 {
+            let mut s = format!("{}:{}", file, i.lineno);
+            if i.columnno != 0 {
+                s.push_str(&format!(":{}", i.columnno));
+            }
+            parts.push(s);
+        } else if !file.is_empty() {
+            parts.push(file.to_string());
+        } else if !name.is_empty() {
+        } else if i.objfile != 0 {
+            parts.push(format!("[{}]", go_base(self.symbols.get(i.objfile))));
+        } else {
+            parts.push("<unknown>".to_string());
+        }
+        parts.join(" ")
+    }
+
+    /// The node identity as Go's `fmt.Sprint` prints the struct; pprof uses it
+    /// as the last tie-breaker when sorting.
+    pub fn sprint_info(&self, node: u32) -> String {
+        let i = &self.infos[node as usize];
+        format!(
+            "{{{} {} {} {} {} {} {} {}}}",
+            self.symbols.get(i.name),
+            self.symbols.get(i.orig_name),
+            i.address,
+            self.symbols.get(i.file),
+            i.start_line,
+            i.lineno,
+            i.columnno,
+            self.symbols.get(i.objfile)
+        )
+    }
+}
+
+/// Flat and cum weights per node (and their mean divisors).
+#[derive(Debug, Clone, Default)]
+pub struct Weights {
+    /// Sum of values of samples whose leaf is the node.
+    pub flat: Vec<i64>,
+    /// Sum of values of samples whose stack holds the node.
+    pub cum: Vec<i64>,
+    /// Mean divisors of `flat` (all zero unless `--mean`).
+    pub flat_div: Vec<i64>,
+    /// Mean divisors of `cum`.
+    pub cum_div: Vec<i64>,
+}
+
+impl Weights {
+    /// The node's flat value, divided by its divisor under `--mean`
+    /// (integer division, as pprof).
+    pub fn flat_value(&self, n: usize) -> i64 {
+        match self.flat_div[n] {
+            0 => self.flat[n],
+            d => self.flat[n].wrapping_div(d),
+        }
+    }
+
+    /// The node's cum value, divided by its divisor under `--mean`.
+    pub fn cum_value(&self, n: usize) -> i64 {
+        match self.cum_div[n] {
+            0 => self.cum[n],
+            d => self.cum[n].wrapping_div(d),
+        }
+    }
+
+    /// True if the node carries any weight.
+    pub fn is_present(&self, n: usize) -> bool {
+        self.flat[n] != 0 || self.cum[n] != 0
+    }
+}
+
+/// The weight and divisor a sample contributes under `sel`.
+#[inline(always)]
+fn sample_weight(values: &[i64], sel: &ValueSelection) -> (i64, i64) {
+    let w = values[sel.index];
+    let dw = if sel.mean { values[0] } else { 0 };
+    (w, dw)
+}
+
+/// Computes flat and cum of every node in one pass over the samples.
+pub fn aggregate(p: &Profile, pruned: &Pruned, nodes: &NodeMap, sel: &ValueSelection) -> Weights {
+    let n = nodes.len();
+    let mut w = Weights {
+        flat: vec![0; n],
+        cum: vec![0; n],
+        flat_div: vec![0; n],
+        cum_div: vec![0; n],
+    };
+    // stamp[node] = 1 + index of the last sample that added to its cum.
+    let mut stamp: Vec<u32> = vec![0; n];
+    let nv = p.num_values();
+    let values = &p.samples.values;
+    for s in 0..p.samples.len() {
+        let (v, dv) = sample_weight(&values[s * nv..(s + 1) * nv], sel);
+        if v == 0 && dv == 0 {
+            continue;
+        }
+        let stack = pruned.stack(p, s);
+        let mark = s as u32 + 1;
+        for &loc in stack.iter().rev() {
+            for &node in nodes.location(loc).iter().rev() {
+                let ni = node as usize;
+                if stamp[ni] != mark {
+                    stamp[ni] = mark;
+                    w.cum[ni] = w.cum[ni].wrapping_add(v);
+                    w.cum_div[ni] = w.cum_div[ni].wrapping_add(dv);
+                }
+            }
+        }
+        if let Some(&leaf_loc) = stack.first() {
+            if let Some(&leaf) = nodes.location(leaf_loc).first() {
+                let li = leaf as usize;
+                w.flat[li] = w.flat[li].wrapping_add(v);
+                w.flat_div[li] = w.flat_div[li].wrapping_add(dv);
+            }
+        }
+    }
+    w
+}
+
+/// An edge between two kept nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    /// Sum of values of samples that take this edge (once per sample).
+    pub weight: i64,
+    /// True if every contribution came from an inlined call.
+    pub inline: bool,
+    /// True if some contribution jumped over dropped nodes.
+    pub residual: bool,
+}
+
+/// Weighs the edges between kept nodes whose callee satisfies `want_callee`,
+/// walking each stack over kept nodes only (dropped frames make the next edge
+/// residual). Keys are `(caller, callee)`.
+pub fn edges_into(
+    p: &Profile,
+    pruned: &Pruned,
+    nodes: &NodeMap,
+    sel: &ValueSelection,
+    kept: &[bool],
+    want_callee: &[bool],
+) -> HashMap<(u32, u32), Edge> {
+    let mut edges: HashMap<(u32, u32), Edge> = HashMap::new();
+    let mut seen: Vec<(u32, u32)> = Vec::new();
+    let nv = p.num_values();
+    let values = &p.samples.values;
+    for s in 0..p.samples.len() {
+        let (v, dv) = sample_weight(&values[s * nv..(s + 1) * nv], sel);
+        if v == 0 && dv == 0 {
+            continue;
+        }
+        seen.clear();
+        let mut parent = NONE;
+        let mut residual = false;
+        for &loc in pruned.stack(p, s).iter().rev() {
+            let locn = nodes.location(loc);
+            let last = locn.len() - 1;
+            for (ni, &node) in locn.iter().enumerate().rev() {
+                if !kept[node as usize] {
+                    residual = true;
+                    continue;
+                }
+                if parent != NONE && parent != node && want_callee[node as usize] {
+                    let key = (parent, node);
+                    if !seen.contains(&key) {
+                        seen.push(key);
+                        let inline = ni != last;
+                        let e = edges.entry(key).or_insert(Edge {
+                            weight: 0,
+                            inline,
+                            residual,
+                        });
+                        e.weight = e.weight.wrapping_add(v);
+                        e.inline &= inline;
+                        e.residual |= residual;
+                    }
+                }
+                parent = node;
+                residual = false;
+            }
+        }
+    }
+    edges
+}
+
+/// Go's `filepath.Base`: the last element of a slash-separated path.
+pub fn go_base(path: &str) -> &str {
+    if path.is_empty() {
+        return ".";
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/";
+    }
+    match trimmed.rfind('/') {
+        Some(i) => &trimmed[i + 1..],
+        None => trimmed,
+    }
+}
+
+/// Go's `filepath.Clean` for slash-separated paths: collapses `//`, `.` and
+/// `..` lexically.
+pub fn clean_path(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let rooted = path.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if matches!(out.last(), Some(&last) if last != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            p => out.push(p),
+        }
+    }
+    let body = out.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".to_string(),
+        (false, false) => body,
+    }
+}
+
+/// pprof's source-path trimming: with no trim prefixes, cut everything up to
+/// the base name of a source directory found in the path; then strip the
+/// first matching prefix (plus the `/proc/self/cwd` forms).
+pub fn trim_path<'a>(path: &'a str, trim: &str, source_path: &str) -> &'a str {
+    if trim.is_empty() {
+        for dir in source_path.split(':').filter(|d| !d.is_empty()) {
+            let want = format!("/{}/", go_base(dir));
+            if let Some(found) = path.find(&want) {
+                return &path[found + want.len()..];
+            }
+        }
+    }
+    let prefixes = trim
+        .split(':')
+        .filter(|t| !t.is_empty())
+        .chain(["/proc/self/cwd/./", "/proc/self/cwd/"]);
+    for t in prefixes {
+        let owned;
+        let t = if t.ends_with('/') {
+            t
+        } else {
+            owned = format!("{t}/");
+            &owned
+        };
+        if let Some(rest) = path.strip_prefix(t) {
+            return rest;
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_path_matches_go() {
+        for (i, o) in [
+            ("a/b/../c", "a/c"),
+            ("/a//b/./c/", "/a/b/c"),
+            ("../../x", "../../x"),
+            ("/../x", "/x"),
+            ("./", "."),
+            ("a/..", "."),
+            ("runtime/proc.go", "runtime/proc.go"),
+        ] {
+            assert_eq!(clean_path(i), o, "{i}");
+        }
+    }
+
+    #[test]
+    fn base_matches_go() {
+        assert_eq!(go_base("/opt/bin/cpu"), "cpu");
+        assert_eq!(go_base("cpu"), "cpu");
+        assert_eq!(go_base("/a/b/"), "b");
+        assert_eq!(go_base("/"), "/");
+        assert_eq!(go_base(""), ".");
+    }
+
+    #[test]
+    fn trim_path_rules() {
+        assert_eq!(trim_path("/proc/self/cwd/a.go", "", ""), "a.go");
+        assert_eq!(trim_path("/some/path/x/a.go", "/some/path", ""), "x/a.go");
+        assert_eq!(
+            trim_path("/remote/proj/foo/a.go", "", "/local/proj"),
+            "foo/a.go"
+        );
+        assert_eq!(trim_path("rel/a.go", "", ""), "rel/a.go");
+    }
+}

@@ -1,0 +1,35 @@
+//! pprofx: a fast analyzer for pprof profiles.
+//!
+//! The library does all the work; the `pprofx` binary is a thin command-line
+//! front end. Data flows one way through these modules:
+//!
+//! 1. [`input`]: bytes from a file (memory-mapped) or standard input, gzip
+//!    sniffed by magic bytes and inflated under a size cap;
+//! 2. [`decode`]: a hand-written protobuf decoder filling
+//! 3. [`model`]: the immutable, struct-of-arrays [`model::Profile`];
+//! 4. [`select`] (which sample value) and [`prune`] (the profile's
+//!    drop_frames);
+//! 5. [`graph`]: node identity at a granularity, flat/cum aggregation, edges;
+//! 6. [`report`]: pprof's reports as data, rendered as text or JSON, with
+//!    numbers formatted by [`measurement`] (pprof's unit rules).
+//!
+//! [`proto`] holds the prost-generated types of profile.proto, used to write
+//! profiles and as the decoder's oracle in tests.
+
+#![warn(missing_docs)]
+
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod graph;
+pub mod input;
+pub mod measurement;
+pub mod model;
+pub mod proto;
+pub mod prune;
+pub mod report;
+pub mod select;
+
+pub use error::{DecodeError, LoadError, OptionError};
+pub use input::{load, LoadOptions};
+pub use model::Profile;

@@ -1,0 +1,95 @@
+//! The `pprofx` binary: parses the command line and runs one library call.
+//!
+//! Exit status: 0 success, 1 runtime error (unreadable or invalid profile,
+//! bad option value for this profile), 2 usage error (clap).
+
+mod cli;
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use cli::{Cli, Command, TopArgs};
+use pprofx::report::top::TopReport;
+use pprofx::report::Analysis;
+use pprofx::LoadOptions;
+
+/// A failure to report on stderr as `pprofx: SUBJECT: message`.
+struct Failure {
+    subject: Option<String>,
+    message: String,
+}
+
+impl Failure {
+    fn new(subject: &str, message: impl ToString) -> Self {
+        Failure {
+            subject: Some(subject.to_string()),
+            message: message.to_string(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = cli::normalize_args(std::env::args().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let result = match cli.command {
+        Command::Top(args) => run_top(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut io::stdout());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            match f.subject {
+                Some(s) => eprintln!("pprofx: {s}: {}", f.message),
+                None => eprintln!("pprofx: {}", f.message),
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_top(args: &TopArgs) -> Result<(), Failure> {
+    let [source] = args.profiles.as_slice() else {
+        return Err(Failure {
+            subject: None,
+            message: "top reads one profile; merging several is not supported yet".to_string(),
+        });
+    };
+    let (opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let load = LoadOptions {
+        max_size: args.load.max_size,
+    };
+    let profile = pprofx::load(source, &load).map_err(|e| Failure::new(source, e))?;
+    let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
+    let report = TopReport::build(&analysis);
+    write_stdout(|w| {
+        if args.json {
+            serde_json::to_writer_pretty(&mut *w, &report.to_json())?;
+            writeln!(w)
+        } else {
+            report.write_text(w)
+        }
+    })?;
+    Ok(())
+}
+
+/// Writes to a buffered stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    let stdout = io::stdout();
+    let mut w = BufWriter::with_capacity(64 * 1024, stdout.lock());
+    match f(&mut w).and_then(|()| w.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new("stdout", e)),
+    }
+}

@@ -1,0 +1,286 @@
+//! The immutable in-memory profile.
+//!
+//! [`Profile`] is what the decoder produces and every later stage reads: the
+//! contents of a `profile.proto` message laid out as flat arrays
+//! (struct-of-arrays) indexed by dense `u32` indices instead of the file's ids.
+//! Strings live in one arena; each sample's stack is a slice of one shared
+//! `u32` location-index arena; sample values form one row-major matrix.
+//! Nothing here is mutated after decoding: filters and aggregation build
+//! their own views on top.
+
+/// Sentinel for "no entity" in `u32` index columns (for example a location
+/// without a mapping).
+pub const NONE: u32 = u32::MAX;
+
+/// All strings of the profile, in string-table order, stored in one arena.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringTable {
+    data: String,
+    /// `ends[i]` is the end offset of string `i` in `data`; string `i` starts at `ends[i-1]` (or 0).
+    ends: Vec<u32>,
+}
+
+impl StringTable {
+    /// An empty table with room for `n` strings and `bytes` bytes of text.
+    pub fn with_capacity(n: usize, bytes: usize) -> Self {
+        StringTable {
+            data: String::with_capacity(bytes),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    /// Appends a string and returns its index. Returns `None` when the arena
+    /// would exceed 4 GiB.
+    pub fn push(&mut self, s: &str) -> Option<u32> {
+        let idx = u32::try_from(self.ends.len()).ok()?;
+        self.data.push_str(s);
+        self.ends.push(u32::try_from(self.data.len()).ok()?);
+        Some(idx)
+    }
+
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True if the table holds no strings at all.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The string at `idx`; the empty string if `idx` is out of range (the
+    /// decoder has already rejected out-of-range references).
+    pub fn get(&self, idx: u32) -> &str {
+        let i = idx as usize;
+        if i >= self.ends.len() {
+            return "";
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.data[start..self.ends[i] as usize]
+    }
+
+    /// Iterates over all strings in table order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.ends.len() as u32).map(move |i| self.get(i))
+    }
+}
+
+/// A sample type or period type: two string indices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ValueType {
+    /// String index of the type name (e.g. "cpu").
+    pub ty: u32,
+    /// String index of the unit (e.g. "nanoseconds").
+    pub unit: u32,
+}
+
+/// A mapped binary or library.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Mapping {
+    /// The id the file gave it.
+    pub id: u64,
+    /// Start address.
+    pub memory_start: u64,
+    /// End address (exclusive).
+    pub memory_limit: u64,
+    /// File offset of the mapping.
+    pub file_offset: u64,
+    /// String index of the object file name.
+    pub filename: u32,
+    /// String index of the build id.
+    pub build_id: u32,
+    /// Symbolization flags.
+    pub has_functions: bool,
+    /// The mapping's locations carry file names.
+    pub has_filenames: bool,
+    /// The mapping's locations carry line numbers.
+    pub has_line_numbers: bool,
+    /// The mapping's locations carry inlined frames.
+    pub has_inline_frames: bool,
+}
+
+/// A function (name, file, start line).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Function {
+    /// The id the file gave it.
+    pub id: u64,
+    /// String index of the (demangled) name.
+    pub name: u32,
+    /// String index of the system (mangled) name.
+    pub system_name: u32,
+    /// String index of the source file name.
+    pub filename: u32,
+    /// First line of the function in its file.
+    pub start_line: i64,
+}
+
+/// One source line of a location; a location with several lines records
+/// inlining (`lines[0]` is the innermost callee, the last one the physical
+/// caller).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Line {
+    /// Index into [`Profile::functions`].
+    pub function: u32,
+    /// Line number (0 = unknown).
+    pub line: i64,
+    /// Column number (0 = unknown).
+    pub column: i64,
+}
+
+/// One label of a sample, as stored in the file (string indices unresolved).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Label {
+    /// String index of the key.
+    pub key: u32,
+    /// String index of the string value (0 = none).
+    pub str: u32,
+    /// Numeric value.
+    pub num: i64,
+    /// String index of the numeric value's unit (0 = none).
+    pub num_unit: u32,
+}
+
+/// The profile's locations, column by column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Locations {
+    /// The id the file gave each location.
+    pub id: Vec<u64>,
+    /// Index into [`Profile::mappings`] or [`NONE`].
+    pub mapping: Vec<u32>,
+    /// Instruction address.
+    pub address: Vec<u64>,
+    /// `is_folded` flag.
+    pub is_folded: Vec<bool>,
+    /// `line_ends[i]` is the end (exclusive) of location `i`'s lines in `lines`.
+    pub line_ends: Vec<u32>,
+    /// Lines of all locations, concatenated.
+    pub lines: Vec<Line>,
+}
+
+impl Locations {
+    /// Number of locations.
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    /// True if there are no locations.
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// The lines of location `loc` (innermost first).
+    pub fn lines(&self, loc: u32) -> &[Line] {
+        let i = loc as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.line_ends[i - 1] as usize
+        };
+        &self.lines[start..self.line_ends[i] as usize]
+    }
+}
+
+/// The profile's samples: stacks, values and labels in flat arrays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Samples {
+    /// `stack_ends[i]` is the end (exclusive) of sample `i`'s stack in `stack_locs`.
+    pub stack_ends: Vec<u32>,
+    /// Location indices of all stacks, each stack leaf first.
+    pub stack_locs: Vec<u32>,
+    /// Values, row-major: sample `i`'s values are `values[i*n..(i+1)*n]` with `n` = number of sample types.
+    pub values: Vec<i64>,
+    /// `label_ends[i]` is the end (exclusive) of sample `i`'s labels in `labels`.
+    pub label_ends: Vec<u32>,
+    /// Labels of all samples, concatenated.
+    pub labels: Vec<Label>,
+}
+
+impl Samples {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.stack_ends.len()
+    }
+
+    /// True if there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.stack_ends.is_empty()
+    }
+
+    /// The stack of sample `s` as location indices, leaf first.
+    pub fn stack(&self, s: usize) -> &[u32] {
+        let start = if s == 0 {
+            0
+        } else {
+            self.stack_ends[s - 1] as usize
+        };
+        &self.stack_locs[start..self.stack_ends[s] as usize]
+    }
+
+    /// The labels of sample `s`.
+    pub fn labels(&self, s: usize) -> &[Label] {
+        let start = if s == 0 {
+            0
+        } else {
+            self.label_ends[s - 1] as usize
+        };
+        &self.labels[start..self.label_ends[s] as usize]
+    }
+}
+
+/// A decoded profile. Immutable once built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// The string table.
+    pub strings: StringTable,
+    /// One type per value column of the samples.
+    pub sample_types: Vec<ValueType>,
+    /// String index of the default sample type name (0 = none).
+    pub default_sample_type: u32,
+    /// Sampling period type.
+    pub period_type: ValueType,
+    /// Sampling period.
+    pub period: i64,
+    /// Collection time, ns since the epoch (0 = unknown).
+    pub time_nanos: i64,
+    /// Collection duration in ns (0 = unknown).
+    pub duration_nanos: i64,
+    /// String indices of the comments.
+    pub comments: Vec<u32>,
+    /// String index of the drop_frames regex (0 = none).
+    pub drop_frames: u32,
+    /// String index of the keep_frames regex (0 = none).
+    pub keep_frames: u32,
+    /// String index of the documentation URL (0 = none).
+    pub doc_url: u32,
+    /// Mappings in file order.
+    pub mappings: Vec<Mapping>,
+    /// Functions in file order.
+    pub functions: Vec<Function>,
+    /// Locations in file order.
+    pub locations: Locations,
+    /// Samples in file order.
+    pub samples: Samples,
+}
+
+impl Profile {
+    /// Shorthand for `self.strings.get(idx)`.
+    pub fn str(&self, idx: u32) -> &str {
+        self.strings.get(idx)
+    }
+
+    /// Number of values per sample (= number of sample types).
+    pub fn num_values(&self) -> usize {
+        self.sample_types.len()
+    }
+
+    /// The values of sample `s`.
+    pub fn values(&self, s: usize) -> &[i64] {
+        let n = self.num_values();
+        &self.samples.values[s * n..(s + 1) * n]
+    }
+
+    /// The sample type names, in order.
+    pub fn sample_type_names(&self) -> Vec<&str> {
+        self.sample_types.iter().map(|t| self.str(t.ty)).collect()
+    }
+}

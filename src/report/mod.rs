@@ -1,0 +1,392 @@
+//! Reports built on the sample graph, and what they share.
+//!
+//! A report takes a decoded [`Profile`] and [`ReportOptions`], builds an
+//! [`Analysis`] (value selection, pruning, node map, weights, total), trims
+//! the graph as pprof does, and produces plain data (rows of raw integers and
+//! names). Rendering that data as pprof's text or as JSON lives beside each
+//! report; numbers are formatted only through [`Formatter`] (pprof's
+//! measurement rules), so every report prints values the same way.
+
+pub mod header;
+pub mod top;
+
+use std::collections::HashMap;
+
+use crate::error::OptionError;
+use crate::graph::{self, Edge, Granularity, NodeMap, NodeOptions, Weights};
+use crate::measurement;
+use crate::model::Profile;
+use crate::prune::Pruned;
+use crate::select::{self, ValueSelection};
+
+/// Options shared by the graph-based reports (pprof's names in comments).
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// `sample_index`: type name or 0-based index; empty = profile default.
+    pub sample_index: String,
+    /// `mean`: divide values by the count (value 0).
+    pub mean: bool,
+    /// `divide_by`: displayed values are multiplied by 1/divide_by.
+    pub divide_by: f64,
+    /// `unit`: `minimum` (one unit for the report), `auto`, or a unit name.
+    pub unit: String,
+    /// Aggregation level.
+    pub granularity: Granularity,
+    /// `noinlines`.
+    pub noinlines: bool,
+    /// `all_frames`: ignore the profile's drop_frames/keep_frames.
+    pub all_frames: bool,
+    /// `nodecount`: `None` = the report's default.
+    pub nodecount: Option<usize>,
+    /// `nodefraction`.
+    pub nodefraction: f64,
+    /// `edgefraction`.
+    pub edgefraction: f64,
+    /// `trim`: false disables nodecount, nodefraction and edgefraction.
+    pub trim: bool,
+    /// Sort by cum instead of flat.
+    pub cum: bool,
+    /// `compact_labels`: omit the profile header lines.
+    pub compact_labels: bool,
+    /// `trim_path`.
+    pub trim_path: String,
+    /// `source_path`.
+    pub source_path: String,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            sample_index: String::new(),
+            mean: false,
+            divide_by: 1.0,
+            unit: "minimum".to_string(),
+            granularity: Granularity::Functions,
+            noinlines: false,
+            all_frames: false,
+            nodecount: None,
+            nodefraction: 0.005,
+            edgefraction: 0.001,
+            trim: true,
+            cum: false,
+            compact_labels: false,
+            trim_path: String::new(),
+            source_path: String::new(),
+        }
+    }
+}
+
+/// Formats values the way pprof's reports do: divide_by applied (truncated to
+/// an integer), then scaled to the report's output unit.
+#[derive(Debug, Clone)]
+pub struct Formatter {
+    /// Unit of the raw values.
+    pub sample_unit: String,
+    /// Unit to print in (`minimum` until [`Formatter::select_output_unit`] picks one).
+    pub output_unit: String,
+    /// 1/divide_by.
+    pub ratio: f64,
+}
+
+impl Formatter {
+    /// A formatter for values in `sample_unit`, printed as `unit` asks.
+    pub fn new(sample_unit: &str, unit: &str, divide_by: f64) -> Self {
+        Formatter {
+            sample_unit: sample_unit.to_string(),
+            output_unit: unit.to_string(),
+            ratio: 1.0 / divide_by,
+        }
+    }
+
+    fn apply_ratio(&self, v: i64) -> i64 {
+        let r = self.ratio;
+        if r > 0.0 && r != 1.0 {
+            (v as f64 * r) as i64
+        } else {
+            v
+        }
+    }
+
+    /// The value as the report prints it, e.g. `1.10s`, `8192kB`, `0`.
+    pub fn format(&self, v: i64) -> String {
+        measurement::scaled_label(self.apply_ratio(v), &self.sample_unit, &self.output_unit)
+    }
+
+    /// pprof's `minimum` unit rule: one unit for the whole report, chosen from
+    /// the smallest non-zero value shown and the report total, so values down
+    /// to 0.01 of the unit appear. `values` yields (flat, cum) of the shown nodes.
+    pub fn select_output_unit(&mut self, values: impl Iterator<Item = (i64, i64)>, total: i64) {
+        if self.output_unit != "minimum" {
+            return;
+        }
+        let (mut min, mut any) = (0i64, false);
+        for (flat, cum) in values {
+            any = true;
+            let mut node_min = flat.unsigned_abs() as i64;
+            if node_min == 0 {
+                node_min = cum.unsigned_abs() as i64;
+            }
+            if node_min > 0 && (min == 0 || node_min < min) {
+                min = node_min;
+            }
+        }
+        if !any {
+            return;
+        }
+        let mut max = total;
+        if min == 0 {
+            min = max;
+        }
+        min = self.apply_ratio(min);
+        max = self.apply_ratio(max);
+        let (_, min_unit) = measurement::scale(min, &self.sample_unit, "minimum");
+        let (_, max_unit) = measurement::scale(max, &self.sample_unit, "minimum");
+        let mut unit = min_unit.clone();
+        if min_unit != max_unit && min.saturating_mul(100) < max {
+            unit = measurement::scale(min.saturating_mul(100), &self.sample_unit, "minimum").1;
+        }
+        self.output_unit = if unit.is_empty() {
+            self.sample_unit.clone()
+        } else {
+            unit
+        };
+    }
+}
+
+/// Everything a graph report derives from the profile before trimming.
+pub struct Analysis<'p> {
+    /// The profile.
+    pub profile: &'p Profile,
+    /// The options in force (after report-specific overrides).
+    pub opts: ReportOptions,
+    /// The chosen value.
+    pub sel: ValueSelection,
+    /// drop_frames/keep_frames cuts.
+    pub pruned: Pruned,
+    /// Node identities at the chosen granularity.
+    pub nodes: NodeMap,
+    /// Flat/cum per node.
+    pub weights: Weights,
+    /// pprof's report total: Σ|value| over all samples (mean-divided under `--mean`).
+    pub total: i64,
+}
+
+impl<'p> Analysis<'p> {
+    /// Selects the value, applies drop_frames, maps nodes and aggregates.
+    pub fn new(profile: &'p Profile, opts: ReportOptions) -> Result<Self, OptionError> {
+        let sel = select::select(profile, &opts.sample_index, opts.mean)?;
+        if opts.divide_by == 0.0 {
+            return Err(OptionError::ZeroDivisor);
+        }
+        let pruned = Pruned::from_profile(profile, opts.all_frames)?;
+        let node_opts = NodeOptions {
+            granularity: opts.granularity,
+            noinlines: opts.noinlines,
+            show_columns: false,
+            obj_names: false,
+            trim_path: opts.trim_path.clone(),
+            source_path: opts.source_path.clone(),
+        };
+        let nodes = NodeMap::build(profile, &pruned, &node_opts);
+        let weights = graph::aggregate(profile, &pruned, &nodes, &sel);
+        let total = compute_total(profile, &sel);
+        Ok(Analysis {
+            profile,
+            opts,
+            sel,
+            pruned,
+            nodes,
+            weights,
+            total,
+        })
+    }
+
+    /// A formatter for this report's values (unit not yet selected).
+    pub fn formatter(&self) -> Formatter {
+        Formatter::new(&self.sel.unit, &self.opts.unit, self.opts.divide_by)
+    }
+
+    /// Trims the graph as pprof's text reports do (`newTrimmedGraph`).
+    pub fn trim(&self) -> TrimmedGraph {
+        let o = &self.opts;
+        let (nodecount, nodefraction, edgefraction) = if o.trim {
+            (o.nodecount.unwrap_or(0), o.nodefraction, o.edgefraction)
+        } else {
+            (0, 0.0, 0.0)
+        };
+        let w = &self.weights;
+        let n = self.nodes.len();
+        let present: Vec<u32> = (0..n as u32)
+            .filter(|&i| w.is_present(i as usize))
+            .collect();
+        let total_flat: i64 = present
+            .iter()
+            .fold(0i64, |a, &i| a.wrapping_add(w.flat[i as usize]));
+        let node_cutoff = ((total_flat as f64 * nodefraction) as i64).unsigned_abs() as i64;
+        let edge_cutoff = ((total_flat as f64 * edgefraction) as i64).unsigned_abs() as i64;
+
+        let mut rebuilt = false;
+        let mut dropped_nodes = 0;
+        let mut kept = present.clone();
+        if node_cutoff > 0 {
+            kept.retain(|&i| w.cum[i as usize].unsigned_abs() as i64 >= node_cutoff);
+            dropped_nodes = present.len() - kept.len();
+            rebuilt = dropped_nodes > 0;
+        }
+        let orig_count = kept.len();
+        let names: HashMap<u32, String> = kept
+            .iter()
+            .map(|&i| (i, self.nodes.printable_name(i)))
+            .collect();
+        self.sort_nodes(&mut kept, &names);
+        if nodecount > 0 && kept.len() > nodecount {
+            kept.truncate(nodecount);
+            rebuilt = true;
+        }
+
+        // Edges into shown nodes that may carry an inline call; others cannot
+        // change any label a text report prints.
+        let mut kept_mask = vec![!rebuilt; n];
+        let mut want = vec![false; n];
+        let mut any_wanted = false;
+        for &i in &kept {
+            kept_mask[i as usize] = true;
+            if self.nodes.inlinable[i as usize] {
+                want[i as usize] = true;
+                any_wanted = true;
+            }
+        }
+        let mut edges = if any_wanted {
+            graph::edges_into(
+                self.profile,
+                &self.pruned,
+                &self.nodes,
+                &self.sel,
+                &kept_mask,
+                &want,
+            )
+        } else {
+            HashMap::new()
+        };
+        edges.retain(|_, e| e.weight.unsigned_abs() as i64 >= edge_cutoff);
+
+        let shown = kept
+            .iter()
+            .map(|&i| ShownNode {
+                node: i,
+                name: names[&i].clone(),
+                flat: w.flat_value(i as usize),
+                cum: w.cum_value(i as usize),
+            })
+            .collect();
+        TrimmedGraph {
+            nodes: shown,
+            dropped_nodes,
+            orig_count,
+            inline_labels: inline_labels(&edges),
+            edges,
+            nodefraction,
+        }
+    }
+
+    fn sort_nodes(&self, nodes: &mut [u32], names: &HashMap<u32, String>) {
+        let w = &self.weights;
+        let cum = self.opts.cum;
+        nodes.sort_by(|&l, &r| {
+            let (li, ri) = (l as usize, r as usize);
+            let (lf, rf) = (w.flat[li].unsigned_abs(), w.flat[ri].unsigned_abs());
+            let (lc, rc) = (w.cum[li].unsigned_abs(), w.cum[ri].unsigned_abs());
+            let (primary, secondary) = if cum {
+                ((lc, rc), (lf, rf))
+            } else {
+                ((lf, rf), (lc, rc))
+            };
+            primary
+                .1
+                .cmp(&primary.0)
+                .then_with(|| names[&l].cmp(&names[&r]))
+                .then_with(|| secondary.1.cmp(&secondary.0))
+                .then_with(|| self.nodes.sprint_info(l).cmp(&self.nodes.sprint_info(r)))
+        });
+    }
+}
+
+/// pprof's report total (`computeTotal`): Σ|value| over all samples, or over
+/// the diff-base samples only when there are any; divided by the summed count
+/// under `--mean`.
+pub fn compute_total(p: &Profile, sel: &ValueSelection) -> i64 {
+    let nv = p.num_values();
+    let (mut total, mut div) = (0i64, 0i64);
+    for row in p.samples.values.chunks_exact(nv.max(1)) {
+        if nv == 0 {
+            break;
+        }
+        total = total.wrapping_add(row[sel.index].wrapping_abs());
+        if sel.mean {
+            div = div.wrapping_add(row[0]);
+        }
+    }
+    if div != 0 {
+        total.wrapping_div(div)
+    } else {
+        total
+    }
+}
+
+/// A node as a report shows it.
+#[derive(Debug, Clone)]
+pub struct ShownNode {
+    /// Node id in the [`NodeMap`].
+    pub node: u32,
+    /// pprof's printable name.
+    pub name: String,
+    /// Flat value (mean-divided under `--mean`).
+    pub flat: i64,
+    /// Cum value (mean-divided under `--mean`).
+    pub cum: i64,
+}
+
+/// The graph after pprof's trimming: the nodes to show, in order.
+#[derive(Debug, Clone)]
+pub struct TrimmedGraph {
+    /// Shown nodes in report order.
+    pub nodes: Vec<ShownNode>,
+    /// Nodes dropped by the node fraction.
+    pub dropped_nodes: usize,
+    /// Nodes left after the node fraction (before nodecount).
+    pub orig_count: usize,
+    /// Kept edges into shown nodes that may be inline, keyed (caller, callee).
+    pub edges: HashMap<(u32, u32), Edge>,
+    /// Inline markers of the shown nodes that have one.
+    pub inline_labels: HashMap<u32, &'static str>,
+    /// The node fraction in force (for the "Dropped" line).
+    pub nodefraction: f64,
+}
+
+impl TrimmedGraph {
+    /// pprof's inline marker of a node: `(inline)` if every kept incoming edge
+    /// is inline, `(partial-inline)` if only some are, else empty.
+    pub fn inline_label(&self, node: u32) -> &'static str {
+        self.inline_labels.get(&node).copied().unwrap_or("")
+    }
+}
+
+/// Labels per callee from its kept incoming edges.
+fn inline_labels(edges: &HashMap<(u32, u32), Edge>) -> HashMap<u32, &'static str> {
+    let mut seen: HashMap<u32, (bool, bool)> = HashMap::new();
+    for (&(_, callee), e) in edges {
+        let s = seen.entry(callee).or_default();
+        if e.inline {
+            s.0 = true;
+        } else {
+            s.1 = true;
+        }
+    }
+    seen.into_iter()
+        .filter_map(|(n, s)| match s {
+            (true, false) => Some((n, "(inline)")),
+            (true, true) => Some((n, "(partial-inline)")),
+            _ => None,
+        })
+        .collect()
+}
