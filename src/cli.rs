@@ -37,7 +37,7 @@ pub struct Cli {
 pub enum Command {
     /// Show the heaviest nodes, as `go tool pprof -top` does.
     #[command(after_help = EXAMPLES, args_override_self = true)]
-    Top(TopArgs),
+    Top(Box<TopArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -311,7 +311,7 @@ pub fn normalize_args(args: Vec<String>) -> Vec<String> {
             None => (body, None),
         };
         let canonical = name.replace('-', "_");
-        if (dashes == 2 || name.len() > 1) && known.iter().any(|k| *k == canonical) {
+        if (dashes == 2 || name.len() > 1) && known.contains(&canonical) {
             out.push(format!("--{canonical}{}", value.unwrap_or("")));
         } else {
             out.push(a);

@@ -15,6 +15,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::error::DecodeError;
 use crate::model::{Function, Label, Line, Mapping, Profile, Samples, ValueType, NONE};
 
@@ -55,11 +57,23 @@ impl<'a> Reader<'a> {
 
     #[inline(always)]
     fn varint(&mut self) -> Result<u64> {
-        if self.pos < self.end {
-            let b = self.buf[self.pos];
-            if b < 0x80 {
+        // Fast paths for the 1–3 byte varints that make up almost all of a
+        // profile (string indices, ids, small values).
+        if self.end - self.pos >= 3 {
+            let b = &self.buf[self.pos..self.pos + 3];
+            if b[0] < 0x80 {
                 self.pos += 1;
-                return Ok(u64::from(b));
+                return Ok(u64::from(b[0]));
+            }
+            if b[1] < 0x80 {
+                self.pos += 2;
+                return Ok(u64::from(b[0] & 0x7f) | u64::from(b[1]) << 7);
+            }
+            if b[2] < 0x80 {
+                self.pos += 3;
+                return Ok(u64::from(b[0] & 0x7f)
+                    | u64::from(b[1] & 0x7f) << 7
+                    | u64::from(b[2]) << 14);
             }
         }
         self.varint_slow()
@@ -212,7 +226,7 @@ struct RawLocations {
 /// a hash map otherwise.
 enum IdIndex {
     Dense(Vec<u32>),
-    Sparse(HashMap<u64, u32>),
+    Sparse(HashMap<u64, u32, RandomState>),
 }
 
 impl IdIndex {
@@ -232,7 +246,7 @@ impl IdIndex {
             }
             Ok(IdIndex::Dense(v))
         } else {
-            let mut m = HashMap::with_capacity(ids.len());
+            let mut m = HashMap::with_capacity_and_hasher(ids.len(), RandomState::default());
             for (i, &id) in ids.iter().enumerate() {
                 if id == 0 {
                     return Err(DecodeError::ZeroId { what });
@@ -265,8 +279,6 @@ struct Decoder {
     raw: RawLocations,
     /// Byte ranges of the sample messages, in file order.
     sample_ranges: Vec<(usize, usize)>,
-    /// Sum of the sample messages' lengths (an upper bound on frames + values).
-    sample_bytes: usize,
     time_seen: bool,
     /// Raw int64 string indices gathered in the first pass, checked once the table is complete.
     pending_strings: Vec<i64>,
@@ -296,7 +308,6 @@ impl Decoder {
                 }
                 2 => {
                     let m = r.message(field, wire, at)?;
-                    self.sample_bytes += m.end - m.pos;
                     self.sample_ranges.push((m.pos, m.end));
                 }
                 3 => {
@@ -526,33 +537,75 @@ impl Decoder {
         if nvalues == 0 && !self.sample_ranges.is_empty() {
             return Err(DecodeError::MissingSampleTypes);
         }
-        self.p.samples = decode_samples(
-            buf,
-            &self.sample_ranges,
-            self.sample_bytes,
-            nvalues,
-            &loc_index,
-            nstr,
-        )?;
+        self.p.samples = decode_samples(buf, &self.sample_ranges, nvalues, &loc_index, nstr)?;
         Ok(self.p)
     }
 }
 
-/// The second pass: decodes every sample message into the flat arrays.
+/// The second pass: decodes every sample message into the flat arrays, in
+/// chunks on several threads for large profiles, then joins the chunks.
 fn decode_samples(
     buf: &[u8],
     ranges: &[(usize, usize)],
-    total_bytes: usize,
+    nvalues: usize,
+    loc_index: &IdIndex,
+    nstr: usize,
+) -> Result<Samples> {
+    let parts = crate::parallel::in_parallel(ranges.len(), |r| {
+        let first = r.start;
+        decode_sample_chunk(buf, &ranges[r], first, nvalues, loc_index, nstr)
+    });
+    let mut parts = parts.into_iter().collect::<Result<Vec<Samples>>>()?;
+    if parts.len() == 1 {
+        return Ok(parts.pop().unwrap_or_default());
+    }
+    // The first chunk becomes the result; the others are appended to it.
+    let rest = parts.split_off(1);
+    let mut s = parts.pop().unwrap_or_default();
+    let more = |f: fn(&Samples) -> usize| rest.iter().map(f).sum::<usize>();
+    s.stack_ends.reserve_exact(more(|p| p.stack_ends.len()));
+    s.stack_locs.reserve_exact(more(|p| p.stack_locs.len()));
+    s.values.reserve_exact(more(|p| p.values.len()));
+    s.label_ends.reserve_exact(more(|p| p.label_ends.len()));
+    s.labels.reserve_exact(more(|p| p.labels.len()));
+    for part in rest {
+        let stack_base = u32::try_from(s.stack_locs.len())
+            .map_err(|_| DecodeError::Overflow { what: "frames" })?;
+        let label_base =
+            u32::try_from(s.labels.len()).map_err(|_| DecodeError::Overflow { what: "labels" })?;
+        let add = |base: u32, e: u32| {
+            e.checked_add(base)
+                .ok_or(DecodeError::Overflow { what: "frames" })
+        };
+        for &e in &part.stack_ends {
+            s.stack_ends.push(add(stack_base, e)?);
+        }
+        for &e in &part.label_ends {
+            s.label_ends.push(add(label_base, e)?);
+        }
+        s.stack_locs.extend_from_slice(&part.stack_locs);
+        s.values.extend_from_slice(&part.values);
+        s.labels.extend_from_slice(&part.labels);
+    }
+    Ok(s)
+}
+
+/// Decodes the samples at `ranges` (the first being sample number `first`).
+fn decode_sample_chunk(
+    buf: &[u8],
+    ranges: &[(usize, usize)],
+    first: usize,
     nvalues: usize,
     loc_index: &IdIndex,
     nstr: usize,
 ) -> Result<Samples> {
     let n = ranges.len();
+    let bytes: usize = ranges.iter().map(|(s, e)| e - s).sum();
     let mut s = Samples {
         stack_ends: Vec::with_capacity(n),
-        // Every frame or value takes at least one byte, so this bounds the arena;
-        // pages never written are never touched.
-        stack_locs: Vec::with_capacity(total_bytes.saturating_sub(n * 2 * nvalues)),
+        // Every frame takes at least one byte, so this bounds the arena; pages
+        // never written are never touched.
+        stack_locs: Vec::with_capacity(bytes.saturating_sub(n * 2 * nvalues)),
         values: Vec::with_capacity(n * nvalues),
         label_ends: Vec::with_capacity(n),
         labels: Vec::new(),
@@ -567,7 +620,8 @@ fn decode_samples(
         }
         Ok(i as u32)
     };
-    for (si, &(start, end)) in ranges.iter().enumerate() {
+    for (k, &(start, end)) in ranges.iter().enumerate() {
+        let si = first + k;
         let mut r = Reader::new(buf, start, end);
         let values_before = s.values.len();
         while !r.at_end() {
@@ -575,14 +629,12 @@ fn decode_samples(
             match field {
                 1 => {
                     let locs = &mut s.stack_locs;
-                    r.repeated(field, wire, at, |id| {
-                        let idx = loc_index.get(id).ok_or_else(|| DecodeError::UnknownId {
-                            from: format!("sample {si}"),
-                            what: "location",
-                            id,
-                        })?;
-                        locs.push(idx);
-                        Ok(())
+                    r.repeated(field, wire, at, |id| match loc_index.get(id) {
+                        Some(idx) => {
+                            locs.push(idx);
+                            Ok(())
+                        }
+                        None => Err(unknown_location(si, id)),
                     })?;
                 }
                 2 => {
@@ -626,4 +678,13 @@ fn decode_samples(
     }
     s.stack_locs.shrink_to_fit();
     Ok(s)
+}
+
+#[cold]
+fn unknown_location(sample: usize, id: u64) -> DecodeError {
+    DecodeError::UnknownId {
+        from: format!("sample {sample}"),
+        what: "location",
+        id,
+    }
 }

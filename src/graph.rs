@@ -15,6 +15,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::model::{Profile, NONE};
 use crate::prune::Pruned;
 use crate::select::ValueSelection;
@@ -78,7 +80,7 @@ pub struct NodeInfo {
 /// A string interner for node names and files; symbol 0 is the empty string.
 #[derive(Debug, Default)]
 pub struct Symbols {
-    ids: HashMap<Box<str>, u32>,
+    ids: HashMap<Box<str>, u32, RandomState>,
     strs: Vec<Box<str>>,
 }
 
@@ -179,7 +181,7 @@ impl NodeMap {
             .collect();
 
         let locs = &p.locations;
-        let mut index: HashMap<NodeInfo, u32> = HashMap::new();
+        let mut index: HashMap<NodeInfo, u32, RandomState> = HashMap::default();
         let mut infos: Vec<NodeInfo> = Vec::new();
         let mut inlinable: Vec<bool> = Vec::new();
         let mut loc_ends = Vec::with_capacity(locs.len());
@@ -339,6 +341,16 @@ pub struct Weights {
 }
 
 impl Weights {
+    /// All-zero weights for `n` nodes.
+    pub fn zeroed(n: usize) -> Self {
+        Weights {
+            flat: vec![0; n],
+            cum: vec![0; n],
+            flat_div: vec![0; n],
+            cum_div: vec![0; n],
+        }
+    }
+
     /// The node's flat value, divided by its divisor under `--mean`
     /// (integer division, as pprof).
     pub fn flat_value(&self, n: usize) -> i64 {
@@ -370,20 +382,43 @@ fn sample_weight(values: &[i64], sel: &ValueSelection) -> (i64, i64) {
     (w, dw)
 }
 
-/// Computes flat and cum of every node in one pass over the samples.
+/// Computes flat and cum of every node in one pass over the samples (split
+/// across threads for large profiles; integer sums make the result the same
+/// whatever the split).
 pub fn aggregate(p: &Profile, pruned: &Pruned, nodes: &NodeMap, sel: &ValueSelection) -> Weights {
-    let n = nodes.len();
-    let mut w = Weights {
-        flat: vec![0; n],
-        cum: vec![0; n],
-        flat_div: vec![0; n],
-        cum_div: vec![0; n],
-    };
+    let parts = crate::parallel::in_parallel(p.samples.len(), |range| {
+        aggregate_range(p, pruned, nodes, sel, range)
+    });
+    let mut parts = parts.into_iter();
+    let mut w = parts.next().unwrap_or_else(|| Weights::zeroed(nodes.len()));
+    for part in parts {
+        for (a, b) in [
+            (&mut w.flat, &part.flat),
+            (&mut w.cum, &part.cum),
+            (&mut w.flat_div, &part.flat_div),
+            (&mut w.cum_div, &part.cum_div),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x = x.wrapping_add(*y);
+            }
+        }
+    }
+    w
+}
+
+fn aggregate_range(
+    p: &Profile,
+    pruned: &Pruned,
+    nodes: &NodeMap,
+    sel: &ValueSelection,
+    range: std::ops::Range<usize>,
+) -> Weights {
+    let mut w = Weights::zeroed(nodes.len());
     // stamp[node] = 1 + index of the last sample that added to its cum.
-    let mut stamp: Vec<u32> = vec![0; n];
+    let mut stamp: Vec<u32> = vec![0; nodes.len()];
     let nv = p.num_values();
     let values = &p.samples.values;
-    for s in 0..p.samples.len() {
+    for s in range {
         let (v, dv) = sample_weight(&values[s * nv..(s + 1) * nv], sel);
         if v == 0 && dv == 0 {
             continue;
@@ -432,45 +467,66 @@ pub fn edges_into(
     sel: &ValueSelection,
     kept: &[bool],
     want_callee: &[bool],
-) -> HashMap<(u32, u32), Edge> {
-    let mut edges: HashMap<(u32, u32), Edge> = HashMap::new();
-    let mut seen: Vec<(u32, u32)> = Vec::new();
-    let nv = p.num_values();
-    let values = &p.samples.values;
-    for s in 0..p.samples.len() {
-        let (v, dv) = sample_weight(&values[s * nv..(s + 1) * nv], sel);
-        if v == 0 && dv == 0 {
-            continue;
-        }
-        seen.clear();
-        let mut parent = NONE;
-        let mut residual = false;
-        for &loc in pruned.stack(p, s).iter().rev() {
-            let locn = nodes.location(loc);
-            let last = locn.len() - 1;
-            for (ni, &node) in locn.iter().enumerate().rev() {
-                if !kept[node as usize] {
+) -> HashMap<(u32, u32), Edge, RandomState> {
+    // Locations none of whose nodes are kept only make the next edge residual.
+    let loc_kept: Vec<bool> = (0..p.locations.len() as u32)
+        .map(|l| nodes.location(l).iter().any(|&n| kept[n as usize]))
+        .collect();
+    let parts = crate::parallel::in_parallel(p.samples.len(), |range| {
+        let mut edges: HashMap<(u32, u32), Edge, RandomState> = HashMap::default();
+        let mut seen: Vec<(u32, u32)> = Vec::new();
+        let nv = p.num_values();
+        let values = &p.samples.values;
+        for s in range {
+            let (v, dv) = sample_weight(&values[s * nv..(s + 1) * nv], sel);
+            if v == 0 && dv == 0 {
+                continue;
+            }
+            seen.clear();
+            let mut parent = NONE;
+            let mut residual = false;
+            for &loc in pruned.stack(p, s).iter().rev() {
+                if !loc_kept[loc as usize] {
                     residual = true;
                     continue;
                 }
-                if parent != NONE && parent != node && want_callee[node as usize] {
-                    let key = (parent, node);
-                    if !seen.contains(&key) {
-                        seen.push(key);
-                        let inline = ni != last;
-                        let e = edges.entry(key).or_insert(Edge {
-                            weight: 0,
-                            inline,
-                            residual,
-                        });
-                        e.weight = e.weight.wrapping_add(v);
-                        e.inline &= inline;
-                        e.residual |= residual;
+                let locn = nodes.location(loc);
+                let last = locn.len() - 1;
+                for (ni, &node) in locn.iter().enumerate().rev() {
+                    if !kept[node as usize] {
+                        residual = true;
+                        continue;
                     }
+                    if parent != NONE && parent != node && want_callee[node as usize] {
+                        let key = (parent, node);
+                        if !seen.contains(&key) {
+                            seen.push(key);
+                            let inline = ni != last;
+                            let e = edges.entry(key).or_insert(Edge {
+                                weight: 0,
+                                inline,
+                                residual,
+                            });
+                            e.weight = e.weight.wrapping_add(v);
+                            e.inline &= inline;
+                            e.residual |= residual;
+                        }
+                    }
+                    parent = node;
+                    residual = false;
                 }
-                parent = node;
-                residual = false;
             }
+        }
+        edges
+    });
+    let mut parts = parts.into_iter();
+    let mut edges = parts.next().unwrap_or_default();
+    for part in parts {
+        for (k, e) in part {
+            let m = edges.entry(k).or_insert(Edge { weight: 0, ..e });
+            m.weight = m.weight.wrapping_add(e.weight);
+            m.inline &= e.inline;
+            m.residual |= e.residual;
         }
     }
     edges

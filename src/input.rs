@@ -116,7 +116,11 @@ fn gzip_message(e: &io::Error) -> String {
 /// Reads, inflates and decodes one profile source.
 pub fn load(source: &str, opts: &LoadOptions) -> Result<Profile, LoadError> {
     let raw = read_source(source)?;
+    let t = std::time::Instant::now();
     let data = decompress(raw, opts.max_size)?;
+    if std::env::var_os("PPROFX_TIMINGS").is_some() {
+        eprintln!("pprofx: gunzip: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    }
     if data.is_empty() {
         return Err(LoadError::Empty);
     }

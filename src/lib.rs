@@ -25,6 +25,7 @@ pub mod graph;
 pub mod input;
 pub mod measurement;
 pub mod model;
+pub mod parallel;
 pub mod proto;
 pub mod prune;
 pub mod report;

@@ -69,9 +69,13 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
     let load = LoadOptions {
         max_size: args.load.max_size,
     };
+    let mut timer = Timer::from_env();
     let profile = pprofx::load(source, &load).map_err(|e| Failure::new(source, e))?;
+    timer.lap("load");
     let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
+    timer.lap("aggregate");
     let report = TopReport::build(&analysis);
+    timer.lap("trim+report");
     write_stdout(|w| {
         if args.json {
             serde_json::to_writer_pretty(&mut *w, &report.to_json())?;
@@ -81,6 +85,22 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
         }
     })?;
     Ok(())
+}
+
+/// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).
+struct Timer(Option<std::time::Instant>);
+
+impl Timer {
+    fn from_env() -> Self {
+        Timer(std::env::var_os("PPROFX_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if let Some(t) = self.0 {
+            eprintln!("pprofx: {stage}: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
 }
 
 /// Writes to a buffered stdout; a closed pipe (`| head`) is not an error.

@@ -12,6 +12,8 @@ pub mod top;
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::error::OptionError;
 use crate::graph::{self, Edge, Granularity, NodeMap, NodeOptions, Weights};
 use crate::measurement;
@@ -266,7 +268,7 @@ impl<'p> Analysis<'p> {
                 &want,
             )
         } else {
-            HashMap::new()
+            HashMap::default()
         };
         edges.retain(|_, e| e.weight.unsigned_abs() as i64 >= edge_cutoff);
 
@@ -356,7 +358,7 @@ pub struct TrimmedGraph {
     /// Nodes left after the node fraction (before nodecount).
     pub orig_count: usize,
     /// Kept edges into shown nodes that may be inline, keyed (caller, callee).
-    pub edges: HashMap<(u32, u32), Edge>,
+    pub edges: HashMap<(u32, u32), Edge, RandomState>,
     /// Inline markers of the shown nodes that have one.
     pub inline_labels: HashMap<u32, &'static str>,
     /// The node fraction in force (for the "Dropped" line).
@@ -372,7 +374,7 @@ impl TrimmedGraph {
 }
 
 /// Labels per callee from its kept incoming edges.
-fn inline_labels(edges: &HashMap<(u32, u32), Edge>) -> HashMap<u32, &'static str> {
+fn inline_labels(edges: &HashMap<(u32, u32), Edge, RandomState>) -> HashMap<u32, &'static str> {
     let mut seen: HashMap<u32, (bool, bool)> = HashMap::new();
     for (&(_, callee), e) in edges {
         let s = seen.entry(callee).or_default();
