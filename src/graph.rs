@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 use crate::model::{Profile, NONE};
-use crate::prune::Pruned;
 use crate::select::ValueSelection;
+use crate::view::View;
 
 /// How finely samples are aggregated into nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -125,8 +125,8 @@ pub struct NodeMap {
 }
 
 impl NodeMap {
-    /// Maps every location of `p` (as pruned by `pruned`) to nodes under `opts`.
-    pub fn build(p: &Profile, pruned: &Pruned, opts: &NodeOptions) -> NodeMap {
+    /// Maps every location of `p` (with the lines `view` gives it) to nodes under `opts`.
+    pub fn build(p: &Profile, view: &View, opts: &NodeOptions) -> NodeMap {
         let mut symbols = Symbols::new();
         let g = opts.granularity;
         let keep_name = matches!(
@@ -195,9 +195,7 @@ impl NodeMap {
                 })
             };
         for l in 0..locs.len() as u32 {
-            let mut lines = locs.lines(l);
-            let skip = pruned.line_skip(l);
-            lines = &lines[skip.min(lines.len())..];
+            let mut lines = view.lines(p, l);
             if opts.noinlines && lines.len() > 1 {
                 lines = &lines[lines.len() - 1..];
             }
@@ -385,9 +383,9 @@ fn sample_weight(values: &[i64], sel: &ValueSelection) -> (i64, i64) {
 /// Computes flat and cum of every node in one pass over the samples (split
 /// across threads for large profiles; integer sums make the result the same
 /// whatever the split).
-pub fn aggregate(p: &Profile, pruned: &Pruned, nodes: &NodeMap, sel: &ValueSelection) -> Weights {
-    let parts = crate::parallel::in_parallel(p.samples.len(), |range| {
-        aggregate_range(p, pruned, nodes, sel, range)
+pub fn aggregate(p: &Profile, view: &View, nodes: &NodeMap, sel: &ValueSelection) -> Weights {
+    let parts = crate::parallel::in_parallel(view.len(p), |range| {
+        aggregate_range(p, view, nodes, sel, range)
     });
     let mut parts = parts.into_iter();
     let mut w = parts.next().unwrap_or_else(|| Weights::zeroed(nodes.len()));
@@ -408,7 +406,7 @@ pub fn aggregate(p: &Profile, pruned: &Pruned, nodes: &NodeMap, sel: &ValueSelec
 
 fn aggregate_range(
     p: &Profile,
-    pruned: &Pruned,
+    view: &View,
     nodes: &NodeMap,
     sel: &ValueSelection,
     range: std::ops::Range<usize>,
@@ -416,14 +414,12 @@ fn aggregate_range(
     let mut w = Weights::zeroed(nodes.len());
     // stamp[node] = 1 + index of the last sample that added to its cum.
     let mut stamp: Vec<u32> = vec![0; nodes.len()];
-    let nv = p.num_values();
-    let values = &p.samples.values;
     for s in range {
-        let (v, dv) = sample_weight(&values[s * nv..(s + 1) * nv], sel);
+        let (v, dv) = sample_weight(view.values(p, s), sel);
         if v == 0 && dv == 0 {
             continue;
         }
-        let stack = pruned.stack(p, s);
+        let stack = view.stack(p, s);
         let mark = s as u32 + 1;
         for &loc in stack.iter().rev() {
             for &node in nodes.location(loc).iter().rev() {
@@ -462,7 +458,7 @@ pub struct Edge {
 /// residual). Keys are `(caller, callee)`.
 pub fn edges_into(
     p: &Profile,
-    pruned: &Pruned,
+    view: &View,
     nodes: &NodeMap,
     sel: &ValueSelection,
     kept: &[bool],
@@ -472,20 +468,18 @@ pub fn edges_into(
     let loc_kept: Vec<bool> = (0..p.locations.len() as u32)
         .map(|l| nodes.location(l).iter().any(|&n| kept[n as usize]))
         .collect();
-    let parts = crate::parallel::in_parallel(p.samples.len(), |range| {
+    let parts = crate::parallel::in_parallel(view.len(p), |range| {
         let mut edges: HashMap<(u32, u32), Edge, RandomState> = HashMap::default();
         let mut seen: Vec<(u32, u32)> = Vec::new();
-        let nv = p.num_values();
-        let values = &p.samples.values;
         for s in range {
-            let (v, dv) = sample_weight(&values[s * nv..(s + 1) * nv], sel);
+            let (v, dv) = sample_weight(view.values(p, s), sel);
             if v == 0 && dv == 0 {
                 continue;
             }
             seen.clear();
             let mut parent = NONE;
             let mut residual = false;
-            for &loc in pruned.stack(p, s).iter().rev() {
+            for &loc in view.stack(p, s).iter().rev() {
                 if !loc_kept[loc as usize] {
                     residual = true;
                     continue;

@@ -7,8 +7,8 @@
 //!    sniffed by magic bytes and inflated under a size cap;
 //! 2. [`decode`]: a hand-written protobuf decoder filling
 //! 3. [`model`]: the immutable, struct-of-arrays [`model::Profile`];
-//! 4. [`select`] (which sample value) and [`prune`] (the profile's
-//!    drop_frames);
+//! 4. [`select`] (which sample value), and [`view`]: which samples, frames
+//!    and lines later stages see, after [`prune`] (the profile's drop_frames);
 //! 5. [`graph`]: node identity at a granularity, flat/cum aggregation, edges;
 //! 6. [`report`]: pprof's reports as data, rendered as text or JSON, with
 //!    numbers formatted by [`measurement`] (pprof's unit rules).
@@ -30,6 +30,7 @@ pub mod proto;
 pub mod prune;
 pub mod report;
 pub mod select;
+pub mod view;
 
 pub use error::{DecodeError, LoadError, OptionError};
 pub use input::{load, LoadOptions};

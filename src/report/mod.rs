@@ -18,8 +18,8 @@ use crate::error::OptionError;
 use crate::graph::{self, Edge, Granularity, NodeMap, NodeOptions, Weights};
 use crate::measurement;
 use crate::model::Profile;
-use crate::prune::Pruned;
 use crate::select::{self, ValueSelection};
+use crate::view::View;
 
 /// Options shared by the graph-based reports (pprof's names in comments).
 #[derive(Debug, Clone)]
@@ -163,8 +163,8 @@ pub struct Analysis<'p> {
     pub opts: ReportOptions,
     /// The chosen value.
     pub sel: ValueSelection,
-    /// drop_frames/keep_frames cuts.
-    pub pruned: Pruned,
+    /// The samples, stacks and lines reports see (after drop_frames and filters).
+    pub view: View,
     /// Node identities at the chosen granularity.
     pub nodes: NodeMap,
     /// Flat/cum per node.
@@ -180,7 +180,7 @@ impl<'p> Analysis<'p> {
         if opts.divide_by == 0.0 {
             return Err(OptionError::ZeroDivisor);
         }
-        let pruned = Pruned::from_profile(profile, opts.all_frames)?;
+        let view = crate::prune::drop_frames(profile, View::all(), opts.all_frames)?;
         let node_opts = NodeOptions {
             granularity: opts.granularity,
             noinlines: opts.noinlines,
@@ -189,14 +189,14 @@ impl<'p> Analysis<'p> {
             trim_path: opts.trim_path.clone(),
             source_path: opts.source_path.clone(),
         };
-        let nodes = NodeMap::build(profile, &pruned, &node_opts);
-        let weights = graph::aggregate(profile, &pruned, &nodes, &sel);
+        let nodes = NodeMap::build(profile, &view, &node_opts);
+        let weights = graph::aggregate(profile, &view, &nodes, &sel);
         let total = compute_total(profile, &sel);
         Ok(Analysis {
             profile,
             opts,
             sel,
-            pruned,
+            view,
             nodes,
             weights,
             total,
@@ -261,7 +261,7 @@ impl<'p> Analysis<'p> {
         let mut edges = if any_wanted {
             graph::edges_into(
                 self.profile,
-                &self.pruned,
+                &self.view,
                 &self.nodes,
                 &self.sel,
                 &kept_mask,
