@@ -11,7 +11,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum LoadError {
     /// The file or stream could not be read.
-    #[error("{0}")]
+    #[error("{}", io_message(.0))]
     Io(#[from] std::io::Error),
     /// The gzip stream is corrupt or truncated.
     #[error("decompressing profile: {0}")]
@@ -28,6 +28,22 @@ pub enum LoadError {
     /// The bytes are not a valid profile.proto message, or break pprof's rules.
     #[error("parsing profile: {0}")]
     Decode(#[from] DecodeError),
+}
+
+/// An I/O error as a short lower-case phrase, without Rust's "(os error N)".
+fn io_message(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file or directory".to_string(),
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
 }
 
 /// A protobuf-level or validity fault found while decoding a profile.
