@@ -606,7 +606,8 @@ fn decode_sample_chunk(
         // Every frame takes at least one byte, so this bounds the arena; pages
         // never written are never touched.
         stack_locs: Vec::with_capacity(bytes.saturating_sub(n * 2 * nvalues)),
-        values: Vec::with_capacity(n * nvalues),
+        // Each value takes at least one byte: never reserve more than the input holds.
+        values: Vec::with_capacity(n.saturating_mul(nvalues).min(bytes)),
         label_ends: Vec::with_capacity(n),
         labels: Vec::new(),
     };

@@ -96,7 +96,9 @@ pub fn decompress(data: Bytes, max_size: u64) -> Result<Bytes, LoadError> {
     } else {
         0
     };
-    let mut out = Vec::with_capacity(hint.min(max_size) as usize);
+    // Deflate cannot expand more than ~1032:1, which bounds a lying trailer.
+    let bound = (data.len() as u64).saturating_mul(1032);
+    let mut out = Vec::with_capacity(hint.min(max_size).min(bound) as usize);
     let mut dec = MultiGzDecoder::new(&data[..]).take(max_size.saturating_add(1));
     dec.read_to_end(&mut out)
         .map_err(|e| LoadError::Gzip(gzip_message(&e)))?;

@@ -39,8 +39,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Top(args) => run_top(&args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);
+            write_stdout(|w| w.write_all(&script))
         }
     };
     match result {
