@@ -55,7 +55,8 @@ impl TopReport {
         let g = an.trim();
         let mut formatter = an.formatter();
         formatter.select_output_unit(g.nodes.iter().map(|n| (n.flat, n.cum)), an.total);
-        let summary = summary_lines(&g, an.total, &formatter);
+        let mut summary = an.opts.filters.legend();
+        summary.extend(summary_lines(&g, an.total, &formatter));
         let rows = g
             .nodes
             .iter()
