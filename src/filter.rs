@@ -341,8 +341,10 @@ fn by_name(
             return false;
         }
         if any_hidden {
+            // `out` holds the stacks kept so far: look at this one only.
+            let before = out.len();
             out.extend(stack.iter().filter(|&&l| !hidden[l as usize]));
-            !out.is_empty()
+            out.len() > before
         } else {
             out.extend_from_slice(stack);
             true
@@ -732,4 +734,353 @@ fn tags_by_name(
         .filter(|(_, (s, h))| !s || *h)
         .map(|(k, _)| k);
     (view.hide_label_keys(removed), sm, hm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Function, Locations, Mapping, Samples, StringTable};
+
+    /// Functions main (main.go), foo and bar (lib.go), runtime.x (rt.go).
+    /// Locations: L0 = foo inlined into bar; L1 = main; L2 = runtime.x in
+    /// mapping libc.so. Samples (leaf first): S0 = L0 L1 (10, worker=a),
+    /// S1 = L2 L1 (20, worker=b, bytes=64), S2 = L2 (5, bytes=2048).
+    fn profile() -> Profile {
+        let mut strings = StringTable::default();
+        for s in [
+            "",
+            "main",
+            "foo",
+            "bar",
+            "runtime.x",
+            "main.go",
+            "lib.go",
+            "rt.go",
+            "libc.so",
+            "worker",
+            "a",
+            "b",
+            "bytes",
+        ] {
+            strings.push(s);
+        }
+        let f = |name, filename| Function {
+            name,
+            filename,
+            ..Default::default()
+        };
+        let line = |function| Line {
+            function,
+            line: 1,
+            column: 0,
+        };
+        let str_label = |key, str| Label {
+            key,
+            str,
+            ..Default::default()
+        };
+        let num_label = |key, num| Label {
+            key,
+            num,
+            ..Default::default()
+        };
+        Profile {
+            strings,
+            functions: vec![f(1, 5), f(2, 6), f(3, 6), f(4, 7)],
+            mappings: vec![Mapping {
+                filename: 8,
+                ..Default::default()
+            }],
+            locations: Locations {
+                id: vec![1, 2, 3],
+                mapping: vec![NONE, NONE, 0],
+                address: vec![0; 3],
+                is_folded: vec![false; 3],
+                line_ends: vec![2, 3, 4],
+                lines: vec![line(1), line(2), line(0), line(3)],
+            },
+            samples: Samples {
+                stack_ends: vec![2, 4, 5],
+                stack_locs: vec![0, 1, 2, 1, 2],
+                values: vec![10, 20, 5],
+                label_ends: vec![1, 3, 4],
+                labels: vec![
+                    str_label(9, 10),
+                    str_label(9, 11),
+                    num_label(12, 64),
+                    num_label(12, 2048),
+                ],
+            },
+            sample_types: vec![Default::default()],
+            ..Default::default()
+        }
+    }
+
+    fn run(opts: FilterOptions) -> (Profile, Filtered) {
+        let p = profile();
+        let f = apply(&p, View::all(), &opts).expect("valid filters");
+        (p, f)
+    }
+
+    /// (original sample index, stack) of every kept sample.
+    fn stacks(p: &Profile, v: &View) -> Vec<(usize, Vec<u32>)> {
+        (0..v.len(p))
+            .map(|i| (v.sample(i), v.stack(p, i).to_vec()))
+            .collect()
+    }
+
+    /// Function indices of location `l`'s lines in the view.
+    fn funcs(p: &Profile, v: &View, l: u32) -> Vec<u32> {
+        v.lines(p, l).iter().map(|l| l.function).collect()
+    }
+
+    #[test]
+    fn no_filter_is_identity() {
+        let (p, f) = run(FilterOptions::default());
+        assert_eq!(f.view.len(&p), 3);
+        assert!(f.messages.is_empty());
+    }
+
+    #[test]
+    fn focus_and_ignore() {
+        let (p, f) = run(FilterOptions {
+            focus: "foo".into(),
+            ..Default::default()
+        });
+        assert_eq!(stacks(&p, &f.view), [(0, vec![0, 1])]);
+        assert!(f.messages.is_empty());
+        // The mapping file matches too.
+        let (p, f) = run(FilterOptions {
+            ignore: "libc".into(),
+            ..Default::default()
+        });
+        assert_eq!(stacks(&p, &f.view), [(0, vec![0, 1])]);
+        // File names match: lib.go is only in L0.
+        let (p, f) = run(FilterOptions {
+            focus: "main".into(),
+            ignore: r"lib\.go".into(),
+            ..Default::default()
+        });
+        assert_eq!(stacks(&p, &f.view), [(1, vec![2, 1])]);
+        let (p, f) = run(FilterOptions {
+            focus: "nothing".into(),
+            ..Default::default()
+        });
+        assert_eq!(f.view.len(&p), 0);
+        assert_eq!(f.messages, ["Focus expression matched no samples"]);
+    }
+
+    #[test]
+    fn hide_removes_lines_then_locations() {
+        let (p, f) = run(FilterOptions {
+            hide: "bar".into(),
+            ..Default::default()
+        });
+        assert_eq!(funcs(&p, &f.view, 0), [1]);
+        assert_eq!(f.view.len(&p), 3);
+        let (p, f) = run(FilterOptions {
+            hide: "foo|bar".into(),
+            ..Default::default()
+        });
+        assert_eq!(stacks(&p, &f.view)[0], (0, vec![1]));
+        // A matching mapping hides the whole location; S2 is left empty.
+        let (p, f) = run(FilterOptions {
+            hide: "libc".into(),
+            ..Default::default()
+        });
+        assert_eq!(stacks(&p, &f.view), [(0, vec![0, 1]), (1, vec![1])]);
+    }
+
+    #[test]
+    fn show_keeps_only_matching_lines() {
+        let (p, f) = run(FilterOptions {
+            show: "main|foo".into(),
+            ..Default::default()
+        });
+        assert_eq!(funcs(&p, &f.view, 0), [1]);
+        assert_eq!(
+            stacks(&p, &f.view),
+            [(0, vec![0, 1]), (1, vec![1])],
+            "S2 has no shown frame"
+        );
+        let (_, f) = run(FilterOptions {
+            show: "nothing".into(),
+            ..Default::default()
+        });
+        assert_eq!(f.messages, ["Show expression matched no samples"]);
+    }
+
+    #[test]
+    fn show_from_cuts_above_the_rootmost_match() {
+        let (p, f) = run(FilterOptions {
+            show_from: "foo".into(),
+            ..Default::default()
+        });
+        assert_eq!(stacks(&p, &f.view), [(0, vec![0])]);
+        assert_eq!(funcs(&p, &f.view, 0), [1], "bar (callerward) is cut");
+        let (p, f) = run(FilterOptions {
+            show_from: "runtime|main".into(),
+            ..Default::default()
+        });
+        assert_eq!(
+            stacks(&p, &f.view),
+            [(0, vec![0, 1]), (1, vec![2, 1]), (2, vec![2])]
+        );
+    }
+
+    #[test]
+    fn prune_from_drops_frames_beneath() {
+        let (p, f) = run(FilterOptions {
+            prune_from: "bar".into(),
+            ..Default::default()
+        });
+        assert_eq!(funcs(&p, &f.view, 0), [2], "foo (calleeward) is cut");
+        assert_eq!(stacks(&p, &f.view)[0], (0, vec![0, 1]));
+        let (p, f) = run(FilterOptions {
+            prune_from: "^main$".into(),
+            ..Default::default()
+        });
+        assert_eq!(
+            stacks(&p, &f.view),
+            [(0, vec![1]), (1, vec![1]), (2, vec![2])]
+        );
+    }
+
+    #[test]
+    fn tag_focus_and_ignore() {
+        let kept = |tagfocus: &str, tagignore: &str| {
+            let (p, f) = run(FilterOptions {
+                tagfocus: tagfocus.into(),
+                tagignore: tagignore.into(),
+                ..Default::default()
+            });
+            let kept: Vec<usize> = (0..f.view.len(&p)).map(|i| f.view.sample(i)).collect();
+            (kept, f.messages)
+        };
+        assert_eq!(kept("worker=a", "").0, [0]);
+        assert_eq!(kept("worker:b", "").0, [1]);
+        assert_eq!(kept("worker=a,b", "").0, [0, 1]);
+        // Without a key every regex must match some key:value.
+        assert_eq!(kept("worker,:b", "").0, [1]);
+        let (k, m) = kept("64b:", "");
+        assert_eq!(k, [1, 2]);
+        assert_eq!(m, ["tagfocus:Interpreted '64b:' as range, not regexp"]);
+        assert_eq!(kept("bytes=1kb:", "").0, [2]);
+        assert_eq!(kept("", "bytes=:100b").0, [0, 2]);
+        assert_eq!(kept("bytes=2kb", "").0, [2]);
+        let (k, m) = kept("zzz", "");
+        assert!(k.is_empty());
+        assert_eq!(m, ["TagFocus expression matched no samples"]);
+    }
+
+    #[test]
+    fn tag_show_and_hide_remove_keys() {
+        let (p, f) = run(FilterOptions {
+            taghide: "work".into(),
+            ..Default::default()
+        });
+        assert!(!f.view.label_key_visible(9));
+        assert!(f.view.label_key_visible(12));
+        assert_eq!(f.view.labels(&p, 1).count(), 1);
+        assert!(f.messages.is_empty());
+        let (_, f) = run(FilterOptions {
+            tagshow: "bytes".into(),
+            taghide: "zzz".into(),
+            ..Default::default()
+        });
+        assert!(!f.view.label_key_visible(9));
+        assert_eq!(f.messages, ["TagHide expression matched no samples"]);
+    }
+
+    #[test]
+    fn range_parsing() {
+        let r = |s: &str| NumRange::parse(s);
+        let range = |lo: Option<f64>, hi: Option<f64>, unit: &str| {
+            Some(NumRange {
+                lo,
+                hi,
+                unit: unit.to_string(),
+            })
+        };
+        assert_eq!(r("1mb:"), range(Some(1.0), None, "MB"));
+        assert_eq!(r("+400kb:"), range(Some(400.0), None, "kB"));
+        assert_eq!(r(":64kb"), range(None, Some(64.0), "kB"));
+        assert_eq!(r("32b:128b"), range(Some(32.0), Some(128.0), "B"));
+        assert_eq!(r("1kb:2mb"), range(Some(1.0), Some(2048.0), "kB"));
+        assert_eq!(r("-5"), range(Some(-5.0), Some(-5.0), ""));
+        assert_eq!(r("10ms:1s"), range(Some(10.0), Some(1000.0), "ms"));
+        // A unitless upper bound takes the lower bound's unit, as in pprof.
+        assert_eq!(r("1kb:2"), range(Some(1.0), Some(2.0), "kB"));
+        assert_eq!(r("1mb:1s"), None, "different unit families");
+        assert_eq!(r("x1kb"), None);
+        assert_eq!(r("1kb:2kb:3kb"), None);
+        assert_eq!(r("abc"), None);
+        assert_eq!(r("99999999999999999999"), None, "overflow is not a range");
+        let kb = r("1kb:").expect("range");
+        assert!(kb.contains(1024, "bytes"));
+        assert!(!kb.contains(1023, "bytes"));
+        assert!(!kb.contains(4096, "nanoseconds"));
+    }
+
+    #[test]
+    fn tag_filter_syntax() {
+        let mut msgs = Vec::new();
+        let f = TagFilter::compile("tagfocus", "bytes=32b:128b", &mut msgs)
+            .expect("valid")
+            .expect("set");
+        assert_eq!(f.key.as_deref(), Some("bytes"));
+        assert!(matches!(f.test, TagTest::Range(_)));
+        assert_eq!(
+            msgs,
+            ["tagfocus:Interpreted '32b:128b' as range, not regexp"]
+        );
+        let f = TagFilter::compile("tagignore", "a.*,b", &mut msgs)
+            .expect("valid")
+            .expect("set");
+        assert!(f.key.is_none());
+        assert!(matches!(&f.test, TagTest::Regexes(r) if r.len() == 2));
+        assert!(TagFilter::compile("tagfocus", "", &mut msgs)
+            .expect("valid")
+            .is_none());
+        let e = TagFilter::compile("tagfocus", "k=a(", &mut msgs).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "parsing tagfocus regexp \"a(\": unclosed group"
+        );
+        assert_eq!(msgs.len(), 1);
+    }
+
+    #[test]
+    fn bad_regex_is_an_option_error() {
+        let p = profile();
+        let e = apply(
+            &p,
+            View::all(),
+            &FilterOptions {
+                hide: "(".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("parsing hide regexp"), "{e}");
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn legend_lists_active_filters_in_order() {
+        let o = FilterOptions {
+            taghide: "t".into(),
+            focus: "f".into(),
+            prune_from: "p".into(),
+            show: "x".repeat(100),
+            ..Default::default()
+        };
+        let legend = o.legend();
+        assert_eq!(legend[0], "Active filters:");
+        assert_eq!(legend[1], "   focus=f");
+        assert_eq!(legend[2], format!("   show={}…", "x".repeat(75)));
+        assert_eq!(legend[3], "   taghide=t");
+        assert_eq!(legend.len(), 4);
+        assert!(FilterOptions::default().legend().is_empty());
+    }
 }
