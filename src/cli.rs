@@ -219,6 +219,7 @@ pub struct FilterArgs {
         long,
         value_name = "REGEX",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub focus: String,
@@ -227,6 +228,7 @@ pub struct FilterArgs {
         long,
         value_name = "REGEX",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub ignore: String,
@@ -235,6 +237,7 @@ pub struct FilterArgs {
         long,
         value_name = "REGEX",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub hide: String,
@@ -243,6 +246,7 @@ pub struct FilterArgs {
         long,
         value_name = "REGEX",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub show: String,
@@ -251,6 +255,7 @@ pub struct FilterArgs {
         long = "show_from",
         value_name = "REGEX",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub show_from: String,
@@ -260,6 +265,7 @@ pub struct FilterArgs {
         long,
         value_name = "FILTER",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub tagfocus: String,
@@ -268,6 +274,7 @@ pub struct FilterArgs {
         long,
         value_name = "FILTER",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub tagignore: String,
@@ -276,6 +283,7 @@ pub struct FilterArgs {
         long,
         value_name = "REGEX",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub tagshow: String,
@@ -284,6 +292,7 @@ pub struct FilterArgs {
         long,
         value_name = "REGEX",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub taghide: String,
@@ -292,6 +301,7 @@ pub struct FilterArgs {
         long = "prune_from",
         value_name = "REGEX",
         default_value = "",
+        hide_default_value = true,
         help_heading = "Filters"
     )]
     pub prune_from: String,
