@@ -179,7 +179,8 @@ pub struct Analysis<'p> {
     pub nodes: NodeMap,
     /// Flat/cum per node.
     pub weights: Weights,
-    /// pprof's report total: Σ|value| over all samples (mean-divided under `--mean`).
+    /// pprof's report total: Σ|value| over all samples (mean-divided under
+    /// `--mean`; only the filtered samples under `relative_percentages`).
     pub total: i64,
     /// Messages for stderr from the filters (pprof's "… matched no samples").
     pub messages: Vec<String>,

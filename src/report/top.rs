@@ -37,7 +37,8 @@ pub struct TopReport {
     pub summary: Vec<String>,
     /// Rows in report order.
     pub rows: Vec<TopRow>,
-    /// pprof's total: Σ|value| of all samples, before filters.
+    /// pprof's total: Σ|value| of all samples, before filters (after them
+    /// under `relative_percentages`).
     pub total: i64,
     /// The sample type name and unit of the values.
     pub sample_type: (String, String),
