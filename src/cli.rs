@@ -9,6 +9,7 @@
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
+use pprofx::filter::FilterOptions;
 use pprofx::graph::Granularity;
 use pprofx::report::ReportOptions;
 
@@ -204,6 +205,130 @@ pub struct ReportArgs {
         help_heading = "Source paths"
     )]
     pub source_path: String,
+
+    /// Filters (focus, ignore, hide, show, tag filters…).
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// pprof's sample and frame filters.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Keep only samples with a frame matching REGEX (function, file or mapping).
+    #[arg(
+        long,
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub focus: String,
+    /// Drop samples with a frame matching REGEX.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub ignore: String,
+    /// Remove frames matching REGEX.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub hide: String,
+    /// Keep only frames matching REGEX.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub show: String,
+    /// Cut stacks above the rootmost frame matching REGEX.
+    #[arg(
+        long = "show_from",
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub show_from: String,
+    /// Keep samples with labels matching: [KEY=]REGEX[,REGEX…] or a range
+    /// such as 1mb:, :64kb, 32b:128b.
+    #[arg(
+        long,
+        value_name = "FILTER",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub tagfocus: String,
+    /// Drop samples with labels matching (same syntax as -tagfocus).
+    #[arg(
+        long,
+        value_name = "FILTER",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub tagignore: String,
+    /// Keep only the label keys matching REGEX.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub tagshow: String,
+    /// Remove the label keys matching REGEX.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub taghide: String,
+    /// Drop frames beneath the leafmost frame matching REGEX.
+    #[arg(
+        long = "prune_from",
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Filters"
+    )]
+    pub prune_from: String,
+    /// Percentages relative to the filtered total, not the whole profile.
+    #[arg(long = "relative_percentages", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Filters")]
+    pub relative_percentages: bool,
+    /// Drop nodes with a negative flat value (or zero flat and negative cum).
+    #[arg(long = "drop_negative", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Filters")]
+    pub drop_negative: bool,
+}
+
+impl FilterArgs {
+    /// The library's filter options.
+    pub fn to_options(&self) -> FilterOptions {
+        FilterOptions {
+            focus: self.focus.clone(),
+            ignore: self.ignore.clone(),
+            hide: self.hide.clone(),
+            show: self.show.clone(),
+            show_from: self.show_from.clone(),
+            tagfocus: self.tagfocus.clone(),
+            tagignore: self.tagignore.clone(),
+            tagshow: self.tagshow.clone(),
+            taghide: self.taghide.clone(),
+            prune_from: self.prune_from.clone(),
+        }
+    }
 }
 
 impl ReportArgs {
@@ -257,6 +382,9 @@ impl ReportArgs {
             compact_labels: self.compact_labels,
             trim_path: self.trim_path.clone(),
             source_path: self.source_path.clone(),
+            filters: self.filters.to_options(),
+            relative_percentages: self.filters.relative_percentages,
+            drop_negative: self.filters.drop_negative,
         };
         (opts, warnings)
     }

@@ -180,4 +180,14 @@ pub enum OptionError {
         /// The compiler's message.
         message: String,
     },
+    /// A filter option (`focus`, `tagfocus`…) is not a valid regexp.
+    #[error("parsing {option} regexp {pattern:?}: {message}")]
+    FilterRegex {
+        /// The option.
+        option: String,
+        /// The pattern.
+        pattern: String,
+        /// The compiler's message (one line).
+        message: String,
+    },
 }

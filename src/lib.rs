@@ -8,7 +8,8 @@
 //! 2. [`decode`]: a hand-written protobuf decoder filling
 //! 3. [`model`]: the immutable, struct-of-arrays [`model::Profile`];
 //! 4. [`select`] (which sample value), and [`view`]: which samples, frames
-//!    and lines later stages see, after [`prune`] (the profile's drop_frames);
+//!    and lines later stages see, after [`prune`] (the profile's drop_frames)
+//!    and [`filter`] (focus, ignore, hide, show, tag filters…);
 //! 5. [`graph`]: node identity at a granularity, flat/cum aggregation, edges;
 //! 6. [`report`]: pprof's reports as data, rendered as text or JSON, with
 //!    numbers formatted by [`measurement`] (pprof's unit rules).
@@ -21,6 +22,7 @@
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod filter;
 pub mod graph;
 pub mod input;
 pub mod measurement;

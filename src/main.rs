@@ -74,6 +74,9 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
     let profile = pprofx::load(source, &load).map_err(|e| Failure::new(source, e))?;
     timer.lap("load");
     let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
+    for m in &analysis.messages {
+        eprintln!("{m}");
+    }
     timer.lap("aggregate");
     let report = TopReport::build(&analysis);
     timer.lap("trim+report");

@@ -9,7 +9,7 @@
 //! function from one view to the next, and aggregation reads stacks and lines
 //! only through a view.
 
-use crate::model::{Line, Profile};
+use crate::model::{Label, Line, Profile};
 
 /// Lines per location, when some location's lines differ from the profile's.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +34,8 @@ struct ViewSamples {
 pub struct View {
     lines: Option<ViewLines>,
     samples: Option<ViewSamples>,
+    /// Label keys (string indices, sorted) removed by tagshow/taghide.
+    hidden_label_keys: Option<Vec<u32>>,
 }
 
 impl View {
@@ -109,7 +111,7 @@ impl View {
         }
         View {
             lines: Some(new),
-            samples: self.samples,
+            ..self
         }
     }
 
@@ -138,9 +140,38 @@ impl View {
             }
         }
         View {
-            lines: self.lines,
             samples: Some(new),
+            ..self
         }
+    }
+
+    /// Whether the view keeps labels whose key is string `key` (tagshow and
+    /// taghide remove label keys from samples).
+    #[inline]
+    pub fn label_key_visible(&self, key: u32) -> bool {
+        match &self.hidden_label_keys {
+            Some(h) => h.binary_search(&key).is_err(),
+            None => true,
+        }
+    }
+
+    /// The labels of the view's sample `i` that the view keeps.
+    pub fn labels<'a>(&'a self, p: &'a Profile, i: usize) -> impl Iterator<Item = &'a Label> + 'a {
+        p.samples
+            .labels(self.sample(i))
+            .iter()
+            .filter(move |l| self.label_key_visible(l.key))
+    }
+
+    /// A view that also hides the labels whose key is one of the string
+    /// indices `keys`.
+    pub fn hide_label_keys(mut self, keys: impl IntoIterator<Item = u32>) -> View {
+        let mut all = self.hidden_label_keys.take().unwrap_or_default();
+        all.extend(keys);
+        all.sort_unstable();
+        all.dedup();
+        self.hidden_label_keys = (!all.is_empty()).then_some(all);
+        self
     }
 }
 

@@ -23,14 +23,17 @@ use common::{run_pprofx, shared_dir, shell_split};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Boolean pprof options accepted (as `-flag` or `-flag=true|false`).
+/// Boolean pprof options accepted (as `-flag` or `-flag=true|false`). `files`
+/// rows can tie in pprof's order; the only goldens using it (pprof's driver
+/// `pprof.heap.flat.files.text*`) have no ties.
 const BOOL_FLAGS: &str = "cum flat compact_labels trim inuse_space inuse_objects alloc_space \
     alloc_objects total_delay contentions mean_delay mean functions filefunctions lines addresses \
-    noinlines all_frames call_tree";
+    noinlines all_frames call_tree relative_percentages drop_negative files";
 
 /// Valued pprof options accepted (as `-flag=V` or `-flag V`); `symbolize` only as `none`.
 const VALUE_FLAGS: &str =
-    "nodecount nodefraction edgefraction sample_index divide_by unit symbolize";
+    "nodecount nodefraction edgefraction sample_index divide_by unit symbolize \
+    focus ignore hide show show_from tagfocus tagignore tagshow taghide prune_from";
 
 /// Flags every pprof `internal/driver` golden was made with (`baseFlags()`).
 const DRIVER_BASE_FLAGS: &str =

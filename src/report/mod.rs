@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 use crate::error::OptionError;
+use crate::filter::FilterOptions;
 use crate::graph::{self, Edge, Granularity, NodeMap, NodeOptions, Weights};
 use crate::measurement;
 use crate::model::Profile;
@@ -54,6 +55,12 @@ pub struct ReportOptions {
     pub trim_path: String,
     /// `source_path`.
     pub source_path: String,
+    /// `focus`, `ignore`, `hide`, `show`, `show_from`, tag filters, `prune_from`.
+    pub filters: FilterOptions,
+    /// `relative_percentages`: the total is computed after the filters.
+    pub relative_percentages: bool,
+    /// `drop_negative`: drop nodes with flat < 0, or flat == 0 and cum < 0.
+    pub drop_negative: bool,
 }
 
 impl Default for ReportOptions {
@@ -74,6 +81,9 @@ impl Default for ReportOptions {
             compact_labels: false,
             trim_path: String::new(),
             source_path: String::new(),
+            filters: FilterOptions::default(),
+            relative_percentages: false,
+            drop_negative: false,
         }
     }
 }
@@ -169,8 +179,11 @@ pub struct Analysis<'p> {
     pub nodes: NodeMap,
     /// Flat/cum per node.
     pub weights: Weights,
-    /// pprof's report total: Σ|value| over all samples (mean-divided under `--mean`).
+    /// pprof's report total: Σ|value| over all samples (mean-divided under
+    /// `--mean`; only the filtered samples under `relative_percentages`).
     pub total: i64,
+    /// Messages for stderr from the filters (pprof's "… matched no samples").
+    pub messages: Vec<String>,
 }
 
 impl<'p> Analysis<'p> {
@@ -181,6 +194,8 @@ impl<'p> Analysis<'p> {
             return Err(OptionError::ZeroDivisor);
         }
         let view = crate::prune::drop_frames(profile, View::all(), opts.all_frames)?;
+        let filtered = crate::filter::apply(profile, view, &opts.filters)?;
+        let (view, messages) = (filtered.view, filtered.messages);
         let node_opts = NodeOptions {
             granularity: opts.granularity,
             noinlines: opts.noinlines,
@@ -191,7 +206,11 @@ impl<'p> Analysis<'p> {
         };
         let nodes = NodeMap::build(profile, &view, &node_opts);
         let weights = graph::aggregate(profile, &view, &nodes, &sel);
-        let total = compute_total(profile, &sel);
+        let total = if opts.relative_percentages {
+            compute_view_total(profile, &view, &sel)
+        } else {
+            compute_total(profile, &sel)
+        };
         Ok(Analysis {
             profile,
             opts,
@@ -200,6 +219,7 @@ impl<'p> Analysis<'p> {
             nodes,
             weights,
             total,
+            messages,
         })
     }
 
@@ -220,6 +240,10 @@ impl<'p> Analysis<'p> {
         let n = self.nodes.len();
         let present: Vec<u32> = (0..n as u32)
             .filter(|&i| w.is_present(i as usize))
+            .filter(|&i| {
+                let (f, c) = (w.flat[i as usize], w.cum[i as usize]);
+                !(o.drop_negative && (f < 0 || (f == 0 && c < 0)))
+            })
             .collect();
         let total_flat: i64 = present
             .iter()
@@ -326,6 +350,23 @@ pub fn compute_total(p: &Profile, sel: &ValueSelection) -> i64 {
         total = total.wrapping_add(row[sel.index].wrapping_abs());
         if sel.mean {
             div = div.wrapping_add(row[0]);
+        }
+    }
+    if div != 0 {
+        total.wrapping_div(div)
+    } else {
+        total
+    }
+}
+
+/// [`compute_total`] over the samples of `view` only (`relative_percentages`).
+pub fn compute_view_total(p: &Profile, view: &View, sel: &ValueSelection) -> i64 {
+    let (mut total, mut div) = (0i64, 0i64);
+    for i in 0..view.len(p) {
+        let row = view.values(p, i);
+        total = total.wrapping_add(row.get(sel.index).map_or(0, |v| v.wrapping_abs()));
+        if sel.mean {
+            div = div.wrapping_add(row.first().copied().unwrap_or(0));
         }
     }
     if div != 0 {

@@ -37,7 +37,8 @@ pub struct TopReport {
     pub summary: Vec<String>,
     /// Rows in report order.
     pub rows: Vec<TopRow>,
-    /// pprof's total: Σ|value| of all samples, before filters.
+    /// pprof's total: Σ|value| of all samples, before filters (after them
+    /// under `relative_percentages`).
     pub total: i64,
     /// The sample type name and unit of the values.
     pub sample_type: (String, String),
@@ -55,7 +56,8 @@ impl TopReport {
         let g = an.trim();
         let mut formatter = an.formatter();
         formatter.select_output_unit(g.nodes.iter().map(|n| (n.flat, n.cum)), an.total);
-        let summary = summary_lines(&g, an.total, &formatter);
+        let mut summary = an.opts.filters.legend();
+        summary.extend(summary_lines(&g, an.total, &formatter));
         let rows = g
             .nodes
             .iter()
