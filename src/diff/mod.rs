@@ -489,7 +489,7 @@ pub fn diff(snapshots: &[(&str, &Profile)], opts: &DiffOptions) -> Result<DiffRe
     let noise = noise.unwrap_or(NoiseModel::Exact);
     let mut warnings = Vec::new();
     if mode == Mode::Interval {
-        interval_warnings(&sides, &mut warnings);
+        interval_warnings(&sides, &unit, &mut warnings);
     }
 
     let first = &sides[0];
@@ -869,13 +869,16 @@ impl Acc {
     }
 }
 
-fn interval_warnings(sides: &[Side], out: &mut Vec<String>) {
+fn interval_warnings(sides: &[Side], unit: &str, out: &mut Vec<String>) {
     for w in sides.windows(2) {
         let (a, b) = (&w[0].info, &w[1].info);
         if b.total < a.total {
             out.push(format!(
                 "the counter total fell from {} to {} ({} → {}): the process probably restarted; Δ is not the activity between the snapshots",
-                a.file, b.file, a.total, b.total
+                a.file,
+                b.file,
+                crate::measurement::label(a.total, unit),
+                crate::measurement::label(b.total, unit)
             ));
         } else if a.build_id != b.build_id {
             out.push(format!(

@@ -93,15 +93,35 @@ pub fn binomial_tail_p(c_base: f64, c_new: f64) -> f64 {
         let z = (k - 0.5 - mean) / sd;
         return clamp_p(0.5 * erfc(z / std::f64::consts::SQRT_2));
     }
-    let ln_n1 = ln_gamma(n + 1.0);
-    let ln_half = n * 0.5f64.ln();
-    let mut sum = 0.0;
-    let mut i = k;
-    while i <= n {
-        sum += (ln_n1 - ln_gamma(i + 1.0) - ln_gamma(n - i + 1.0) + ln_half).exp();
-        i += 1.0;
+    let pmf = |i: f64| {
+        (ln_gamma(n + 1.0) - ln_gamma(i + 1.0) - ln_gamma(n - i + 1.0) + n * 0.5f64.ln()).exp()
+    };
+    // Sum the tail that lies away from the mean, where terms only shrink:
+    // upward from k when k is above the mean, else the lower tail below k
+    // (downward from k − 1), subtracted from 1. Stop once terms vanish.
+    if k > n / 2.0 {
+        let (mut term, mut sum, mut i) = (pmf(k), 0.0, k);
+        while i <= n {
+            sum += term;
+            if term <= sum * 1e-17 {
+                break;
+            }
+            term *= (n - i) / (i + 1.0);
+            i += 1.0;
+        }
+        clamp_p(sum)
+    } else {
+        let (mut term, mut sum, mut i) = (pmf(k - 1.0), 0.0, k - 1.0);
+        while i >= 0.0 {
+            sum += term;
+            if term <= sum * 1e-17 {
+                break;
+            }
+            term *= i / (n - i + 1.0);
+            i -= 1.0;
+        }
+        clamp_p(1.0 - sum)
     }
-    clamp_p(sum)
 }
 
 /// Keeps a p-value inside [0, 1] (rounding can overshoot slightly).
@@ -145,5 +165,24 @@ mod tests {
         let big = binomial_tail_p(50_000.0, 50_000.0);
         assert!((big - 0.5).abs() < 0.01, "{big}");
         assert_eq!(binomial_tail_p(f64::NAN, 1.0), 1.0);
+        assert!((binomial_tail_p(10_000.0, 1.0) - 1.0).abs() < 1e-12);
+        assert!(binomial_tail_p(1.0, 10_000.0) < 1e-300);
+        // Agrees with direct summation on a mid-sized case.
+        let direct: f64 = (60..=100)
+            .map(|i| {
+                (ln_gamma(101.0) - ln_gamma(i as f64 + 1.0) - ln_gamma(101.0 - i as f64)
+                    + 100.0 * 0.5f64.ln())
+                .exp()
+            })
+            .sum();
+        assert!((binomial_tail_p(40.0, 60.0) - direct).abs() < 1e-12);
+        let lower: f64 = (0..45)
+            .map(|i| {
+                (ln_gamma(101.0) - ln_gamma(i as f64 + 1.0) - ln_gamma(101.0 - i as f64)
+                    + 100.0 * 0.5f64.ln())
+                .exp()
+            })
+            .sum();
+        assert!((binomial_tail_p(55.0, 45.0) - (1.0 - lower)).abs() < 1e-12);
     }
 }
