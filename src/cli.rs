@@ -92,6 +92,9 @@ pub struct DiffArgs {
     /// Also list rows that did not change.
     #[arg(long = "show_same", help_heading = "Diff")]
     pub show_same: bool,
+    /// List only rows that grew or are new.
+    #[arg(long = "growth_only", help_heading = "Diff")]
+    pub growth_only: bool,
     /// Exit 1 if a row (or the total) grew by more than this: 10MB, 250ms, 50.
     #[arg(
         long = "fail_on_growth",

@@ -176,6 +176,7 @@ fn run_diff(args: &DiffArgs) -> ExitCode {
         unit: report_opts.unit.clone(),
         divide_by: report_opts.divide_by,
         show_same: args.show_same,
+        growth_only: args.growth_only,
         nodecount: report_opts.nodecount,
     };
     let written = write_stdout(|w| {

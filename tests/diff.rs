@@ -254,6 +254,44 @@ fn fixture_heap_leak_leads_grew_monotonic_high_confidence() {
 }
 
 #[test]
+fn fixture_sample_types_are_matched_by_name() {
+    // The same snapshot with its sample types in another order.
+    let reorder = |b: Builder| {
+        let mut p = b.p;
+        p.sample_type.reverse();
+        for s in &mut p.sample {
+            s.value.reverse();
+        }
+        p
+    };
+    let (a, b) = (heap(1).profile(), heap(2));
+    let b = pprofx::decode::decode(&reorder(b).encode_to_vec()).unwrap();
+    for index in ["", "inuse_objects", "alloc_space", "0"] {
+        let opts = DiffOptions {
+            report: pprofx::report::ReportOptions {
+                sample_index: index.to_string(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let r = diff_of(&[&a, &b], &opts);
+        let top = &r.rows[0];
+        assert_eq!(top.name, "main.remember", "{index}");
+        let per_object = if r.sample_type.ends_with("objects") {
+            1
+        } else {
+            1024
+        };
+        assert_eq!(top.delta, 1000 * per_object, "{index}: {}", r.sample_type);
+    }
+    // A profile without the type is incompatible.
+    let g = goroutines(1, 1).profile();
+    let err = diff::diff(&[("heap", &a), ("g", &g)], &DiffOptions::default()).unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("incompatible"), "{err}");
+}
+
+#[test]
 fn fixture_goroutine_stacks_ignore_moved_call_sites() {
     let (a, b) = (goroutines(2, 10).profile(), goroutines(9, 12).profile());
     let r = diff_of(&[&a, &b], &DiffOptions::default());
@@ -301,6 +339,11 @@ fn fixture_exit_codes_and_json() {
     assert_eq!(ok.status.code(), Some(0), "{ok:?}");
     let text = String::from_utf8_lossy(&ok.stdout);
     assert!(text.contains("main.remember"), "{text}");
+    assert!(text.contains("Type: inuse_space (bytes)"), "{text}");
+    assert!(
+        text.contains("Total: 1.96MB → 3.91MB, Δ +1.95MB (+99.7%) over 120s"),
+        "{text}"
+    );
 
     // Growth gate: +2000 kB on main.remember.
     let pass = run(

@@ -441,6 +441,12 @@ pub fn diff(snapshots: &[(&str, &Profile)], opts: &DiffOptions) -> Result<DiffRe
     }
     // Resolve the type on the base, then by name on every other side.
     let base = snapshots[0].1;
+    if base.sample_types.is_empty() {
+        return Err(DiffError::Incompatible(format!(
+            "{} has no sample types",
+            snapshots[0].0
+        )));
+    }
     let sel = select::select(base, &opts.report.sample_index, false)?;
     let type_name = sel.type_name.clone();
     let unit = sel.unit.clone();

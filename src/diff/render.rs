@@ -21,7 +21,8 @@
 //!   "total": {"base": int, "new": int, "delta": int},
 //!   "rows": [ROW, …],                   // table order
 //!   "rows_total": int,                  // rows before hiding/limiting
-//!   "hidden_same": int,                 // `same` rows not listed (--show-same lists them)
+//!   "hidden_same": int,                 // rows not listed: `same` ones (--show_same lists
+//!                                       // them), or under --growth_only all not growing
 //!   "thresholds": {"fail_on_growth": int|null, "fail_on_share_pp": float|null,
 //!                  "min_confidence": float|null},
 //!   "violations": [{"rule", "name", "value", "limit"}, …],  // crossing rows; exit 1 if any
@@ -58,6 +59,8 @@ pub struct RenderOptions {
     pub divide_by: f64,
     /// List `same` rows too.
     pub show_same: bool,
+    /// List only growing rows (`new`, `grew`).
+    pub growth_only: bool,
     /// Show at most this many rows (`None`: all).
     pub nodecount: Option<usize>,
 }
@@ -68,19 +71,25 @@ impl Default for RenderOptions {
             unit: "auto".to_string(),
             divide_by: 1.0,
             show_same: false,
+            growth_only: false,
             nodecount: None,
         }
     }
 }
 
-/// The rows to list, and how many `same` rows were hidden.
+/// The rows to list, and how many `same` rows were hidden (under
+/// `growth_only`, how many rows that did not grow).
 pub fn visible_rows<'r>(r: &'r DiffReport, o: &RenderOptions) -> (Vec<&'r DiffRow>, usize) {
     let mut hidden = 0;
     let mut rows: Vec<&DiffRow> = r
         .rows
         .iter()
         .filter(|row| {
-            let keep = o.show_same || row.status != Status::Same;
+            let keep = if o.growth_only {
+                row.status.is_growth()
+            } else {
+                o.show_same || row.status != Status::Same
+            };
             if !keep {
                 hidden += 1;
             }
@@ -343,7 +352,7 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
         f.format(tn),
         signed(&f, d)
     );
-    if let Some(dt) = r.interval_nanos() {
+    if let Some(dt) = r.interval_nanos().filter(|&dt| dt != 0) {
         change.push_str(&format!(" over {}", measurement::label(dt, "nanoseconds")));
     }
     writeln!(w, "{change}")?;
