@@ -26,7 +26,9 @@
 //!   listed in [`DiffReport::violations`].
 //!
 //! The module works on decoded [`Profile`]s only, so any source (proto files,
-//! text dumps, URLs) can feed it. Rendering lives in [`render`].
+//! text dumps, URLs) can feed it. Rendering lives in [`render`]. A diff flame
+//! graph draws from a [`Keying::Stack`] report: every row is one stack
+//! (`root;…;leaf`) with its base and new values.
 
 pub mod gate;
 pub mod render;

@@ -227,8 +227,8 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
         }
         if heap {
             c.push(match row.objects {
-                Some(o) if o.delta > 0 => format!("+{}", o.delta),
-                Some(o) => o.delta.to_string(),
+                Some(o) if o.delta > 0 => format!("+{}", measurement::label(o.delta, "count")),
+                Some(o) => measurement::label(o.delta, "count"),
                 None => String::new(),
             });
             c.push(
@@ -506,5 +506,25 @@ pub fn to_json<'a>(r: &'a DiffReport, o: &RenderOptions, gates: &super::Gates) -
         },
         violations: &r.violations,
         warnings: &r.warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_numbers() {
+        assert_eq!(signed_float(1.5, 2, "pp"), "+1.50pp");
+        assert_eq!(signed_float(-1.5, 2, "pp"), "-1.50pp");
+        assert_eq!(signed_float(0.001, 2, "pp"), "0.00pp");
+        assert_eq!(signed_float(-0.001, 2, "pp"), "0.00pp");
+        assert_eq!(signed_float(-0.0, 1, "%"), "0.0%");
+        let f = Formatter::new("bytes", "auto", 1.0);
+        assert_eq!(signed(&f, 1536), "+1.50kB");
+        assert_eq!(signed(&f, -1536), "-1.50kB");
+        assert_eq!(signed(&f, 0), "0");
+        assert_eq!(measurement::label(41120, "count"), "41120");
+        assert_eq!(pct(0.8898), "89.0%");
     }
 }
