@@ -198,6 +198,7 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
     }
     push("confidence", true);
     if trend {
+        push("series", false);
         push("trend", true);
     }
     push("name", true);
@@ -249,6 +250,8 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
         }
         c.push(confidence(row));
         if trend {
+            let series: Vec<String> = row.series.iter().flatten().map(|&v| f.format(v)).collect();
+            c.push(series.join(" → "));
             c.push(if row.monotonic { "monotonic" } else { "" }.to_string());
         }
         c.push(row.name.clone());
