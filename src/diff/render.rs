@@ -18,7 +18,8 @@
 //!   "base": SNAPSHOT, "new": SNAPSHOT,  // first and last input
 //!   "snapshots": [SNAPSHOT, …],         // every input, base first
 //!   "interval_nanos": int | null,       // new.time_nanos − base.time_nanos
-//!   "total": {"base": int, "new": int, "delta": int},
+//!   "total": {"base": int, "new": int, "delta": int,
+//!             "per_second": {"base","new","delta"}|null},  // share mode with durations
 //!   "rows": [ROW, …],                   // table order
 //!   "rows_total": int,                  // rows before hiding/limiting
 //!   "hidden_same": int,                 // rows not listed: `same` ones (--show_same lists
@@ -179,6 +180,7 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
         push("base", false);
         push("new", false);
         push("Δ", false);
+        push("Δ%", false);
         if per_sec {
             push("per second base → new", false);
         }
@@ -213,6 +215,7 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
             c.push(f.format(row.base));
             c.push(f.format(row.new));
             c.push(signed(f, row.delta));
+            c.push(delta_rel(row));
             if per_sec {
                 c.push(match row.per_second {
                     Some(p) => format!("{}/s → {}/s", f.format(p.base), f.format(p.new)),
@@ -299,6 +302,22 @@ fn write_table(w: &mut dyn Write, t: &Table) -> io::Result<()> {
     Ok(())
 }
 
+/// Share mode with both durations known: the totals per second of wall time.
+fn total_per_second(r: &DiffReport) -> Option<super::Pair> {
+    let (b, n) = (r.base(), r.new_snapshot());
+    (r.mode == Mode::Share && b.duration_nanos > 0 && n.duration_nanos > 0).then(|| {
+        let (pb, pn) = (
+            super::per_second(b.total, b.duration_nanos),
+            super::per_second(n.total, n.duration_nanos),
+        );
+        super::Pair {
+            base: pb,
+            new: pn,
+            delta: pn.wrapping_sub(pb),
+        }
+    })
+}
+
 fn mode_line(r: &DiffReport) -> &'static str {
     match r.mode {
         Mode::Absolute => "absolute (a gauge: values compared as they are, no normalization)",
@@ -359,6 +378,15 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
         change.push_str(&format!(" over {}", measurement::label(dt, "nanoseconds")));
     }
     writeln!(w, "{change}")?;
+    if let Some(ps) = total_per_second(r) {
+        writeln!(
+            w,
+            "Per second of wall time: {}/s → {}/s, Δ {}/s",
+            f.format(ps.base),
+            f.format(ps.new),
+            signed(&f, ps.delta)
+        )?;
+    }
     let rows_are = match (r.by, r.metric) {
         (super::Keying::Stack, _) => "stacks (root;…;leaf, function level)",
         (_, super::Metric::Flat) => "functions, flat (own) values",
@@ -442,6 +470,7 @@ struct JsonTotal {
     base: i64,
     new: i64,
     delta: i64,
+    per_second: Option<super::Pair>,
 }
 
 /// `thresholds` in JSON.
@@ -498,6 +527,7 @@ pub fn to_json<'a>(r: &'a DiffReport, o: &RenderOptions, gates: &super::Gates) -
             base: tb,
             new: tn,
             delta: tn.wrapping_sub(tb),
+            per_second: total_per_second(r),
         },
         rows,
         rows_total: r.rows.len(),
