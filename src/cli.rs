@@ -95,6 +95,9 @@ pub struct DiffArgs {
     /// List only rows that grew or are new.
     #[arg(long = "growth_only", help_heading = "Diff")]
     pub growth_only: bool,
+    /// Stack rows: drop leaf-side runtime.* frames (gopark, chanrecv…) when grouping.
+    #[arg(long = "trim_runtime", help_heading = "Diff")]
+    pub trim_runtime: bool,
     /// Exit 1 if a row (or the total) grew by more than this: 10MB, 250ms, 50.
     #[arg(
         long = "fail_on_growth",

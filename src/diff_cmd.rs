@@ -68,6 +68,7 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         by,
         metric,
         gates: gates.clone(),
+        trim_runtime: args.trim_runtime,
     };
     if args.profiles.iter().filter(|p| *p == "-").count() > 1 {
         return fail(2, None, &"standard input (-) can be read only once");

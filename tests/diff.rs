@@ -308,6 +308,43 @@ fn fixture_goroutine_stacks_ignore_moved_call_sites() {
 }
 
 #[test]
+fn fixture_trim_runtime_groups_goroutines_by_user_code() {
+    let b = |n: i64| {
+        Builder::new(&[("goroutine", "count")], ("goroutine", "count", 1), 0, 0)
+            .sample(
+                &[
+                    "runtime.gopark",
+                    "runtime.chanrecv",
+                    "runtime.chanrecv1",
+                    "main.worker",
+                ],
+                &[n],
+            )
+            .sample(&["runtime.gopark", "runtime.selectgo", "main.worker"], &[n])
+            .sample(&["runtime.gopark", "runtime.main"], &[1])
+            .profile()
+    };
+    let (a, c) = (b(1), b(4));
+    let opts = DiffOptions {
+        trim_runtime: true,
+        ..Default::default()
+    };
+    let r = diff_of(&[&a, &c], &opts);
+    assert_eq!(r.rows[0].name, "main.worker");
+    assert_eq!(r.rows[0].delta, 6);
+    // A stack of runtime frames only keeps its root.
+    assert!(r
+        .rows
+        .iter()
+        .any(|x| x.name == "runtime.main" && x.status == Status::Same));
+    let r = diff_of(&[&a, &c], &DiffOptions::default());
+    assert_eq!(
+        r.rows.iter().filter(|x| x.status == Status::Grew).count(),
+        2
+    );
+}
+
+#[test]
 fn fixture_cpu_share_mode_ranks_the_changed_function_first() {
     let (a, b) = (cpu(1).profile(), cpu(2).profile());
     let r = diff_of(&[&a, &b], &DiffOptions::default());

@@ -144,6 +144,9 @@ pub struct DiffOptions {
     pub metric: Option<Metric>,
     /// CI thresholds.
     pub gates: Gates,
+    /// Stack rows: drop the leaf-side `runtime.*` frames (gopark, chanrecv…)
+    /// so goroutines blocked the same way from the same code group together.
+    pub trim_runtime: bool,
 }
 
 /// Why a diff could not be computed.
@@ -492,7 +495,8 @@ pub fn diff(snapshots: &[(&str, &Profile)], opts: &DiffOptions) -> Result<DiffRe
         let (model, cols) = noise_model(p, &type_name, index, mode);
         // The model of the base decides; later sides only supply columns.
         let model = *noise.get_or_insert(model);
-        sides.push(aggregate(name, &analysis, by, metric, model, cols));
+        let trim = opts.trim_runtime && by == Keying::Stack;
+        sides.push(aggregate(name, &analysis, by, metric, model, cols, trim));
     }
     let noise = noise.unwrap_or(NoiseModel::Exact);
     let mut warnings = Vec::new();
@@ -755,6 +759,7 @@ fn aggregate(
     metric: Metric,
     model: NoiseModel,
     cols: Columns,
+    trim_runtime: bool,
 ) -> Side {
     let p = a.profile;
     let nodes = &a.nodes;
@@ -777,6 +782,7 @@ fn aggregate(
     if by == Keying::Function {
         accs = vec![Acc::default(); names.len()];
     }
+    let runtime: Vec<bool> = names.iter().map(|n| n.starts_with("runtime.")).collect();
     let mut stamp: Vec<u32> = vec![0; names.len()];
     let mut frames: Vec<u32> = Vec::new();
     let mut count_total = 0.0;
@@ -814,6 +820,13 @@ fn aggregate(
                 }
             }
             (Keying::Stack, _) => {
+                if trim_runtime {
+                    let keep = frames
+                        .iter()
+                        .position(|&f| !runtime[f as usize])
+                        .unwrap_or(frames.len().saturating_sub(1));
+                    frames.drain(..keep);
+                }
                 if frames.is_empty() {
                     continue;
                 }
