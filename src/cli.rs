@@ -39,6 +39,10 @@ pub enum Command {
     /// Show the heaviest nodes, as `go tool pprof -top` does.
     #[command(after_help = EXAMPLES, args_override_self = true)]
     Top(Box<TopArgs>),
+    /// Compare profiles: what grew, what shrank, with confidence; exit 1 when
+    /// a --fail_on_* threshold is crossed (a CI gate).
+    #[command(after_help = DIFF_HELP, args_override_self = true)]
+    Diff(Box<DiffArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -60,6 +64,68 @@ pub struct TopArgs {
     pub load: LoadArgs,
     /// The profile: a file (gzipped or raw profile.proto), or `-` for stdin.
     #[arg(value_name = "PROFILE", required = true)]
+    pub profiles: Vec<String>,
+}
+
+const DIFF_HELP: &str = "\
+Examples:
+  pprofx diff heap1.pb.gz heap2.pb.gz heap3.pb.gz    leak hunting (inuse_space, absolute)
+  pprofx diff old.cpu.pb.gz new.cpu.pb.gz            CPU regression (share of cum, in pp)
+  pprofx diff --fail_on_growth=10MB base.heap new.heap && echo ok
+  pprofx diff --json g1.pb.gz g2.pb.gz | jq '.rows[:5]'
+
+Exit status: 0 no threshold crossed, 1 a threshold crossed (rows listed last),
+2 usage or parse error, 3 incompatible profiles.";
+
+/// Arguments of `pprofx diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Print the diff as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// absolute, share or interval (default: from the sample type).
+    #[arg(long, value_name = "MODE", help_heading = "Diff")]
+    pub mode: Option<String>,
+    /// Rows per function or per stack (default: stack for goroutine
+    /// profiles, else function).
+    #[arg(long, value_name = "function|stack", help_heading = "Diff")]
+    pub by: Option<String>,
+    /// Also list rows that did not change.
+    #[arg(long = "show_same", help_heading = "Diff")]
+    pub show_same: bool,
+    /// List only rows that grew or are new.
+    #[arg(long = "growth_only", help_heading = "Diff")]
+    pub growth_only: bool,
+    /// Stack rows: drop leaf-side runtime.* frames (gopark, chanrecv…) when grouping.
+    #[arg(long = "trim_runtime", help_heading = "Diff")]
+    pub trim_runtime: bool,
+    /// Exit 1 if a row (or the total) grew by more than this: 10MB, 250ms, 50.
+    #[arg(
+        long = "fail_on_growth",
+        value_name = "SIZE|COUNT",
+        help_heading = "CI gates"
+    )]
+    pub fail_on_growth: Option<String>,
+    /// Exit 1 if a row's share grew by more than this many percentage points: +2pp.
+    #[arg(
+        long = "fail_on_share",
+        value_name = "+Npp",
+        allow_hyphen_values = true,
+        help_heading = "CI gates"
+    )]
+    pub fail_on_share: Option<String>,
+    /// Only rows at least this confident (1 − p) cross thresholds; alone, any
+    /// growth that confident crosses.
+    #[arg(long = "min_confidence", value_name = "P", help_heading = "CI gates")]
+    pub min_confidence: Option<String>,
+    /// Report options shared with pprof.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Loading options.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// BASE NEW [NEWER…]: files (gzipped or raw profile.proto) or `-` for one stdin.
+    #[arg(value_name = "PROFILE", required = true, num_args = 2..)]
     pub profiles: Vec<String>,
 }
 

@@ -12,7 +12,8 @@
 //!    and [`filter`] (focus, ignore, hide, show, tag filters…);
 //! 5. [`graph`]: node identity at a granularity, flat/cum aggregation, edges;
 //! 6. [`report`]: pprof's reports as data, rendered as text or JSON, with
-//!    numbers formatted by [`measurement`] (pprof's unit rules).
+//!    numbers formatted by [`measurement`] (pprof's unit rules);
+//!    [`diff`] compares two or more profiles aggregated the same way.
 //!
 //! [`proto`] holds the prost-generated types of profile.proto, used to write
 //! profiles and as the decoder's oracle in tests.
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod decode;
+pub mod diff;
 pub mod encode;
 pub mod error;
 pub mod filter;

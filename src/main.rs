@@ -1,9 +1,11 @@
 //! The `pprofx` binary: parses the command line and runs one library call.
 //!
 //! Exit status: 0 success, 1 runtime error (unreadable or invalid profile,
-//! bad option value for this profile), 2 usage error (clap).
+//! bad option value for this profile), 2 usage error (clap). `diff` has its
+//! own codes (see [`diff_cmd::run_diff`]).
 
 mod cli;
+mod diff_cmd;
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Top(args) => run_top(&args),
+        Command::Diff(args) => return diff_cmd::run_diff(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);

@@ -1,0 +1,740 @@
+//! `pprofx diff`: rankings, statuses, confidence, JSON and exit codes.
+//!
+//! Own fixtures are built in code (prost types, encoded into a temporary
+//! directory), so the suite means something without `../shared`; the corpus
+//! tests (the heap leak, the goroutine leak, two CPU builds) run when
+//! `../shared` is present and are skipped with a message otherwise.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pprofx::diff::{self, DiffOptions, DiffReport, Keying, Metric, Mode, Status};
+use pprofx::proto;
+use pprofx::Profile;
+use proptest::prelude::*;
+use prost::Message;
+
+/// Builds small profiles: one location per (function, line).
+#[derive(Debug)]
+struct Builder {
+    p: proto::Profile,
+    strings: HashMap<String, i64>,
+    funcs: HashMap<String, u64>,
+    locs: HashMap<(String, i64), u64>,
+}
+
+impl Builder {
+    fn new(
+        types: &[(&str, &str)],
+        period: (&str, &str, i64),
+        time_s: i64,
+        duration_s: i64,
+    ) -> Self {
+        let mut b = Builder {
+            p: proto::Profile::default(),
+            strings: HashMap::new(),
+            funcs: HashMap::new(),
+            locs: HashMap::new(),
+        };
+        b.s("");
+        for (t, u) in types {
+            let vt = proto::ValueType {
+                r#type: b.s(t),
+                unit: b.s(u),
+            };
+            b.p.sample_type.push(vt);
+        }
+        b.p.period_type = Some(proto::ValueType {
+            r#type: b.s(period.0),
+            unit: b.s(period.1),
+        });
+        b.p.period = period.2;
+        b.p.time_nanos = 1_700_000_000_000_000_000 + time_s * 1_000_000_000;
+        b.p.duration_nanos = duration_s * 1_000_000_000;
+        b
+    }
+
+    fn s(&mut self, s: &str) -> i64 {
+        if let Some(&i) = self.strings.get(s) {
+            return i;
+        }
+        let i = self.p.string_table.len() as i64;
+        self.p.string_table.push(s.to_string());
+        self.strings.insert(s.to_string(), i);
+        i
+    }
+
+    fn loc(&mut self, f: &str, line: i64) -> u64 {
+        if let Some(&l) = self.locs.get(&(f.to_string(), line)) {
+            return l;
+        }
+        let fid = match self.funcs.get(f) {
+            Some(&id) => id,
+            None => {
+                let id = self.p.function.len() as u64 + 1;
+                let name = self.s(f);
+                let file = self.s("main.go");
+                self.p.function.push(proto::Function {
+                    id,
+                    name,
+                    system_name: name,
+                    filename: file,
+                    start_line: 1,
+                });
+                self.funcs.insert(f.to_string(), id);
+                id
+            }
+        };
+        let id = self.p.location.len() as u64 + 1;
+        self.p.location.push(proto::Location {
+            id,
+            mapping_id: 0,
+            address: 0x1000 + id * 16,
+            line: vec![proto::Line {
+                function_id: fid,
+                line,
+                column: 0,
+            }],
+            is_folded: false,
+        });
+        self.locs.insert((f.to_string(), line), id);
+        id
+    }
+
+    /// A sample with stack `frames` (leaf first; `name` or `name:line`).
+    fn sample(mut self, frames: &[&str], values: &[i64]) -> Self {
+        let location_id = frames
+            .iter()
+            .map(|f| {
+                let (name, line) = match f.split_once(':') {
+                    Some((n, l)) => (n, l.parse().unwrap_or(1)),
+                    None => (*f, 1),
+                };
+                self.loc(name, line)
+            })
+            .collect();
+        self.p.sample.push(proto::Sample {
+            location_id,
+            value: values.to_vec(),
+            label: vec![],
+        });
+        self
+    }
+
+    fn profile(&self) -> Profile {
+        pprofx::decode::decode(&self.p.encode_to_vec()).expect("fixture decodes")
+    }
+
+    fn write(&self, dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, self.p.encode_to_vec()).expect("write fixture");
+        path
+    }
+}
+
+const HEAP_TYPES: [(&str, &str); 4] = [
+    ("alloc_objects", "count"),
+    ("alloc_space", "bytes"),
+    ("inuse_objects", "count"),
+    ("inuse_space", "bytes"),
+];
+
+/// Snapshot `t` (1-based) of a process leaking 1 kB objects from
+/// `main.remember`, with a stable cache and a jittering buffer.
+fn heap(t: i64) -> Builder {
+    let leak = 1000 * t;
+    let jitter = 100 + (t % 2);
+    Builder::new(&HEAP_TYPES, ("space", "bytes", 4096), t * 60, 0)
+        .sample(
+            &["main.remember", "main.handle", "main.main"],
+            &[leak, leak * 1024, leak, leak * 1024],
+        )
+        .sample(
+            &["main.stable", "main.main"],
+            &[500, 500 * 2048, 500, 500 * 2048],
+        )
+        .sample(
+            &["main.jitter", "main.handle", "main.main"],
+            &[jitter, jitter * 64, jitter, jitter * 64],
+        )
+}
+
+/// Goroutine snapshot: `leaks` goroutines blocked in main.worker, plus the
+/// profiler's own goroutine whose call site line differs between snapshots.
+fn goroutines(leaks: i64, profiler_line: i64) -> Builder {
+    let own = format!("main.snapshot:{profiler_line}");
+    Builder::new(
+        &[("goroutine", "count")],
+        ("goroutine", "count", 1),
+        leaks,
+        0,
+    )
+    .sample(
+        &["runtime.gopark", "runtime.chanrecv", "main.worker"],
+        &[leaks],
+    )
+    .sample(&["runtime.gopark", "main.idle"], &[3])
+    .sample(&["runtime.goroutineProfile", &own, "main.main"], &[1])
+}
+
+/// CPU profile of a build; build 2 adds `main.newCode`.
+fn cpu(build: u8) -> Builder {
+    let ms = 10_000_000;
+    let mut b = Builder::new(
+        &[("samples", "count"), ("cpu", "nanoseconds")],
+        ("cpu", "nanoseconds", ms),
+        build as i64 * 10,
+        1,
+    )
+    .sample(&["main.hotA", "main.main"], &[50, 50 * ms]);
+    if build == 1 {
+        b = b.sample(&["main.hotB", "main.main"], &[50, 50 * ms]);
+    } else {
+        b = b
+            .sample(&["main.hotB", "main.main"], &[20, 20 * ms])
+            .sample(&["main.newCode", "main.main"], &[40, 40 * ms]);
+    }
+    b
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pprofx"))
+        .args(args)
+        .current_dir(cwd)
+        .env("TZ", "UTC")
+        .output()
+        .expect("run pprofx")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn diff_of(ps: &[&Profile], opts: &DiffOptions) -> DiffReport {
+    let names = ["a", "b", "c", "d"];
+    let inputs: Vec<(&str, &Profile)> =
+        ps.iter().enumerate().map(|(i, p)| (names[i], *p)).collect();
+    diff::diff(&inputs, opts).expect("diff")
+}
+
+#[test]
+fn fixture_heap_leak_leads_grew_monotonic_high_confidence() {
+    let ps: Vec<Profile> = (1..=3).map(|t| heap(t).profile()).collect();
+    let r = diff_of(&[&ps[0], &ps[1], &ps[2]], &DiffOptions::default());
+    assert_eq!(r.mode, Mode::Absolute);
+    assert_eq!(r.sample_type, "inuse_space");
+    let top = &r.rows[0];
+    assert_eq!(top.name, "main.remember");
+    assert_eq!(top.status, Status::Grew);
+    assert_eq!(top.delta, 2000 * 1024);
+    assert!(top.monotonic);
+    assert_eq!(top.confidence, diff::Confidence::High);
+    assert_eq!(top.objects.map(|o| o.delta), Some(2000));
+    assert_eq!(top.avg_object_size, Some(1024));
+    let stable = r.rows.iter().find(|x| x.name == "main.stable").unwrap();
+    assert_eq!(stable.status, Status::Same);
+    let jitter = r.rows.iter().find(|x| x.name == "main.jitter").unwrap();
+    assert!(!jitter.monotonic);
+    assert_eq!(jitter.status, Status::Same);
+    // One 64-byte object less between t1 and t2 is sampling noise.
+    let r = diff_of(&[&ps[0], &ps[1]], &DiffOptions::default());
+    let jitter = r.rows.iter().find(|x| x.name == "main.jitter").unwrap();
+    assert_eq!(jitter.status, Status::Shrank);
+    assert_eq!(jitter.confidence, diff::Confidence::Low);
+    assert_eq!(r.rows[0].name, "main.remember");
+}
+
+#[test]
+fn fixture_sample_types_are_matched_by_name() {
+    // The same snapshot with its sample types in another order.
+    let reorder = |b: Builder| {
+        let mut p = b.p;
+        p.sample_type.reverse();
+        for s in &mut p.sample {
+            s.value.reverse();
+        }
+        p
+    };
+    let (a, b) = (heap(1).profile(), heap(2));
+    let b = pprofx::decode::decode(&reorder(b).encode_to_vec()).unwrap();
+    for index in ["", "inuse_objects", "alloc_space", "0"] {
+        let opts = DiffOptions {
+            report: pprofx::report::ReportOptions {
+                sample_index: index.to_string(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let r = diff_of(&[&a, &b], &opts);
+        let top = &r.rows[0];
+        assert_eq!(top.name, "main.remember", "{index}");
+        let per_object = if r.sample_type.ends_with("objects") {
+            1
+        } else {
+            1024
+        };
+        assert_eq!(top.delta, 1000 * per_object, "{index}: {}", r.sample_type);
+    }
+    // A profile without the type is incompatible.
+    let g = goroutines(1, 1).profile();
+    let err = diff::diff(&[("heap", &a), ("g", &g)], &DiffOptions::default()).unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("incompatible"), "{err}");
+}
+
+#[test]
+fn fixture_goroutine_stacks_ignore_moved_call_sites() {
+    let (a, b) = (goroutines(2, 10).profile(), goroutines(9, 12).profile());
+    let r = diff_of(&[&a, &b], &DiffOptions::default());
+    assert_eq!(r.by, Keying::Stack);
+    assert_eq!(
+        r.rows[0].name,
+        "main.worker;runtime.chanrecv;runtime.gopark"
+    );
+    assert_eq!(r.rows[0].delta, 7);
+    assert_eq!(r.rows[0].confidence, diff::Confidence::Exact);
+    for row in &r.rows[1..] {
+        assert_eq!(row.status, Status::Same, "{row:?}");
+    }
+}
+
+#[test]
+fn fixture_trim_runtime_groups_goroutines_by_user_code() {
+    let b = |n: i64| {
+        Builder::new(&[("goroutine", "count")], ("goroutine", "count", 1), 0, 0)
+            .sample(
+                &[
+                    "runtime.gopark",
+                    "runtime.chanrecv",
+                    "runtime.chanrecv1",
+                    "main.worker",
+                ],
+                &[n],
+            )
+            .sample(&["runtime.gopark", "runtime.selectgo", "main.worker"], &[n])
+            .sample(&["runtime.gopark", "runtime.main"], &[1])
+            .profile()
+    };
+    let (a, c) = (b(1), b(4));
+    let opts = DiffOptions {
+        trim_runtime: true,
+        ..Default::default()
+    };
+    let r = diff_of(&[&a, &c], &opts);
+    assert_eq!(r.rows[0].name, "main.worker");
+    assert_eq!(r.rows[0].delta, 6);
+    // A stack of runtime frames only keeps its root.
+    assert!(r
+        .rows
+        .iter()
+        .any(|x| x.name == "runtime.main" && x.status == Status::Same));
+    let r = diff_of(&[&a, &c], &DiffOptions::default());
+    assert_eq!(
+        r.rows.iter().filter(|x| x.status == Status::Grew).count(),
+        2
+    );
+}
+
+#[test]
+fn fixture_cpu_share_mode_ranks_the_changed_function_first() {
+    let (a, b) = (cpu(1).profile(), cpu(2).profile());
+    let r = diff_of(&[&a, &b], &DiffOptions::default());
+    assert_eq!(r.mode, Mode::Share);
+    assert_eq!(r.rows[0].name, "main.newCode");
+    assert_eq!(r.rows[0].status, Status::New);
+    assert_eq!(r.rows[0].confidence, diff::Confidence::High);
+    let last = r.rows.last().unwrap();
+    assert_eq!(last.name, "main.hotB");
+    assert_eq!(last.status, Status::Shrank);
+    let hot_a = r.rows.iter().find(|x| x.name == "main.hotA").unwrap();
+    assert_eq!(hot_a.status, Status::Shrank); // 50% → 45.5% of samples
+    assert_eq!(hot_a.confidence, diff::Confidence::Low);
+    assert!(hot_a.per_second.is_some());
+}
+
+#[test]
+fn fixture_exit_codes_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for t in 1..=3 {
+        heap(t).write(d, &format!("heap{t}.pb"));
+    }
+    cpu(1).write(d, "cpu1.pb");
+    cpu(2).write(d, "cpu2.pb");
+    std::fs::write(d.join("junk.pb"), b"not a profile at all").unwrap();
+
+    let ok = run(&["diff", "heap1.pb", "heap3.pb"], d);
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(text.contains("main.remember"), "{text}");
+    assert!(text.contains("Type: inuse_space (bytes)"), "{text}");
+    assert!(
+        text.contains("Total: 1.96MB → 3.91MB, Δ +1.95MB (+99.7%) over 120s"),
+        "{text}"
+    );
+
+    // Growth gate: +2000 kB on main.remember.
+    let pass = run(
+        &["diff", "--fail-on-growth=10MB", "heap1.pb", "heap3.pb"],
+        d,
+    );
+    assert_eq!(pass.status.code(), Some(0));
+    let hit = run(&["diff", "--fail-on-growth=1MB", "heap1.pb", "heap3.pb"], d);
+    assert_eq!(hit.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&hit.stdout);
+    let last = text.lines().last().unwrap_or("");
+    assert!(
+        last.ends_with("main.remember"),
+        "crossing rows come last: {text}"
+    );
+    let hit = run(
+        &[
+            "diff",
+            "--json",
+            "--fail_on_growth=1MB",
+            "heap1.pb",
+            "heap3.pb",
+        ],
+        d,
+    );
+    assert_eq!(hit.status.code(), Some(1));
+    let v = json(&hit);
+    let names: Vec<&str> = v["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["(total)", "main.remember"]);
+    assert_eq!(v["violations"][1]["rule"], "fail_on_growth");
+    let count = run(
+        &[
+            "diff",
+            "--fail-on-growth=50",
+            "heap1.pb",
+            "heap2.pb",
+            "--sample_index=inuse_objects",
+        ],
+        d,
+    );
+    assert_eq!(count.status.code(), Some(1));
+
+    // Share gate and confidence.
+    let share = run(&["diff", "--fail-on-share=+20pp", "cpu1.pb", "cpu2.pb"], d);
+    assert_eq!(share.status.code(), Some(1));
+    let share = run(&["diff", "--fail-on-share=+40pp", "cpu1.pb", "cpu2.pb"], d);
+    assert_eq!(share.status.code(), Some(0));
+    let conf = run(&["diff", "--min-confidence=0.99", "cpu1.pb", "cpu2.pb"], d);
+    assert_eq!(conf.status.code(), Some(1));
+    let conf = run(
+        &[
+            "diff",
+            "--min-confidence=0.99",
+            "--fail-on-share=+1pp",
+            "--by=stack",
+            "cpu1.pb",
+            "cpu2.pb",
+        ],
+        d,
+    );
+    assert_eq!(conf.status.code(), Some(1));
+    let v = json(&run(
+        &[
+            "diff",
+            "--json",
+            "--min-confidence=0.99",
+            "--fail-on-share=+1pp",
+            "cpu1.pb",
+            "cpu2.pb",
+        ],
+        d,
+    ));
+    let names: Vec<&str> = v["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["main.newCode"],
+        "main.main does not move, hotA is noise"
+    );
+
+    // Usage and parse errors: 2; incompatible profiles: 3.
+    assert_eq!(run(&["diff", "heap1.pb"], d).status.code(), Some(2));
+    assert_eq!(
+        run(&["diff", "heap1.pb", "missing.pb"], d).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["diff", "heap1.pb", "junk.pb"], d).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(
+            &["diff", "--fail-on-growth=lots", "heap1.pb", "heap2.pb"],
+            d
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(
+            &["diff", "--fail-on-growth=10ms", "heap1.pb", "heap2.pb"],
+            d
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["diff", "--mode=sideways", "heap1.pb", "heap2.pb"], d)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["diff", "heap1.pb", "cpu1.pb"], d).status.code(),
+        Some(3)
+    );
+
+    // Byte-identical JSON and text on identical input; documented fields.
+    let args = ["diff", "--json", "heap1.pb", "heap2.pb", "heap3.pb"];
+    let (a, b) = (run(&args, d), run(&args, d));
+    assert_eq!(a.stdout, b.stdout);
+    let v = json(&a);
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["mode"], "absolute");
+    let row = &v["rows"][0];
+    for key in [
+        "name",
+        "status",
+        "base",
+        "new",
+        "delta",
+        "delta_rel",
+        "share_base",
+        "share_new",
+        "delta_share_pp",
+        "confidence",
+        "confidence_p",
+        "monotonic",
+        "series",
+        "objects",
+    ] {
+        assert!(row.get(key).is_some(), "row lacks {key}: {row}");
+    }
+    assert_eq!(row["name"], "main.remember");
+    assert_eq!(row["delta"], 2000 * 1024);
+    assert_eq!(row["monotonic"], true);
+    assert_eq!(v["total"]["delta"], 2000 * 1024);
+    let text = ["diff", "heap1.pb", "heap2.pb", "heap3.pb"];
+    assert_eq!(run(&text, d).stdout, run(&text, d).stdout);
+}
+
+#[test]
+fn corpus_heap_leak() {
+    let Some(shared) = common::shared_dir() else {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    };
+    let dir = shared.join("corpus");
+    let out = run(
+        &[
+            "diff",
+            "--json",
+            "go-heap_t1.pb.gz",
+            "go-heap_t2.pb.gz",
+            "go-heap_t3.pb.gz",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let row = &v["rows"][0];
+    assert_eq!(row["name"], "main.remember");
+    assert_eq!(row["status"], "grew");
+    assert_eq!(row["monotonic"], true);
+    assert_eq!(row["confidence"], "high");
+    // Gates on the real leak (t1 → t3 grows by about 8.3 MB).
+    let gate = |limit: &str| {
+        run(
+            &[
+                "diff",
+                &format!("--fail-on-growth={limit}"),
+                "go-heap_t1.pb.gz",
+                "go-heap_t3.pb.gz",
+            ],
+            &dir,
+        )
+        .status
+        .code()
+    };
+    assert_eq!(gate("20MB"), Some(0));
+    assert_eq!(gate("5MB"), Some(1));
+}
+
+#[test]
+fn corpus_goroutine_leak_without_noise_rows() {
+    let Some(shared) = common::shared_dir() else {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    };
+    let dir = shared.join("corpus");
+    let out = run(
+        &[
+            "diff",
+            "--json",
+            "--show_same",
+            "go-goroutine_t1.pb.gz",
+            "go-goroutine_t2.pb.gz",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let rows = v["rows"].as_array().unwrap();
+    let changed: Vec<&serde_json::Value> = rows.iter().filter(|r| r["status"] != "same").collect();
+    assert_eq!(changed.len(), 10, "ten leaking call sites");
+    for (i, r) in rows.iter().enumerate() {
+        let d = r["delta"].as_i64().unwrap();
+        assert_ne!(d.abs(), 1, "±1 noise row: {r}");
+        if i < 10 {
+            assert_eq!(d, 6, "{r}");
+            assert!(r["name"].as_str().unwrap().starts_with("main."), "{r}");
+        }
+    }
+    assert_eq!(
+        run(
+            &[
+                "diff",
+                "--fail-on-growth=5",
+                "go-goroutine_t1.pb.gz",
+                "go-goroutine_t2.pb.gz"
+            ],
+            &dir
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn corpus_cpu_builds_share_mode() {
+    let Some(shared) = common::shared_dir() else {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    };
+    let dir = shared.join("peer/pprof-testdata/generated/real-go");
+    if !dir.join("cpu_a.pb.gz").is_file() {
+        eprintln!("skipping: cpu_a.pb.gz is absent");
+        return;
+    }
+    let out = run(&["diff", "--json", "cpu_a.pb.gz", "cpu_b.pb.gz"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["mode"], "share");
+    assert_eq!(v["rows"][0]["name"], "main.sortWork");
+    assert_eq!(v["rows"][0]["confidence"], "high");
+    let gate = |extra: &[&str]| {
+        let mut args = vec!["diff"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["cpu_a.pb.gz", "cpu_b.pb.gz"]);
+        run(&args, &dir).status.code()
+    };
+    assert_eq!(
+        gate(&["--fail-on-share=+10pp", "--min-confidence=0.99"]),
+        Some(1)
+    );
+    assert_eq!(gate(&["--fail-on-share=+20pp"]), Some(0));
+    // Heap vs CPU: no common sample type.
+    let heap = shared.join("corpus/go-heap_t1.pb.gz");
+    let out = run(&["diff", heap.to_str().unwrap(), "cpu_a.pb.gz"], &dir);
+    assert_eq!(out.status.code(), Some(3));
+}
+
+/// A random profile over functions f0..f4 with 1..=3-frame stacks.
+fn arb_profile() -> impl Strategy<Value = Builder> {
+    prop::collection::vec((prop::collection::vec(0usize..5, 1..4), 1i64..1000), 0..8).prop_map(
+        |samples| {
+            let mut b = Builder::new(&[("widgets", "count")], ("widgets", "count", 1), 0, 0);
+            for (stack, v) in samples {
+                let frames: Vec<String> = stack.iter().map(|f| format!("f{f}")).collect();
+                let refs: Vec<&str> = frames.iter().map(String::as_str).collect();
+                b = b.sample(&refs, &[v]);
+            }
+            b
+        },
+    )
+}
+
+fn all_opts() -> Vec<DiffOptions> {
+    let mut out = Vec::new();
+    for mode in [Mode::Absolute, Mode::Share] {
+        for by in [Keying::Function, Keying::Stack] {
+            out.push(DiffOptions {
+                mode: Some(mode),
+                by: Some(by),
+                metric: Some(Metric::Flat),
+                ..Default::default()
+            });
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn diff_with_itself_is_all_same(b in arb_profile()) {
+        let p = b.profile();
+        for opts in all_opts() {
+            let r = diff_of(&[&p, &p], &opts);
+            for row in &r.rows {
+                prop_assert_eq!(row.status, Status::Same);
+                prop_assert_eq!(row.delta, 0);
+                prop_assert_eq!(row.delta_share_pp, 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn swapping_negates_and_totals_add_up(a in arb_profile(), b in arb_profile()) {
+        let (p, q) = (a.profile(), b.profile());
+        for opts in all_opts() {
+            let fwd = diff_of(&[&p, &q], &opts);
+            let back = diff_of(&[&q, &p], &opts);
+            prop_assert_eq!(fwd.rows.len(), back.rows.len());
+            let back_rows: HashMap<&str, &diff::DiffRow> = back.rows.iter().map(|r| (r.name.as_str(), r)).collect();
+            for r in &fwd.rows {
+                let s = back_rows[r.name.as_str()];
+                prop_assert_eq!(r.delta, -s.delta);
+                prop_assert_eq!(r.delta_share_pp, -s.delta_share_pp);
+                let swapped = match r.status {
+                    Status::New => Status::Gone,
+                    Status::Gone => Status::New,
+                    Status::Grew => Status::Shrank,
+                    Status::Shrank => Status::Grew,
+                    Status::Same => Status::Same,
+                };
+                prop_assert_eq!(s.status, swapped);
+            }
+            // Flat function rows and stack rows partition the samples.
+            let sum: i64 = fwd.rows.iter().map(|r| r.delta).sum();
+            prop_assert_eq!(sum, fwd.new_snapshot().total - fwd.base().total);
+        }
+    }
+}
