@@ -38,6 +38,9 @@ pub enum Command {
     /// Show the heaviest nodes, as `go tool pprof -top` does.
     #[command(after_help = EXAMPLES, args_override_self = true)]
     Top(Box<TopArgs>),
+    /// Merge profiles (pprof's rules, with -base/-diff_base) into one
+    /// gzipped profile.proto that `go tool pprof` reads.
+    Merge(Box<MergeArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -57,7 +60,8 @@ pub struct TopArgs {
     /// Loading options.
     #[command(flatten)]
     pub load: LoadArgs,
-    /// The profile: a file (gzipped or raw profile.proto), or `-` for stdin.
+    /// The profiles: files (profile.proto, gzipped or not, or the Go
+    /// runtime's text formats), or `-` for stdin; several are merged.
     #[arg(value_name = "PROFILE", required = true)]
     pub profiles: Vec<String>,
 }
@@ -68,6 +72,60 @@ pub struct LoadArgs {
     /// Refuse profiles whose decompressed size exceeds this many bytes.
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = pprofx::input::DEFAULT_MAX_SIZE, help_heading = "Input")]
     pub max_size: u64,
+    /// Subtract this profile (repeatable; several are merged first).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "diff_base",
+        help_heading = "Input"
+    )]
+    pub base: Vec<String>,
+    /// Compare with this profile: like -base, but percentages are relative
+    /// to the base and equal stacks do not cancel out.
+    #[arg(long = "diff_base", value_name = "FILE", help_heading = "Input")]
+    pub diff_base: Vec<String>,
+    /// Scale the profile to the base's totals before subtracting.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Input")]
+    pub normalize: bool,
+}
+
+impl LoadArgs {
+    /// What to load for these profiles.
+    pub fn spec(&self, profiles: &[String]) -> pprofx::sources::SourceSpec {
+        let diff = !self.diff_base.is_empty();
+        let keep = |v: &[String]| v.iter().filter(|s| !s.is_empty()).cloned().collect();
+        pprofx::sources::SourceSpec {
+            sources: profiles.to_vec(),
+            base: if diff {
+                keep(&self.diff_base)
+            } else {
+                keep(&self.base)
+            },
+            diff_base: diff,
+            normalize: self.normalize,
+        }
+    }
+
+    /// The options for reading each profile.
+    pub fn options(&self) -> pprofx::LoadOptions {
+        pprofx::LoadOptions {
+            max_size: self.max_size,
+        }
+    }
+}
+
+/// Arguments of `pprofx merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Where to write the merged profile (gzipped profile.proto).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Loading options.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// The profiles to merge.
+    #[arg(value_name = "PROFILE", required = true)]
+    pub profiles: Vec<String>,
 }
 
 /// pprof's report options.

@@ -13,6 +13,10 @@
 //! 6. [`report`]: pprof's reports as data, rendered as text or JSON, with
 //!    numbers formatted by [`measurement`] (pprof's unit rules).
 //!
+//! Several sources and base profiles are loaded by [`sources`] and combined
+//! by [`merge`] (pprof's merge rules); [`legacy`] reads the Go runtime's text
+//! formats (`debug=1` profiles, `goroutine?debug=2` dumps).
+//!
 //! [`proto`] holds the prost-generated types of profile.proto, used to write
 //! profiles and as the decoder's oracle in tests.
 
@@ -23,13 +27,16 @@ pub mod encode;
 pub mod error;
 pub mod graph;
 pub mod input;
+pub mod legacy;
 pub mod measurement;
+pub mod merge;
 pub mod model;
 pub mod parallel;
 pub mod proto;
 pub mod prune;
 pub mod report;
 pub mod select;
+pub mod sources;
 pub mod view;
 
 pub use error::{DecodeError, LoadError, OptionError};
