@@ -19,6 +19,9 @@ Examples:
   pprofx top -sample_index=alloc_space heap.pb.gz
   curl -s host:6060/debug/pprof/heap | pprofx top -
   pprofx top --json cpu.pb.gz | jq '.rows[0]'
+  pprofx top cpu1.pb.gz cpu2.pb.gz            several profiles, merged
+  pprofx top -diff_base old.pb.gz new.pb.gz   what changed, % of the old profile
+  pprofx merge -o all.pb.gz cpu*.pb.gz        write the merged profile
 
 pprof's flag spellings work too: -nodecount=5, --nodecount 5, -sample_index=x, --sample-index=x.
 Exit status: 0 ok, 1 runtime error (unreadable or invalid profile), 2 usage error.";

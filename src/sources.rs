@@ -126,10 +126,29 @@ pub fn load_profile(spec: &SourceSpec, opts: &LoadOptions) -> Result<Profile, So
         }
     }
     let bases = profiles.split_off(spec.sources.len());
-    let p = merge::combine(profiles)?;
+    let p = combine_chunked(profiles)?;
     if bases.is_empty() {
         return Ok(p);
     }
-    let base = merge::combine(bases)?;
+    let base = combine_chunked(bases)?;
     Ok(merge::apply_base(p, base, spec.diff_base, spec.normalize)?)
+}
+
+/// pprof merges sources in chunks of 128, each chunk into the running result.
+const CHUNK: usize = 128;
+
+/// [`merge::combine`] chunk by chunk, as pprof's fetcher does (this only
+/// matters for headers and id order when there are more than 128 sources).
+fn combine_chunked(ps: Vec<Profile>) -> Result<Profile, MergeError> {
+    let mut acc: Option<Profile> = None;
+    let mut it = ps.into_iter().peekable();
+    while it.peek().is_some() {
+        let chunk: Vec<Profile> = it.by_ref().take(CHUNK).collect();
+        let c = merge::combine(chunk)?;
+        acc = Some(match acc {
+            None => c,
+            Some(a) => merge::combine(vec![a, c])?,
+        });
+    }
+    acc.ok_or(MergeError::NoCommonSampleTypes)
 }
