@@ -75,7 +75,7 @@ pub struct LoadArgs {
     /// Refuse profiles whose decompressed size exceeds this many bytes.
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = pprofx::input::DEFAULT_MAX_SIZE, help_heading = "Input")]
     pub max_size: u64,
-    /// Subtract this profile (repeatable; several are merged first).
+    /// Subtract this profile from the sources.
     #[arg(
         long,
         value_name = "FILE",
@@ -96,7 +96,14 @@ impl LoadArgs {
     /// What to load for these profiles.
     pub fn spec(&self, profiles: &[String]) -> pprofx::sources::SourceSpec {
         let diff = !self.diff_base.is_empty();
-        let keep = |v: &[String]| v.iter().filter(|s| !s.is_empty()).cloned().collect();
+        // As in `go tool pprof`, the last occurrence of the flag wins.
+        let keep = |v: &[String]| {
+            v.last()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .into_iter()
+                .collect()
+        };
         pprofx::sources::SourceSpec {
             sources: profiles.to_vec(),
             base: if diff {

@@ -433,8 +433,10 @@ struct Merger {
     location_keys: Map<LocationKey, u32>,
     function_keys: Map<FunctionKey, u32>,
     sample_keys: Map<Vec<u8>, u32>,
-    /// Output labels of each output sample (joined in `finish`).
-    sample_labels: Vec<Vec<Label>>,
+    /// Label set (index into `label_sets`) of each output sample.
+    sample_labels: Vec<Option<u32>>,
+    /// Distinct label sets: (sample key part, output labels).
+    label_sets: Vec<(Vec<u8>, Vec<Label>)>,
     sample_stacks: Vec<Vec<u32>>,
 }
 
@@ -516,6 +518,7 @@ impl Merger {
             function_keys: Map::default(),
             sample_keys: Map::default(),
             sample_labels: Vec::new(),
+            label_sets: Vec::new(),
             sample_stacks: Vec::new(),
         };
         m.intern("");
@@ -582,6 +585,7 @@ impl Merger {
         let nv = p.num_values();
         let mut key = Vec::with_capacity(64);
         let mut stack = Vec::new();
+        let mut label_cache: Map<Vec<(u32, u32, i64, u32)>, u32> = Map::default();
         for s in 0..p.samples.len() {
             let values = &p.samples.values[s * nv..(s + 1) * nv];
             if values.iter().all(|&v| v == 0) {
@@ -596,26 +600,24 @@ impl Merger {
             }
             put_uvarint(&mut key, 0);
             let labels = p.samples.labels(s);
-            let gl = (!labels.is_empty()).then(|| go_labels(p, labels));
-            if let Some(gl) = &gl {
-                for (k, vals) in &gl.strs {
-                    put_str(&mut key, k);
-                    put_uvarint(&mut key, vals.len() as u64);
-                    for v in vals {
-                        put_str(&mut key, v);
+            let set = if labels.is_empty() {
+                None
+            } else {
+                let raw: Vec<(u32, u32, i64, u32)> = labels
+                    .iter()
+                    .map(|l| (l.key, l.str, l.num, l.num_unit))
+                    .collect();
+                Some(match label_cache.get(&raw) {
+                    Some(&i) => i,
+                    None => {
+                        let i = self.label_set(p, labels);
+                        label_cache.insert(raw, i);
+                        i
                     }
-                }
-                for (k, vals, units) in &gl.nums {
-                    put_str(&mut key, k);
-                    put_uvarint(&mut key, vals.len() as u64);
-                    for &v in vals {
-                        put_uvarint(&mut key, v as u64);
-                    }
-                    put_uvarint(&mut key, units.len() as u64);
-                    for u in units {
-                        put_str(&mut key, u);
-                    }
-                }
+                })
+            };
+            if let Some(i) = set {
+                key.extend_from_slice(&self.label_sets[i as usize].0);
             }
             if let Some(&i) = self.sample_keys.get(&key) {
                 let row = &mut self.out.samples.values[i as usize * nv..(i as usize + 1) * nv];
@@ -628,38 +630,56 @@ impl Merger {
             self.sample_keys.insert(key.clone(), idx);
             self.out.samples.values.extend_from_slice(values);
             self.sample_stacks.push(stack.clone());
-            let mut out_labels = Vec::new();
-            if let Some(gl) = &gl {
-                for (k, vals) in &gl.strs {
-                    for v in vals {
-                        let l = Label {
-                            key: self.intern(k),
-                            str: self.intern(v),
-                            num: 0,
-                            num_unit: 0,
-                        };
-                        out_labels.push(l);
-                    }
-                }
-                for (k, vals, units) in &gl.nums {
-                    for (i, &v) in vals.iter().enumerate() {
-                        let unit = if units.is_empty() {
-                            0
-                        } else {
-                            self.intern(units.get(i).copied().unwrap_or(""))
-                        };
-                        let l = Label {
-                            key: self.intern(k),
-                            str: 0,
-                            num: v,
-                            num_unit: unit,
-                        };
-                        out_labels.push(l);
-                    }
-                }
-            }
-            self.sample_labels.push(out_labels);
+            self.sample_labels.push(set);
         }
+    }
+
+    /// Registers a sample's label set: its part of the sample key (pprof's
+    /// encoding of sorted keys and values) and its labels in the output, in
+    /// the order pprof writes them (string labels by key, then numeric ones).
+    fn label_set(&mut self, p: &Profile, labels: &[Label]) -> u32 {
+        let gl = go_labels(p, labels);
+        let mut key = Vec::new();
+        let mut out = Vec::new();
+        for (k, vals) in &gl.strs {
+            put_str(&mut key, k);
+            put_uvarint(&mut key, vals.len() as u64);
+            for v in vals {
+                put_str(&mut key, v);
+                let l = Label {
+                    key: self.intern(k),
+                    str: self.intern(v),
+                    num: 0,
+                    num_unit: 0,
+                };
+                out.push(l);
+            }
+        }
+        for (k, vals, units) in &gl.nums {
+            put_str(&mut key, k);
+            put_uvarint(&mut key, vals.len() as u64);
+            for (i, &v) in vals.iter().enumerate() {
+                put_uvarint(&mut key, v as u64);
+                let unit = if units.is_empty() {
+                    0
+                } else {
+                    self.intern(units.get(i).copied().unwrap_or(""))
+                };
+                let l = Label {
+                    key: self.intern(k),
+                    str: 0,
+                    num: v,
+                    num_unit: unit,
+                };
+                out.push(l);
+            }
+            put_uvarint(&mut key, units.len() as u64);
+            for u in units {
+                put_str(&mut key, u);
+            }
+        }
+        self.label_sets.push((key, out));
+        (self.label_sets.len() - 1) as u32
     }
 
     fn map_mapping(&mut self, p: &Profile, maps: &mut SourceMaps, i: u32) -> Option<(u32, i64)> {
@@ -800,7 +820,10 @@ impl Merger {
         for (stack, labels) in self.sample_stacks.iter().zip(&self.sample_labels) {
             s.stack_locs.extend_from_slice(stack);
             s.stack_ends.push(s.stack_locs.len() as u32);
-            s.labels.extend_from_slice(labels);
+            if let Some(set) = labels {
+                s.labels
+                    .extend_from_slice(&self.label_sets[*set as usize].1);
+            }
             s.label_ends.push(s.labels.len() as u32);
         }
         self.out.samples = s;
