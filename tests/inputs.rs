@@ -265,3 +265,29 @@ fn goroutine_debug2_dumps_count_like_debug0_profiles() {
         corpus.display()
     );
 }
+
+#[test]
+fn units_are_rescaled_to_the_finest_and_types_reordered() {
+    let ns = load(&["cpu.pb.gz"], &[], false).expect("load");
+    let mut us = ns.clone();
+    let unit = merge::string_index(&mut us, "microseconds");
+    us.sample_types[1].unit = unit;
+    us.period_type.unit = unit;
+    us.period /= 1000;
+    for r in us.samples.values.chunks_exact_mut(2) {
+        r[1] /= 1000;
+    }
+    // Reorder the µs profile's types: the merge follows the first profile.
+    us.sample_types.reverse();
+    for r in us.samples.values.chunks_exact_mut(2) {
+        r.reverse();
+    }
+    let m = merge::combine(vec![ns.clone(), us]).expect("merge");
+    assert_eq!(m.str(m.sample_types[1].unit), "nanoseconds");
+    assert_eq!(m.str(m.period_type.unit), "nanoseconds");
+    assert_eq!(m.period, ns.period);
+    let sum = |p: &Profile, i: usize| p.samples.values.chunks_exact(2).map(|r| r[i]).sum::<i64>();
+    assert_eq!(sum(&m, 0), 2 * sum(&ns, 0));
+    // Go CPU values are multiples of the period, so nothing is lost in µs.
+    assert_eq!(sum(&m, 1), 2 * sum(&ns, 1));
+}
