@@ -291,3 +291,66 @@ fn units_are_rescaled_to_the_finest_and_types_reordered() {
     // Go CPU values are multiples of the period, so nothing is lost in µs.
     assert_eq!(sum(&m, 1), 2 * sum(&ns, 1));
 }
+
+/// pprof's own legacy test profiles (with memory maps, C++ heapz, growthz,
+/// contentionz and Go count profiles): the mappings pprofx builds are the
+/// ones in pprof's `-raw` goldens (`*.string`), and so is the location count.
+#[test]
+fn legacy_profiles_map_like_pprof() {
+    let Some(shared) = common::shared_dir() else {
+        eprintln!("skipping: ../shared not found (set PPROFX_SHARED)");
+        return;
+    };
+    let dir = shared.join("peer/pprof-testdata/profile/testdata");
+    let mut checked = 0;
+    for name in [
+        "cppbench.contention",
+        "cppbench.growth",
+        "cppbench.heap",
+        "gobench.heap",
+        "go.godoc.thread",
+    ] {
+        let (file, golden) = (dir.join(name), dir.join(format!("{name}.string")));
+        let Ok(expected) = std::fs::read_to_string(&golden) else {
+            continue;
+        };
+        let p = pprofx::load(&file.display().to_string(), &LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mappings: Vec<String> = p
+            .mappings
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}: {:#x}/{:#x}/{:#x} {} {} ",
+                    m.id,
+                    m.memory_start,
+                    m.memory_limit,
+                    m.file_offset,
+                    p.str(m.filename),
+                    p.str(m.build_id)
+                )
+            })
+            .collect();
+        let section = expected.split("\nMappings\n").nth(1).unwrap_or_default();
+        let want: Vec<&str> = section.lines().collect();
+        assert_eq!(mappings, want, "{name}: mappings");
+        let locations = expected
+            .split("\nLocations\n")
+            .nth(1)
+            .unwrap_or_default()
+            .split("\nMappings\n")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| {
+                l.trim_start()
+                    .split(':')
+                    .next()
+                    .is_some_and(|n| n.parse::<u64>().is_ok())
+            })
+            .count();
+        assert_eq!(p.locations.len(), locations, "{name}: locations");
+        checked += 1;
+    }
+    assert!(checked > 0, "no pprof legacy test profile found");
+}

@@ -58,9 +58,11 @@ pub fn parse(lines: &[&str]) -> Parsed {
     b.sample_type("delay", "nanoseconds");
     b.profile().duration_nanos = duration;
     let mut stack = Vec::new();
-    for raw in &lines[i.min(lines.len())..] {
+    let mut rest: &[&str] = &[];
+    for (j, raw) in lines.iter().enumerate().skip(i) {
         let line = raw.trim();
         if line.starts_with("---") {
+            rest = &lines[j..];
             break;
         }
         if is_space_or_comment(line) {
@@ -92,5 +94,5 @@ pub fn parse(lines: &[&str]) -> Parsed {
         }
         b.sample(&stack, &[count, delay], &[]);
     }
-    Some(Ok(b.finish_legacy()))
+    Some(Ok(b.finish_legacy(rest)))
 }

@@ -25,18 +25,20 @@ fn record_re() -> &'static Regex {
 
 /// Parses a count profile; `None` if the header is not there.
 pub fn parse(lines: &[&str]) -> Parsed {
-    let mut it = lines.iter().skip_while(|l| is_space_or_comment(l));
-    let header = it.next()?;
+    let at = lines.iter().position(|l| !is_space_or_comment(l))?;
+    let header = lines[at];
     let ty = header_re().captures(header)?.get(1)?.as_str().to_string();
     let mut b = Builder::new();
     b.period(&ty, "count", 1);
     b.sample_type(&ty, "count");
     let mut stack = Vec::new();
-    for line in it {
+    let mut rest: &[&str] = &[];
+    for (i, line) in lines.iter().enumerate().skip(at + 1) {
         if is_space_or_comment(line) {
             continue;
         }
         if line.starts_with("---") {
+            rest = &lines[i..];
             break;
         }
         let Some(c) = record_re().captures(line) else {
@@ -60,5 +62,5 @@ pub fn parse(lines: &[&str]) -> Parsed {
         }
         b.sample(&stack, &[n], &[]);
     }
-    Some(Ok(b.finish_legacy()))
+    Some(Ok(b.finish_legacy(rest)))
 }

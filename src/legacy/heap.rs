@@ -105,12 +105,14 @@ fn parse_body(
         b.sample_type("space", "bytes");
     }
     let mut stack = Vec::new();
-    for raw in lines {
+    let mut rest: &[&str] = &[];
+    for (i, raw) in lines.iter().enumerate() {
         let line = raw.trim();
         if is_space_or_comment(line) {
             continue;
         }
         if is_memory_map_sentinel(line) {
+            rest = &lines[i..];
             break;
         }
         let Some(c) = sample_re().captures(line) else {
@@ -148,5 +150,5 @@ fn parse_body(
         let label = b.num_label("bytes", blocksize);
         b.sample(&stack, &values, &[label]);
     }
-    Ok(b.finish_legacy())
+    Ok(b.finish_legacy(rest))
 }

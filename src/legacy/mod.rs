@@ -20,6 +20,7 @@ pub mod contention;
 pub mod count;
 pub mod goroutine;
 pub mod heap;
+pub mod maps;
 
 use std::collections::HashMap;
 
@@ -258,22 +259,27 @@ impl Builder {
         }
     }
 
-    /// Finishes a legacy profile: pprof's fake mapping (id 1, the whole
-    /// address space) for every location with an address, and pprof's default
-    /// drop_frames/keep_frames for the profile's kind.
-    pub(crate) fn finish_legacy(mut self) -> Profile {
-        if self.p.locations.address.iter().any(|&a| a != 0) {
-            self.p.mappings.push(Mapping {
-                id: 1,
-                memory_limit: u64::MAX,
+    /// Finishes a legacy profile: locations attached to the mappings of the
+    /// memory-map section in `rest` (if any) or to pprof's fake mapping (the
+    /// whole address space), and pprof's default drop_frames/keep_frames for
+    /// the profile's kind.
+    pub(crate) fn finish_legacy(mut self, rest: &[&str]) -> Profile {
+        let mut raw = maps::massage(maps::parse_section(rest));
+        let assigned = maps::assign(&mut raw, &self.p.locations.address);
+        for m in &raw {
+            let mapping = Mapping {
+                id: self.p.mappings.len() as u64 + 1,
+                memory_start: m.start,
+                memory_limit: m.limit,
+                file_offset: m.offset,
+                filename: self.str(&m.file),
+                build_id: self.str(&m.build_id),
                 ..Mapping::default()
-            });
-            let locs = &mut self.p.locations;
-            for (m, &a) in locs.mapping.iter_mut().zip(&locs.address) {
-                if a != 0 {
-                    *m = 0;
-                }
-            }
+            };
+            self.p.mappings.push(mapping);
+        }
+        for (slot, a) in self.p.locations.mapping.iter_mut().zip(assigned) {
+            *slot = a.map_or(NONE, |i| i as u32);
         }
         let names: Vec<String> = self
             .p
