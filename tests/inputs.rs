@@ -185,6 +185,38 @@ fn legacy_samples_parse() {
     }
 }
 
+/// Pieces of the text formats, for random bodies.
+const TOKENS: &[&str] = &[
+    "0x1f",
+    "0x0",
+    " ",
+    "@",
+    ":",
+    "[",
+    "]",
+    "1",
+    "0",
+    "-3",
+    "99999999999999999999",
+    "\n",
+    "\t",
+    "=",
+    "#",
+    "---",
+    "goroutine 1 [x, 5 minutes]:",
+    "\t/a.go:1 +0x1",
+    "created by f",
+    "main.f(...)",
+    "cycles/second",
+    "sampling period",
+    "--- Memory map: ---\n",
+    "MAPPED_LIBRARIES:\n",
+    "400000-500000 r-xp 00000000 08:02 1 /bin/x",
+    "a=b",
+    "$a",
+    "0x18446744073709551615",
+];
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig {
         cases: 400,
@@ -207,6 +239,17 @@ proptest::proptest! {
         }
         b.truncate(cut.min(b.len()).max(b.len().saturating_sub(cut)));
         let _ = pprofx::legacy::parse(&b);
+    }
+
+    /// A recognised header followed by arbitrary text never panics either.
+    #[test]
+    fn legacy_headers_with_random_bodies(
+        which in 0usize..TEXTS.len(),
+        tokens in proptest::collection::vec(proptest::sample::select(TOKENS), 0..80),
+    ) {
+        let header = TEXTS[which].lines().next().unwrap_or_default();
+        let text = format!("{header}\n{}", tokens.concat());
+        let _ = pprofx::legacy::parse(text.as_bytes());
     }
 }
 

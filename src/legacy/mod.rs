@@ -40,12 +40,30 @@ pub type Parsed = Option<Result<Profile, LegacyError>>;
 /// Tries the text formats in pprof's order, then goroutine debug=2 dumps.
 /// `None` if no format recognises the input.
 pub fn parse(data: &[u8]) -> Parsed {
+    if !looks_like_text(data) {
+        return None;
+    }
     let text = String::from_utf8_lossy(data);
     let lines: Vec<&str> = text.lines().collect();
     heap::parse(&lines)
         .or_else(|| count::parse(&lines))
         .or_else(|| contention::parse(&lines))
         .or_else(|| goroutine::parse(&lines))
+}
+
+/// A cheap look at the first meaningful line (within the first 64 KiB), so
+/// that large binary inputs are not copied and scanned as text for nothing.
+fn looks_like_text(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(64 << 10)];
+    let head = String::from_utf8_lossy(head);
+    let Some(line) = head.lines().find(|l| !is_space_or_comment(l)) else {
+        return false;
+    };
+    let line = line.trim_start();
+    line.contains("heap profile:")
+        || line.contains(" profile: total ")
+        || line.starts_with("---")
+        || line.starts_with("goroutine ")
 }
 
 /// pprof's `isSpaceOrComment`.
