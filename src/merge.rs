@@ -27,6 +27,9 @@ pub enum MergeError {
     /// No sample type is shared by all profiles.
     #[error("profiles have empty common sample type list")]
     NoCommonSampleTypes,
+    /// A profile lacks a type the others share (a type listed twice elsewhere).
+    #[error("{0:?} sample type is not found in profile")]
+    MissingSampleType(String),
     /// Types that cannot be rescaled to one another (e.g. `cpu` and `space`).
     #[error("{what}: incompatible types: {a} {b}")]
     IncompatibleTypes {
@@ -132,18 +135,22 @@ pub fn compatibilize_sample_types(ps: &mut [Profile]) -> Result<(), MergeError> 
     let Some(first) = ps.first() else {
         return Ok(());
     };
+    // pprof counts each type name over all profiles' type lists, and keeps
+    // the first profile's types seen as often as there are profiles.
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for p in ps.iter() {
+        for &t in &p.sample_types {
+            *counts.entry(p.str(t.ty)).or_insert(0) += 1;
+        }
+    }
     let common: Vec<String> = first
         .sample_types
         .iter()
-        .map(|&t| first.str(t.ty).to_string())
-        .filter(|name| {
-            ps.iter()
-                .all(|p| p.sample_types.iter().any(|&t| p.str(t.ty) == name))
-        })
+        .map(|&t| first.str(t.ty))
+        .filter(|name| counts.get(name) == Some(&ps.len()))
+        .map(str::to_string)
         .collect();
-    // pprof counts occurrences; a name repeated within one profile can pass
-    // its count test without being in all of them. Such profiles are
-    // malformed enough that keeping the stricter check is harmless.
+    drop(counts);
     if common.is_empty() {
         return Err(MergeError::NoCommonSampleTypes);
     }
@@ -156,7 +163,7 @@ pub fn compatibilize_sample_types(ps: &mut [Profile]) -> Result<(), MergeError> 
                 .sample_types
                 .iter()
                 .position(|&t| p.str(t.ty) == name)
-                .unwrap_or(0);
+                .ok_or_else(|| MergeError::MissingSampleType(name.clone()))?;
             if *name == dflt {
                 default = Some(p.default_sample_type);
             }
@@ -843,5 +850,81 @@ pub fn ensure_mapping(p: &mut Profile) {
     });
     for m in &mut p.locations.mapping {
         *m = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::legacy::Builder;
+
+    /// A profile with the given types and one sample per row (stack: one address each).
+    fn profile(types: &[&str], rows: &[&[i64]], time: i64) -> Profile {
+        let mut b = Builder::new();
+        b.period("cpu", "nanoseconds", 10);
+        for t in types {
+            b.sample_type(t, "count");
+        }
+        for (i, r) in rows.iter().enumerate() {
+            let l = b.address(0x1000 + i as u64);
+            b.sample(&[l], r, &[]);
+        }
+        let mut p = b.finish();
+        p.time_nanos = time;
+        p.duration_nanos = 5;
+        p
+    }
+
+    #[test]
+    fn common_types_follow_the_first_profile() {
+        let a = profile(&["x", "y", "z"], &[&[1, 2, 3]], 0);
+        let b = profile(&["z", "x"], &[&[30, 10]], 0);
+        let m = combine(vec![a, b]).unwrap();
+        assert_eq!(m.sample_type_names(), ["x", "z"]);
+        // Same address, no labels: one sample, summed after reordering.
+        assert_eq!(m.samples.values, [11, 33]);
+        assert_eq!(m.str(m.default_sample_type), "x");
+        let dup = profile(&["x", "x"], &[&[1, 1]], 0);
+        assert_eq!(
+            combine(vec![dup]).unwrap_err(),
+            MergeError::NoCommonSampleTypes
+        );
+    }
+
+    #[test]
+    fn headers_follow_pprof() {
+        let a = profile(&["x"], &[&[1]], 5);
+        let b = profile(&["x"], &[&[1]], 0);
+        // pprof's quirk: a later zero time replaces an earlier one.
+        let m = merge(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(m.time_nanos, 0);
+        let m = merge(&[b, a]).unwrap();
+        assert_eq!(m.time_nanos, 5);
+        assert_eq!(m.duration_nanos, 10);
+        assert_eq!(m.samples.values, [2]);
+    }
+
+    #[test]
+    fn scale_n_drops_samples_whose_scaled_values_are_zero() {
+        let mut p = profile(&["x", "y"], &[&[5, 1], &[0, 0], &[3, 8]], 0);
+        scale_n(&mut p, &[1.0, 0.1]);
+        // Only rescaled columns decide: [5, 0] goes although 5 != 0.
+        assert_eq!(p.samples.values, [3, 1]);
+        assert_eq!(p.samples.len(), 1);
+        let mut q = profile(&["x"], &[&[0], &[2]], 0);
+        scale_n(&mut q, &[1.0]);
+        assert_eq!(q.samples.len(), 2, "ratio 1 changes nothing");
+    }
+
+    #[test]
+    fn cancelling_samples_are_compacted_away() {
+        let a = profile(&["x"], &[&[4], &[1]], 0);
+        let mut b = a.clone();
+        b.samples.values = vec![-4, 0];
+        let m = merge(&[a, b]).unwrap();
+        assert_eq!(m.samples.values, [1]);
+        assert_eq!(m.locations.len(), 1);
+        assert_eq!(m.locations.address, [0x1001]);
+        assert_eq!(m.locations.id, [1]);
     }
 }
