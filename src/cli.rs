@@ -20,6 +20,9 @@ Examples:
   pprofx top -sample_index=alloc_space heap.pb.gz
   curl -s host:6060/debug/pprof/heap | pprofx top -
   pprofx top --json cpu.pb.gz | jq '.rows[0]'
+  pprofx top cpu1.pb.gz cpu2.pb.gz            several profiles, merged
+  pprofx top -diff_base old.pb.gz new.pb.gz   what changed, % of the old profile
+  pprofx merge -o all.pb.gz cpu*.pb.gz        write the merged profile
 
 pprof's flag spellings work too: -nodecount=5, --nodecount 5, -sample_index=x, --sample-index=x.
 Exit status: 0 ok, 1 runtime error (unreadable or invalid profile), 2 usage error.";
@@ -43,6 +46,9 @@ pub enum Command {
     /// a --fail_on_* threshold is crossed (a CI gate).
     #[command(after_help = DIFF_HELP, args_override_self = true)]
     Diff(Box<DiffArgs>),
+    /// Merge profiles (pprof's rules, with -base/-diff_base) into one
+    /// gzipped profile.proto that `go tool pprof` reads.
+    Merge(Box<MergeArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -62,7 +68,8 @@ pub struct TopArgs {
     /// Loading options.
     #[command(flatten)]
     pub load: LoadArgs,
-    /// The profile: a file (gzipped or raw profile.proto), or `-` for stdin.
+    /// The profiles: files (profile.proto, gzipped or not, or the Go
+    /// runtime's text formats), or `-` for stdin; several are merged.
     #[arg(value_name = "PROFILE", required = true)]
     pub profiles: Vec<String>,
 }
@@ -135,6 +142,67 @@ pub struct LoadArgs {
     /// Refuse profiles whose decompressed size exceeds this many bytes.
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = pprofx::input::DEFAULT_MAX_SIZE, help_heading = "Input")]
     pub max_size: u64,
+    /// Subtract this profile from the sources.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "diff_base",
+        help_heading = "Input"
+    )]
+    pub base: Vec<String>,
+    /// Compare with this profile: like -base, but percentages are relative
+    /// to the base and equal stacks do not cancel out.
+    #[arg(long = "diff_base", value_name = "FILE", help_heading = "Input")]
+    pub diff_base: Vec<String>,
+    /// Scale the profile to the base's totals before subtracting.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Input")]
+    pub normalize: bool,
+}
+
+impl LoadArgs {
+    /// What to load for these profiles.
+    pub fn spec(&self, profiles: &[String]) -> pprofx::sources::SourceSpec {
+        let diff = !self.diff_base.is_empty();
+        // As in `go tool pprof`, the last occurrence of the flag wins.
+        let keep = |v: &[String]| {
+            v.last()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .into_iter()
+                .collect()
+        };
+        pprofx::sources::SourceSpec {
+            sources: profiles.to_vec(),
+            base: if diff {
+                keep(&self.diff_base)
+            } else {
+                keep(&self.base)
+            },
+            diff_base: diff,
+            normalize: self.normalize,
+        }
+    }
+
+    /// The options for reading each profile.
+    pub fn options(&self) -> pprofx::LoadOptions {
+        pprofx::LoadOptions {
+            max_size: self.max_size,
+        }
+    }
+}
+
+/// Arguments of `pprofx merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Where to write the merged profile (gzipped profile.proto).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Loading options.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// The profiles to merge.
+    #[arg(value_name = "PROFILE", required = true)]
+    pub profiles: Vec<String>,
 }
 
 /// pprof's report options.

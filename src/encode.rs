@@ -101,3 +101,33 @@ pub fn to_proto(p: &Profile) -> proto::Profile {
         doc_url: i64::from(p.doc_url),
     }
 }
+
+/// Writes `p` as a gzipped profile.proto to `path`, through a temporary file
+/// in the same directory renamed into place (readers never see half a file).
+pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
+    use prost::Message;
+    use std::io::Write;
+    let bytes = to_proto(p).encode_to_vec();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "profile".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        gz.write_all(&bytes)?;
+        gz.finish()?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -28,6 +28,9 @@ pub enum LoadError {
     /// The bytes are not a valid profile.proto message, or break pprof's rules.
     #[error("parsing profile: {0}")]
     Decode(#[from] DecodeError),
+    /// A text (legacy) profile whose header was recognised but whose body is invalid.
+    #[error("parsing profile: {0}")]
+    Legacy(String),
 }
 
 /// An I/O error as a short lower-case phrase, without Rust's "(os error N)".

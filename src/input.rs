@@ -126,5 +126,13 @@ pub fn load(source: &str, opts: &LoadOptions) -> Result<Profile, LoadError> {
     if data.is_empty() {
         return Err(LoadError::Empty);
     }
-    Ok(crate::decode::decode(&data)?)
+    match crate::decode::decode(&data) {
+        Ok(p) => Ok(p),
+        Err(e @ crate::error::DecodeError::Concatenated) => Err(e.into()),
+        // Not profile.proto: the Go runtime's text formats, as pprof tries them.
+        Err(e) => match crate::legacy::parse(&data) {
+            None => Err(e.into()),
+            Some(r) => r.map_err(LoadError::Legacy),
+        },
+    }
 }

@@ -15,6 +15,10 @@
 //!    numbers formatted by [`measurement`] (pprof's unit rules);
 //!    [`diff`] compares two or more profiles aggregated the same way.
 //!
+//! Several sources and base profiles are loaded by [`sources`] and combined
+//! by [`merge`] (pprof's merge rules); [`legacy`] reads the Go runtime's text
+//! formats (`debug=1` profiles, `goroutine?debug=2` dumps).
+//!
 //! [`proto`] holds the prost-generated types of profile.proto, used to write
 //! profiles and as the decoder's oracle in tests.
 
@@ -27,13 +31,16 @@ pub mod error;
 pub mod filter;
 pub mod graph;
 pub mod input;
+pub mod legacy;
 pub mod measurement;
+pub mod merge;
 pub mod model;
 pub mod parallel;
 pub mod proto;
 pub mod prune;
 pub mod report;
 pub mod select;
+pub mod sources;
 pub mod view;
 
 pub use error::{DecodeError, LoadError, OptionError};

@@ -15,7 +15,6 @@ use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, TopArgs};
 use pprofx::report::top::TopReport;
 use pprofx::report::Analysis;
-use pprofx::LoadOptions;
 
 /// A failure to report on stderr as `pprofx: SUBJECT: message`.
 struct Failure {
@@ -41,6 +40,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Top(args) => run_top(&args),
         Command::Diff(args) => return diff_cmd::run_diff(&args),
+        Command::Merge(args) => run_merge(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);
@@ -60,23 +60,15 @@ fn main() -> ExitCode {
 }
 
 fn run_top(args: &TopArgs) -> Result<(), Failure> {
-    let [source] = args.profiles.as_slice() else {
-        return Err(Failure {
-            subject: None,
-            message: "top reads one profile; merging several is not supported yet".to_string(),
-        });
-    };
     let (opts, warnings) = args.report.to_options();
     for w in warnings {
         eprintln!("{w}");
     }
-    let load = LoadOptions {
-        max_size: args.load.max_size,
-    };
     let mut timer = Timer::from_env();
-    let profile = pprofx::load(source, &load).map_err(|e| Failure::new(source, e))?;
+    let profile = load_sources(&args.load, &args.profiles)?;
     timer.lap("load");
-    let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
+    let source = args.profiles.join(" ");
+    let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(&source, e))?;
     for m in &analysis.messages {
         eprintln!("{m}");
     }
@@ -92,6 +84,24 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
         }
     })?;
     Ok(())
+}
+
+/// Loads, merges and applies the base profiles of a command line.
+fn load_sources(load: &cli::LoadArgs, profiles: &[String]) -> Result<pprofx::Profile, Failure> {
+    use pprofx::sources::SourceError;
+    pprofx::sources::load_profile(&load.spec(profiles), &load.options()).map_err(|e| match e {
+        SourceError::Load { source, error } => Failure::new(&source, error),
+        e => Failure {
+            subject: None,
+            message: e.to_string(),
+        },
+    })
+}
+
+fn run_merge(args: &cli::MergeArgs) -> Result<(), Failure> {
+    let profile = load_sources(&args.load, &args.profiles)?;
+    let out = args.output.display().to_string();
+    pprofx::encode::write_file(&profile, &args.output).map_err(|e| Failure::new(&out, e))
 }
 
 /// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).

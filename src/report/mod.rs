@@ -343,14 +343,29 @@ impl<'p> Analysis<'p> {
 pub fn compute_total(p: &Profile, sel: &ValueSelection) -> i64 {
     let nv = p.num_values();
     let (mut total, mut div) = (0i64, 0i64);
-    for row in p.samples.values.chunks_exact(nv.max(1)) {
+    let (mut diff_total, mut diff_div) = (0i64, 0i64);
+    // `-diff_base` labels the base's samples `pprof::base=true`.
+    let key = p.strings.iter().position(|s| s == "pprof::base");
+    let val = p.strings.iter().position(|s| s == "true");
+    let diff_label = key.zip(val).map(|(k, v)| (k as u32, v as u32));
+    for (s, row) in p.samples.values.chunks_exact(nv.max(1)).enumerate() {
         if nv == 0 {
             break;
         }
-        total = total.wrapping_add(row[sel.index].wrapping_abs());
-        if sel.mean {
-            div = div.wrapping_add(row[0]);
+        let v = row[sel.index].wrapping_abs();
+        let d = if sel.mean { row[0] } else { 0 };
+        total = total.wrapping_add(v);
+        div = div.wrapping_add(d);
+        if let Some((k, t)) = diff_label {
+            if p.samples.labels(s).iter().any(|l| l.key == k && l.str == t) {
+                diff_total = diff_total.wrapping_add(v);
+                diff_div = diff_div.wrapping_add(d);
+            }
         }
+    }
+    if diff_total > 0 {
+        total = diff_total;
+        div = diff_div;
     }
     if div != 0 {
         total.wrapping_div(div)

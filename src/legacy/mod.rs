@@ -1,0 +1,390 @@
+//! The Go runtime's text profile formats.
+//!
+//! When the bytes of a source are not a profile.proto message, pprof tries
+//! its legacy parsers, recognising each format by its first line. pprofx does
+//! the same for the formats Go still writes with `?debug=1`:
+//!
+//! * [`heap`]: `heap profile: …` (heap and allocs), unsampled as pprof does;
+//! * [`count`]: `goroutine profile: total N`, `threadcreate profile: …`;
+//! * [`contention`]: `--- mutex:` / `--- contention:` (mutex and block);
+//!
+//! and, beyond pprof, [`goroutine`]: the `goroutine?debug=2` dump (one
+//! traceback per goroutine), which pprof cannot read.
+//!
+//! Like pprof, the `#` lines of `debug=1` output (Go's symbolization) are
+//! ignored: those profiles hold bare addresses (`<unknown>` in reports) in
+//! one fake mapping, and get pprof's default drop_frames. All parsers take
+//! arbitrary bytes and fail with an error, never a panic.
+
+pub mod contention;
+pub mod count;
+pub mod goroutine;
+pub mod heap;
+pub mod maps;
+
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
+
+use crate::model::{Function, Label, Line, Mapping, Profile, ValueType, NONE};
+
+/// Why a recognised legacy profile could not be parsed.
+pub type LegacyError = String;
+
+/// pprof's "malformed profile format".
+pub const MALFORMED: &str = "malformed profile format";
+
+/// Result of one parser: `None` if the format is not recognised.
+pub type Parsed = Option<Result<Profile, LegacyError>>;
+
+/// Tries the text formats in pprof's order, then goroutine debug=2 dumps.
+/// `None` if no format recognises the input.
+pub fn parse(data: &[u8]) -> Parsed {
+    if !looks_like_text(data) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(data);
+    let lines: Vec<&str> = text.lines().collect();
+    heap::parse(&lines)
+        .or_else(|| count::parse(&lines))
+        .or_else(|| contention::parse(&lines))
+        .or_else(|| goroutine::parse(&lines))
+}
+
+/// A cheap look at the first meaningful line (within the first 64 KiB), so
+/// that large binary inputs are not copied and scanned as text for nothing.
+fn looks_like_text(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(64 << 10)];
+    let head = String::from_utf8_lossy(head);
+    let Some(line) = head.lines().find(|l| !is_space_or_comment(l)) else {
+        return false;
+    };
+    let line = line.trim_start();
+    line.contains("heap profile:")
+        || line.contains(" profile: total ")
+        || line.starts_with("---")
+        || line.starts_with("goroutine ")
+}
+
+/// pprof's `isSpaceOrComment`.
+pub(crate) fn is_space_or_comment(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// pprof's memory map section markers.
+pub(crate) fn is_memory_map_sentinel(line: &str) -> bool {
+    line.contains("--- Memory map: ---") || line.contains("MAPPED_LIBRARIES:")
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` (prefixes `0x`, `0o`, `0b`, `0`; an
+/// optional sign; underscores only after a prefix).
+pub(crate) fn parse_int_base0(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_string(), true)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d.to_string(), true)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d.to_string(), true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, lower[1..].to_string(), true)
+    } else {
+        (10, lower.clone(), false)
+    };
+    let digits = if prefixed {
+        digits.replace('_', "")
+    } else {
+        digits
+    };
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let v = u64::from_str_radix(&digits, radix).ok()?;
+    if neg {
+        if v > 1u64 << 63 {
+            return None;
+        }
+        Some((v as i64).wrapping_neg())
+    } else {
+        i64::try_from(v).ok()
+    }
+}
+
+/// All `0x…` hex numbers in `s` (pprof's `parseHexAddresses`); an error if
+/// one does not fit 64 bits.
+pub(crate) fn hex_addresses(s: &str) -> Result<Vec<u64>, LegacyError> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'0' && i + 1 < b.len() && b[i + 1] == b'x' {
+            let start = i + 2;
+            let mut end = start;
+            while end < b.len() && matches!(b[end], b'0'..=b'9' | b'a'..=b'f') {
+                end += 1;
+            }
+            if end > start {
+                let digits = &s[start..end];
+                let v = u64::from_str_radix(digits, 16)
+                    .map_err(|_| format!("failed to parse as hex 64-bit number: 0x{digits}"))?;
+                out.push(v);
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Builds a [`Profile`] the way pprof's legacy parsers build theirs.
+pub(crate) struct Builder {
+    p: Profile,
+    strings: HashMap<String, u32, RandomState>,
+    by_address: HashMap<u64, u32, RandomState>,
+    functions: HashMap<(u32, u32), u32, RandomState>,
+    line_locations: HashMap<(u32, i64), u32, RandomState>,
+}
+
+impl Builder {
+    pub(crate) fn new() -> Builder {
+        let mut b = Builder {
+            p: Profile::default(),
+            strings: HashMap::default(),
+            by_address: HashMap::default(),
+            functions: HashMap::default(),
+            line_locations: HashMap::default(),
+        };
+        b.str("");
+        b
+    }
+
+    pub(crate) fn str(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.strings.get(s) {
+            return i;
+        }
+        let i = self.p.strings.push(s).unwrap_or(0);
+        self.strings.insert(s.to_string(), i);
+        i
+    }
+
+    pub(crate) fn value_type(&mut self, ty: &str, unit: &str) -> ValueType {
+        ValueType {
+            ty: self.str(ty),
+            unit: self.str(unit),
+        }
+    }
+
+    pub(crate) fn sample_type(&mut self, ty: &str, unit: &str) {
+        let vt = self.value_type(ty, unit);
+        self.p.sample_types.push(vt);
+    }
+
+    pub(crate) fn period(&mut self, ty: &str, unit: &str, period: i64) {
+        self.p.period_type = self.value_type(ty, unit);
+        self.p.period = period;
+    }
+
+    pub(crate) fn profile(&mut self) -> &mut Profile {
+        &mut self.p
+    }
+
+    fn push_location(&mut self, address: u64, lines: &[Line]) -> u32 {
+        let locs = &mut self.p.locations;
+        let idx = locs.id.len() as u32;
+        locs.id.push(u64::from(idx) + 1);
+        locs.mapping.push(NONE);
+        locs.address.push(address);
+        locs.is_folded.push(false);
+        locs.lines.extend_from_slice(lines);
+        locs.line_ends.push(locs.lines.len() as u32);
+        idx
+    }
+
+    /// The location of an (already adjusted) address, created on first use.
+    pub(crate) fn address(&mut self, address: u64) -> u32 {
+        if let Some(&l) = self.by_address.get(&address) {
+            return l;
+        }
+        let l = self.push_location(address, &[]);
+        self.by_address.insert(address, l);
+        l
+    }
+
+    /// The location of `function` at `file:line` (no address).
+    pub(crate) fn frame(&mut self, function: &str, file: &str, line: i64) -> u32 {
+        let (name, filename) = (self.str(function), self.str(file));
+        let f = match self.functions.get(&(name, filename)) {
+            Some(&f) => f,
+            None => {
+                let f = self.p.functions.len() as u32;
+                self.p.functions.push(Function {
+                    id: u64::from(f) + 1,
+                    name,
+                    system_name: name,
+                    filename,
+                    start_line: 0,
+                });
+                self.functions.insert((name, filename), f);
+                f
+            }
+        };
+        if let Some(&l) = self.line_locations.get(&(f, line)) {
+            return l;
+        }
+        let l = self.push_location(
+            0,
+            &[Line {
+                function: f,
+                line,
+                column: 0,
+            }],
+        );
+        self.line_locations.insert((f, line), l);
+        l
+    }
+
+    pub(crate) fn sample(&mut self, stack: &[u32], values: &[i64], labels: &[Label]) {
+        let s = &mut self.p.samples;
+        s.stack_locs.extend_from_slice(stack);
+        s.stack_ends.push(s.stack_locs.len() as u32);
+        s.values.extend_from_slice(values);
+        s.labels.extend_from_slice(labels);
+        s.label_ends.push(s.labels.len() as u32);
+    }
+
+    pub(crate) fn num_label(&mut self, key: &str, num: i64) -> Label {
+        Label {
+            key: self.str(key),
+            str: 0,
+            num,
+            num_unit: 0,
+        }
+    }
+
+    pub(crate) fn str_label(&mut self, key: &str, value: &str) -> Label {
+        Label {
+            key: self.str(key),
+            str: self.str(value),
+            num: 0,
+            num_unit: 0,
+        }
+    }
+
+    /// Finishes a legacy profile: locations attached to the mappings of the
+    /// memory-map section in `rest` (if any) or to pprof's fake mapping (the
+    /// whole address space), and pprof's default drop_frames/keep_frames for
+    /// the profile's kind.
+    pub(crate) fn finish_legacy(mut self, rest: &[&str]) -> Profile {
+        let mut raw = maps::massage(maps::parse_section(rest));
+        let assigned = maps::assign(&mut raw, &self.p.locations.address);
+        for m in &raw {
+            let mapping = Mapping {
+                id: self.p.mappings.len() as u64 + 1,
+                memory_start: m.start,
+                memory_limit: m.limit,
+                file_offset: m.offset,
+                filename: self.str(&m.file),
+                build_id: self.str(&m.build_id),
+                ..Mapping::default()
+            };
+            self.p.mappings.push(mapping);
+        }
+        for (slot, a) in self.p.locations.mapping.iter_mut().zip(assigned) {
+            *slot = a.map_or(NONE, |i| i as u32);
+        }
+        let names: Vec<String> = self
+            .p
+            .sample_types
+            .iter()
+            .map(|t| self.p.str(t.ty).to_string())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (drop, keep) = match names.as_slice() {
+            ["allocations", "size"]
+            | ["objects", "space"]
+            | ["inuse_objects", "inuse_space"]
+            | ["alloc_objects", "alloc_space"]
+            | ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"] => {
+                (ALLOC_DROP, ALLOC_KEEP)
+            }
+            ["contentions", "delay"] => (LOCK_DROP, ""),
+            _ => (CPU_PROFILER_DROP, ""),
+        };
+        self.p.drop_frames = self.str(drop);
+        self.p.keep_frames = self.str(keep);
+        self.p
+    }
+
+    /// Finishes a profile as is.
+    pub(crate) fn finish(self) -> Profile {
+        self.p
+    }
+}
+
+/// Allocator frames pprof drops from heap profiles.
+const ALLOC_DROP: &str = "calloc|cfree|malloc|free|memalign|do_memalign|(__)?posix_memalign|\
+pvalloc|valloc|realloc|tcmalloc::.*|tc_calloc|tc_cfree|tc_malloc|tc_free|tc_memalign|\
+tc_posix_memalign|tc_pvalloc|tc_valloc|tc_realloc|tc_new|tc_delete|tc_newarray|tc_deletearray|\
+tc_new_nothrow|tc_newarray_nothrow|malloc_zone_malloc|malloc_zone_calloc|malloc_zone_valloc|\
+malloc_zone_realloc|malloc_zone_memalign|malloc_zone_free|runtime\\..*|BaseArena::.*|\
+(::)?do_malloc_no_errno|(::)?do_malloc_pages|(::)?do_malloc|DoSampledAllocation|\
+MallocedMemBlock::MallocedMemBlock|_M_allocate|__builtin_(vec_)?delete|__builtin_(vec_)?new|\
+__gnu_cxx::new_allocator::allocate|__libc_malloc|__malloc_alloc_template::allocate|allocate|\
+cpp_alloc|operator new(\\[\\])?|simple_alloc::allocate";
+
+/// Runtime frames kept in heap profiles despite [`ALLOC_DROP`].
+const ALLOC_KEEP: &str = "runtime\\.panic|runtime\\.reflectcall|runtime\\.call[0-9]*";
+
+/// Profiler signal-handler frames.
+const CPU_PROFILER_DROP: &str =
+    "ProfileData::Add|ProfileData::prof_handler|CpuProfiler::prof_handler|__pthread_sighandler|__restore";
+
+/// Lock implementation frames dropped from contention profiles.
+const LOCK_DROP: &str = "RecordLockProfileData|(base::)?RecordLockProfileData.*|\
+(base::)?SubmitMutexProfileData.*|(base::)?SubmitSpinLockProfileData.*|\
+(base::Mutex::)?AwaitCommon.*|(base::Mutex::)?Unlock.*|(base::Mutex::)?UnlockSlow.*|\
+(base::Mutex::)?ReaderUnlock.*|(base::MutexLock::)?~MutexLock.*|(Mutex::)?AwaitCommon.*|\
+(Mutex::)?Unlock.*|(Mutex::)?UnlockSlow.*|(Mutex::)?ReaderUnlock.*|(MutexLock::)?~MutexLock.*|\
+(SpinLock::)?Unlock.*|(SpinLock::)?SlowUnlock.*|(SpinLockHolder::)?~SpinLockHolder.*";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base0_integers() {
+        assert_eq!(parse_int_base0("10"), Some(10));
+        assert_eq!(parse_int_base0("010"), Some(8));
+        assert_eq!(parse_int_base0("0x1f"), Some(31));
+        assert_eq!(parse_int_base0("-5"), Some(-5));
+        assert_eq!(parse_int_base0("09"), None);
+        assert_eq!(parse_int_base0(""), None);
+        assert_eq!(parse_int_base0("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn hex_numbers() {
+        assert_eq!(hex_addresses(" 0x10 0xff x0x1").unwrap(), [16, 255, 1]);
+        assert!(hex_addresses("0x1ffffffffffffffff").is_err());
+    }
+
+    #[test]
+    fn garbage_is_not_recognised() {
+        for g in [
+            &b""[..],
+            b"\xff\xfe",
+            b"heap profile:",
+            b"--- mutex:\n1 2 @ zz",
+        ] {
+            let _ = parse(g);
+        }
+        assert!(parse(b"hello").is_none());
+    }
+}
