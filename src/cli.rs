@@ -38,6 +38,24 @@ pub enum Command {
     /// Show the heaviest nodes, as `go tool pprof -top` does.
     #[command(after_help = EXAMPLES, args_override_self = true)]
     Top(Box<TopArgs>),
+    /// Print every sample's stack, as `go tool pprof -traces` does.
+    #[command(args_override_self = true)]
+    Traces(Box<TopArgs>),
+    /// Show how values split over sample labels, as `go tool pprof -tags` does.
+    #[command(args_override_self = true)]
+    Tags(Box<TopArgs>),
+    /// Print the profile's comments, as `go tool pprof -comments` does.
+    #[command(args_override_self = true)]
+    Comments(Box<TopArgs>),
+    /// Dump the profile as text, as `go tool pprof -raw` does.
+    #[command(args_override_self = true)]
+    Raw(Box<TopArgs>),
+    /// Show nodes with their callers and callees, as `go tool pprof -tree` does.
+    #[command(args_override_self = true)]
+    Tree(Box<TopArgs>),
+    /// Like tree, for the nodes matching REGEX only, as `go tool pprof -peek=REGEX`.
+    #[command(args_override_self = true)]
+    Peek(Box<PeekArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -45,7 +63,18 @@ pub enum Command {
     },
 }
 
-/// Arguments of `pprofx top`.
+/// Arguments of `pprofx peek`.
+#[derive(Debug, Args)]
+pub struct PeekArgs {
+    /// Show the nodes whose printable name matches this regular expression.
+    #[arg(value_name = "REGEX")]
+    pub regex: String,
+    /// The other arguments, as for `top`.
+    #[command(flatten)]
+    pub common: TopArgs,
+}
+
+/// Arguments of `pprofx top` (and of the other reports).
 #[derive(Debug, Args)]
 pub struct TopArgs {
     /// Print the report as JSON instead of text.
@@ -68,6 +97,9 @@ pub struct LoadArgs {
     /// Refuse profiles whose decompressed size exceeds this many bytes.
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = pprofx::input::DEFAULT_MAX_SIZE, help_heading = "Input")]
     pub max_size: u64,
+    /// Add this comment to the profile (shown in headers and by `comments`).
+    #[arg(long = "add_comment", value_name = "TEXT", help_heading = "Input")]
+    pub add_comment: Option<String>,
 }
 
 /// pprof's report options.

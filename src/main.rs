@@ -38,6 +38,12 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Top(args) => run_top(&args),
+        Command::Traces(args) => run_report(Report::Traces, &args),
+        Command::Tags(args) => run_report(Report::Tags, &args),
+        Command::Comments(args) => run_report(Report::Comments, &args),
+        Command::Raw(args) => run_report(Report::Raw, &args),
+        Command::Tree(args) => run_report(Report::Tree, &args),
+        Command::Peek(args) => run_report(Report::Peek(&args.regex), &args.common),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut io::stdout());
             Ok(())
@@ -70,7 +76,7 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
         max_size: args.load.max_size,
     };
     let mut timer = Timer::from_env();
-    let profile = pprofx::load(source, &load).map_err(|e| Failure::new(source, e))?;
+    let profile = load_profile(source, &load, &args.load)?;
     timer.lap("load");
     let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
     timer.lap("aggregate");
@@ -85,6 +91,97 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
         }
     })?;
     Ok(())
+}
+
+/// The reports other than `top`.
+#[derive(Clone, Copy)]
+enum Report<'a> {
+    Traces,
+    Tags,
+    Comments,
+    Raw,
+    Tree,
+    Peek(&'a str),
+}
+
+/// Loads `source` and applies the load-time options (`--add_comment`).
+fn load_profile(
+    source: &str,
+    load: &LoadOptions,
+    args: &cli::LoadArgs,
+) -> Result<pprofx::Profile, Failure> {
+    let mut profile = pprofx::load(source, load).map_err(|e| Failure::new(source, e))?;
+    if let Some(c) = &args.add_comment {
+        let idx = profile
+            .strings
+            .push(c)
+            .ok_or_else(|| Failure::new(source, "too many strings to add a comment"))?;
+        profile.comments.push(idx);
+    }
+    Ok(profile)
+}
+
+fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
+    use pprofx::report::{comments, raw, tags, traces, tree};
+    let [source] = args.profiles.as_slice() else {
+        return Err(Failure {
+            subject: None,
+            message: "reports read one profile; merging several is not supported yet".to_string(),
+        });
+    };
+    let (mut opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    opts = match kind {
+        Report::Raw => raw::raw_options(opts),
+        Report::Tree => tree::tree_options(opts),
+        Report::Peek(_) => tree::peek_options(opts),
+        _ => opts,
+    };
+    let load = LoadOptions {
+        max_size: args.load.max_size,
+    };
+    let profile = load_profile(source, &load, &args.load)?;
+    let an = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
+    let json = args.json;
+    let emit = |text: &dyn Fn(&mut dyn Write) -> io::Result<()>,
+                value: &dyn Fn() -> serde_json::Value| {
+        write_stdout(|w| {
+            if json {
+                serde_json::to_writer_pretty(&mut *w, &value())?;
+                writeln!(w)
+            } else {
+                text(w)
+            }
+        })
+    };
+    match kind {
+        Report::Traces => {
+            let r = traces::TracesReport::build(&an);
+            emit(&|w| r.write_text(w), &|| r.to_json())
+        }
+        Report::Tags => {
+            let r = tags::TagsReport::build(&an);
+            emit(&|w| r.write_text(w), &|| r.to_json())
+        }
+        Report::Comments => {
+            let r = comments::CommentsReport::build(&profile);
+            emit(&|w| r.write_text(w), &|| r.to_json())
+        }
+        Report::Raw => {
+            let r = raw::RawReport::build(&an);
+            emit(&|w| r.write_text(w), &|| r.to_json())
+        }
+        Report::Tree => {
+            let r = tree::TreeReport::tree(&an);
+            emit(&|w| r.write_text(w), &|| r.to_json())
+        }
+        Report::Peek(rx) => {
+            let r = tree::TreeReport::peek(&an, rx).map_err(|e| Failure::new(source, e))?;
+            emit(&|w| r.write_text(w), &|| r.to_json())
+        }
+    }
 }
 
 /// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).

@@ -18,10 +18,7 @@
 
 mod common;
 
-use common::{line_diff, parse_commands_txt, pprof_args, pprofx_bin, read_golden, repo_root};
-use common::{run_pprofx, shared_dir, shell_split};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use common::{pprof_args, repo_root, shared_or_skip, shell_split, Expect, Suite};
 
 /// Boolean pprof options accepted (as `-flag` or `-flag=true|false`).
 const BOOL_FLAGS: &str = "cum flat compact_labels trim inuse_space inuse_objects alloc_space \
@@ -127,214 +124,15 @@ fn select(args: &[String]) -> Selection {
     }
 }
 
-/// What a case must produce.
-enum Expect {
-    /// Exit 0 with exactly this golden file's content on stdout.
-    Stdout(PathBuf),
-    /// A non-zero exit status (pprof itself failed on this command).
-    Failure,
-}
-
-/// One replayed command.
-struct Case {
-    name: String,
-    cwd: PathBuf,
-    /// Full argument list for the binary, starting with `top`.
-    args: Vec<String>,
-    expect: Expect,
-}
-
-/// The cases and out-of-scope commands of one reference source.
-struct Suite {
-    label: &'static str,
-    cases: Vec<Case>,
-    out_of_scope: Vec<(String, String)>,
-}
-
-impl Suite {
-    fn new(label: &'static str) -> Self {
-        Suite {
-            label,
-            cases: Vec::new(),
-            out_of_scope: Vec::new(),
-        }
+/// [`select`] as the shared harness wants it: `top` followed by the flags.
+fn classify(args: &[String]) -> Option<Result<Vec<String>, String>> {
+    match select(args) {
+        Selection::NotTop => None,
+        Selection::OutOfScope(reason) => Some(Err(reason)),
+        Selection::Selected(flags) => Some(Ok(std::iter::once("top".to_string())
+            .chain(flags)
+            .collect())),
     }
-
-    /// Adds a pprof command if it is a top report in scope; records it as out of scope otherwise.
-    fn add(&mut self, name: String, cwd: &Path, pprof: &[String], expect: Expect) {
-        match select(pprof) {
-            Selection::NotTop => {}
-            Selection::OutOfScope(reason) => self.out_of_scope.push((name, reason)),
-            Selection::Selected(flags) => {
-                let args = std::iter::once("top".to_string()).chain(flags).collect();
-                self.cases.push(Case {
-                    name,
-                    cwd: cwd.to_path_buf(),
-                    args,
-                    expect,
-                });
-            }
-        }
-    }
-
-    /// Adds every command of each `DIR/*/commands.txt` (sorted), run from `cwd`,
-    /// goldens resolved against `cwd`. Returns how many such files were found.
-    fn add_commands_dirs(&mut self, dir: &Path, suffix: &str, cwd: &Path) -> usize {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        files.retain(|p| p.to_string_lossy().ends_with(suffix) && p.join("commands.txt").is_file());
-        files.sort();
-        for folder in &files {
-            let folder_name = folder
-                .file_name()
-                .expect("read_dir entries have names")
-                .to_string_lossy();
-            for cmd in parse_commands_txt(&folder.join("commands.txt")) {
-                let expect = match (&cmd.dest, cmd.failed_with) {
-                    (Some(dest), None) => Expect::Stdout(cwd.join(dest)),
-                    _ => Expect::Failure,
-                };
-                self.add(
-                    format!("{folder_name}/{}", cmd.name),
-                    cwd,
-                    &cmd.args,
-                    expect,
-                );
-            }
-        }
-        files.len()
-    }
-
-    /// Runs all cases (in parallel), prints per-case verdicts and the summary,
-    /// and panics if any case failed or if no case was selected at all.
-    fn run(self) {
-        let failures = run_cases(&self.cases);
-        let mut failed = Vec::new();
-        for (case, failure) in self.cases.iter().zip(&failures) {
-            match failure {
-                None => eprintln!("ok {}", case.name),
-                Some(detail) => {
-                    eprintln!("FAIL {}\n  $ {}\n{detail}", case.name, command_line(case));
-                    failed.push(case.name.as_str());
-                }
-            }
-        }
-        for (name, reason) in &self.out_of_scope {
-            eprintln!("out of scope: {name} ({reason})");
-        }
-        let total = self.cases.len();
-        eprintln!(
-            "parity top: {} passed / {total} total ({} out of scope) [{}]",
-            total - failed.len(),
-            self.out_of_scope.len(),
-            self.label
-        );
-        assert!(
-            total > 0,
-            "[{}] reference data found but no case selected",
-            self.label
-        );
-        assert!(
-            failed.is_empty(),
-            "[{}] {} case(s) differ: {}",
-            self.label,
-            failed.len(),
-            failed.join(", ")
-        );
-    }
-}
-
-/// Runs the cases on a few threads; returns `None` (pass) or a failure description per case.
-fn run_cases(cases: &[Case]) -> Vec<Option<String>> {
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(4, |n| n.get().min(8));
-    let mut results: Vec<(usize, Option<String>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(case) = cases.get(i) else { break done };
-                        done.push((i, check_case(case).err()));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("worker thread panicked"))
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
-}
-
-/// Runs one case and compares its exit status and stdout with the expectation.
-fn check_case(case: &Case) -> Result<(), String> {
-    let out = run_pprofx(&case.args, &case.cwd)
-        .map_err(|e| format!("  cannot run {}: {e}", pprofx_bin().display()))?;
-    let golden = match &case.expect {
-        Expect::Failure if out.status.success() => {
-            return Err("  pprof fails on this command, but the exit status was 0".into())
-        }
-        Expect::Failure => return Ok(()),
-        Expect::Stdout(golden) => golden,
-    };
-    let expected = read_golden(golden)
-        .map_err(|e| format!("  cannot read golden {}: {e}", golden.display()))?;
-    let mut problems = String::new();
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let head: Vec<&str> = stderr.lines().take(5).collect();
-        let head = if head.is_empty() {
-            "(empty)".to_string()
-        } else {
-            head.join(" | ")
-        };
-        problems += &format!("  {}; stderr: {head}\n", out.status);
-    }
-    if out.stdout != expected {
-        problems += &format!(
-            "  stdout differs from {}\n{}",
-            golden.display(),
-            line_diff(&expected, &out.stdout, 20)
-        );
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.trim_end().to_string())
-    }
-}
-
-/// A copy-pastable shell command reproducing a case.
-fn command_line(case: &Case) -> String {
-    let quote = |a: &str| {
-        if a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_=./,:+@%".contains(c))
-        {
-            a.to_string()
-        } else {
-            format!("'{}'", a.replace('\'', r"'\''"))
-        }
-    };
-    let args: Vec<String> = case.args.iter().map(|a| quote(a)).collect();
-    format!(
-        "cd {} && TZ=UTC pprofx {}",
-        quote(&case.cwd.to_string_lossy()),
-        args.join(" ")
-    )
-}
-
-/// The shared reference folder, or `None` after printing why the test is skipped.
-fn shared_or_skip(label: &str) -> Option<PathBuf> {
-    let shared = shared_dir();
-    if shared.is_none() {
-        eprintln!("skipping: ../shared not found (set PPROFX_SHARED) [{label}]");
-    }
-    shared
 }
 
 /// The shared corpus: real runtime profiles with `go tool pprof` outputs.
@@ -344,7 +142,7 @@ fn corpus_goldens() {
         return;
     };
     let corpus = shared.join("corpus");
-    let mut suite = Suite::new("corpus");
+    let mut suite = Suite::new("corpus", classify);
     suite.add_commands_dirs(&corpus, ".golden", &corpus);
     suite.run();
 }
@@ -359,7 +157,7 @@ fn peer_real_go_goldens() {
     let index = dir.join("expected/INDEX.tsv");
     let text = std::fs::read_to_string(&index)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
-    let mut suite = Suite::new("peer real-go");
+    let mut suite = Suite::new("peer real-go", classify);
     for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split('\t').collect();
         let [name, exit, command] = fields[..] else {
@@ -371,7 +169,7 @@ fn peer_real_go_goldens() {
         let name = format!("real-go/{name}");
         if exit == "0" {
             suite.add(name, &dir, &args, Expect::Stdout(golden));
-        } else if !matches!(select(&args), Selection::NotTop) {
+        } else if suite.wants(&args) {
             // Only exit-0 rows have a stdout golden; error cases belong to another test.
             suite
                 .out_of_scope
@@ -388,7 +186,7 @@ fn peer_driver_text_goldens() {
         return;
     };
     let dir = shared.join("peer/pprof-testdata/internal/driver");
-    let mut suite = Suite::new("peer driver");
+    let mut suite = Suite::new("peer driver", classify);
     for row in DRIVER_TEXT_CASES.lines().filter(|l| !l.trim().is_empty()) {
         let mut words = row.split_whitespace();
         let golden = words.next().expect("row starts with the golden name");
@@ -409,7 +207,7 @@ fn peer_driver_text_goldens() {
 fn own_goldens() {
     let repo = repo_root();
     let golden_dir = repo.join("tests/golden");
-    let mut suite = Suite::new("own");
+    let mut suite = Suite::new("own", classify);
     let files = suite.add_commands_dirs(&golden_dir, "", &repo.join("examples/profiles"));
     if files == 0 {
         eprintln!(

@@ -7,8 +7,14 @@
 //! report; numbers are formatted only through [`Formatter`] (pprof's
 //! measurement rules), so every report prints values the same way.
 
+pub mod comments;
 pub mod header;
+pub mod labels;
+pub mod raw;
+pub mod tags;
 pub mod top;
+pub mod traces;
+pub mod tree;
 
 use std::collections::HashMap;
 
@@ -210,6 +216,16 @@ impl<'p> Analysis<'p> {
 
     /// Trims the graph as pprof's text reports do (`newTrimmedGraph`).
     pub fn trim(&self) -> TrimmedGraph {
+        self.trim_with_edges(false)
+    }
+
+    /// [`Analysis::trim`], keeping every edge between kept nodes (not only
+    /// those that decide inline markers), as the tree/peek reports need.
+    pub fn trim_all_edges(&self) -> TrimmedGraph {
+        self.trim_with_edges(true)
+    }
+
+    fn trim_with_edges(&self, all_edges: bool) -> TrimmedGraph {
         let o = &self.opts;
         let (nodecount, nodefraction, edgefraction) = if o.trim {
             (o.nodecount.unwrap_or(0), o.nodefraction, o.edgefraction)
@@ -253,7 +269,7 @@ impl<'p> Analysis<'p> {
         let mut any_wanted = false;
         for &i in &kept {
             kept_mask[i as usize] = true;
-            if self.nodes.inlinable[i as usize] {
+            if all_edges || self.nodes.inlinable[i as usize] {
                 want[i as usize] = true;
                 any_wanted = true;
             }
@@ -357,7 +373,8 @@ pub struct TrimmedGraph {
     pub dropped_nodes: usize,
     /// Nodes left after the node fraction (before nodecount).
     pub orig_count: usize,
-    /// Kept edges into shown nodes that may be inline, keyed (caller, callee).
+    /// Kept edges into shown nodes that may be inline (all kept edges after
+    /// [`Analysis::trim_all_edges`]), keyed (caller, callee).
     pub edges: HashMap<(u32, u32), Edge, RandomState>,
     /// Inline markers of the shown nodes that have one.
     pub inline_labels: HashMap<u32, &'static str>,

@@ -8,6 +8,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Root of the pprofx repository: `$PPROFX_REPO`, else the crate's manifest dir.
 pub fn repo_root() -> PathBuf {
@@ -214,4 +215,243 @@ pub fn line_diff(expected: &[u8], actual: &[u8], max: usize) -> String {
         );
     }
     out
+}
+
+/// What a case must produce.
+pub enum Expect {
+    /// Exit 0 with exactly this golden file's content on stdout.
+    Stdout(PathBuf),
+    /// A non-zero exit status (pprof itself failed on this command).
+    Failure,
+}
+
+/// One replayed command.
+pub struct Case {
+    /// Case name (source folder and golden name).
+    pub name: String,
+    /// Working directory of the command.
+    pub cwd: PathBuf,
+    /// Full argument list for the binary, starting with the subcommand.
+    pub args: Vec<String>,
+    /// What the command must produce.
+    pub expect: Expect,
+}
+
+/// How a pprof command relates to a parity test: `None` if it is another
+/// test's business, `Some(Err(reason))` if it is out of scope, else the
+/// arguments of the binary under test (subcommand first).
+pub type Classify = fn(&[String]) -> Option<Result<Vec<String>, String>>;
+
+/// The cases and out-of-scope commands of one reference source.
+pub struct Suite {
+    label: &'static str,
+    classify: Classify,
+    /// Selected cases.
+    pub cases: Vec<Case>,
+    /// (name, reason) of the commands left out.
+    pub out_of_scope: Vec<(String, String)>,
+}
+
+impl Suite {
+    /// An empty suite for source `label`, selecting commands with `classify`.
+    pub fn new(label: &'static str, classify: Classify) -> Self {
+        Suite {
+            label,
+            classify,
+            cases: Vec::new(),
+            out_of_scope: Vec::new(),
+        }
+    }
+
+    /// True if the command is this test's business (selected or out of scope).
+    pub fn wants(&self, pprof: &[String]) -> bool {
+        (self.classify)(pprof).is_some()
+    }
+
+    /// Adds a pprof command if it is in scope; records it as out of scope otherwise.
+    pub fn add(&mut self, name: String, cwd: &Path, pprof: &[String], expect: Expect) {
+        match (self.classify)(pprof) {
+            None => {}
+            Some(Err(reason)) => self.out_of_scope.push((name, reason)),
+            Some(Ok(args)) => self.cases.push(Case {
+                name,
+                cwd: cwd.to_path_buf(),
+                args,
+                expect,
+            }),
+        }
+    }
+
+    /// Adds every command of each `DIR/*/commands.txt` (sorted), run from `cwd`,
+    /// goldens resolved against `cwd`. Returns how many such files were found.
+    pub fn add_commands_dirs(&mut self, dir: &Path, suffix: &str, cwd: &Path) -> usize {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.to_string_lossy().ends_with(suffix) && p.join("commands.txt").is_file());
+        files.sort();
+        for folder in &files {
+            let folder_name = folder
+                .file_name()
+                .expect("read_dir entries have names")
+                .to_string_lossy();
+            for cmd in parse_commands_txt(&folder.join("commands.txt")) {
+                let expect = match (&cmd.dest, cmd.failed_with) {
+                    (Some(dest), None) => Expect::Stdout(cwd.join(dest)),
+                    _ => Expect::Failure,
+                };
+                self.add(
+                    format!("{folder_name}/{}", cmd.name),
+                    cwd,
+                    &cmd.args,
+                    expect,
+                );
+            }
+        }
+        files.len()
+    }
+
+    /// Runs all cases (in parallel), prints per-case verdicts and one
+    /// `parity REPORT: P passed / T total` line per report (subcommand),
+    /// and panics if any case failed or if no case was selected at all.
+    pub fn run(self) {
+        let failures = run_cases(&self.cases);
+        let mut failed = Vec::new();
+        let mut per_report: Vec<(&str, usize, usize)> = Vec::new();
+        for (case, failure) in self.cases.iter().zip(&failures) {
+            let report = case.args.first().map_or("", String::as_str);
+            let i = match per_report.iter().position(|r| r.0 == report) {
+                Some(i) => i,
+                None => {
+                    per_report.push((report, 0, 0));
+                    per_report.len() - 1
+                }
+            };
+            per_report[i].2 += 1;
+            match failure {
+                None => {
+                    per_report[i].1 += 1;
+                    eprintln!("ok {}", case.name)
+                }
+                Some(detail) => {
+                    eprintln!("FAIL {}\n  $ {}\n{detail}", case.name, command_line(case));
+                    failed.push(case.name.as_str());
+                }
+            }
+        }
+        for (name, reason) in &self.out_of_scope {
+            eprintln!("out of scope: {name} ({reason})");
+        }
+        for (report, passed, total) in &per_report {
+            eprintln!(
+                "parity {report}: {passed} passed / {total} total [{}]",
+                self.label
+            );
+        }
+        eprintln!("[{}] {} out of scope", self.label, self.out_of_scope.len());
+        assert!(
+            !self.cases.is_empty(),
+            "[{}] reference data found but no case selected",
+            self.label
+        );
+        assert!(
+            failed.is_empty(),
+            "[{}] {} case(s) differ: {}",
+            self.label,
+            failed.len(),
+            failed.join(", ")
+        );
+    }
+}
+
+/// Runs the cases on a few threads; returns `None` (pass) or a failure description per case.
+pub fn run_cases(cases: &[Case]) -> Vec<Option<String>> {
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(4, |n| n.get().min(8));
+    let mut results: Vec<(usize, Option<String>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(case) = cases.get(i) else { break done };
+                        done.push((i, check_case(case).err()));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker thread panicked"))
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs one case and compares its exit status and stdout with the expectation.
+pub fn check_case(case: &Case) -> Result<(), String> {
+    let out = run_pprofx(&case.args, &case.cwd)
+        .map_err(|e| format!("  cannot run {}: {e}", pprofx_bin().display()))?;
+    let golden = match &case.expect {
+        Expect::Failure if out.status.success() => {
+            return Err("  pprof fails on this command, but the exit status was 0".into())
+        }
+        Expect::Failure => return Ok(()),
+        Expect::Stdout(golden) => golden,
+    };
+    let expected = read_golden(golden)
+        .map_err(|e| format!("  cannot read golden {}: {e}", golden.display()))?;
+    let mut problems = String::new();
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let head: Vec<&str> = stderr.lines().take(5).collect();
+        let head = if head.is_empty() {
+            "(empty)".to_string()
+        } else {
+            head.join(" | ")
+        };
+        problems += &format!("  {}; stderr: {head}\n", out.status);
+    }
+    if out.stdout != expected {
+        problems += &format!(
+            "  stdout differs from {}\n{}",
+            golden.display(),
+            line_diff(&expected, &out.stdout, 20)
+        );
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.trim_end().to_string())
+    }
+}
+
+/// A copy-pastable shell command reproducing a case.
+pub fn command_line(case: &Case) -> String {
+    let quote = |a: &str| {
+        if a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=./,:+@%".contains(c))
+        {
+            a.to_string()
+        } else {
+            format!("'{}'", a.replace('\'', r"'\''"))
+        }
+    };
+    let args: Vec<String> = case.args.iter().map(|a| quote(a)).collect();
+    format!(
+        "cd {} && TZ=UTC pprofx {}",
+        quote(&case.cwd.to_string_lossy()),
+        args.join(" ")
+    )
+}
+
+/// The shared reference folder, or `None` after printing why the test is skipped.
+pub fn shared_or_skip(label: &str) -> Option<PathBuf> {
+    let shared = shared_dir();
+    if shared.is_none() {
+        eprintln!("skipping: ../shared not found (set PPROFX_SHARED) [{label}]");
+    }
+    shared
 }
