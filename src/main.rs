@@ -12,7 +12,7 @@ use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, TopArgs};
 use pprofx::report::top::TopReport;
-use pprofx::report::Analysis;
+use pprofx::report::{Analysis, Render};
 use pprofx::LoadOptions;
 
 /// A failure to report on stderr as `pprofx: SUBJECT: message`.
@@ -82,15 +82,7 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
     timer.lap("aggregate");
     let report = TopReport::build(&analysis);
     timer.lap("trim+report");
-    write_stdout(|w| {
-        if args.json {
-            serde_json::to_writer_pretty(&mut *w, &report.to_json())?;
-            writeln!(w)
-        } else {
-            report.write_text(w)
-        }
-    })?;
-    Ok(())
+    print(&report, args.json)
 }
 
 /// The reports other than `top`.
@@ -144,44 +136,29 @@ fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
     };
     let profile = load_profile(source, &load, &args.load)?;
     let an = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
-    let json = args.json;
-    let emit = |text: &dyn Fn(&mut dyn Write) -> io::Result<()>,
-                value: &dyn Fn() -> serde_json::Value| {
-        write_stdout(|w| {
-            if json {
-                serde_json::to_writer_pretty(&mut *w, &value())?;
-                writeln!(w)
-            } else {
-                text(w)
-            }
-        })
-    };
-    match kind {
-        Report::Traces => {
-            let r = traces::TracesReport::build(&an);
-            emit(&|w| r.write_text(w), &|| r.to_json())
-        }
-        Report::Tags => {
-            let r = tags::TagsReport::build(&an);
-            emit(&|w| r.write_text(w), &|| r.to_json())
-        }
-        Report::Comments => {
-            let r = comments::CommentsReport::build(&profile);
-            emit(&|w| r.write_text(w), &|| r.to_json())
-        }
-        Report::Raw => {
-            let r = raw::RawReport::build(&an);
-            emit(&|w| r.write_text(w), &|| r.to_json())
-        }
-        Report::Tree => {
-            let r = tree::TreeReport::tree(&an);
-            emit(&|w| r.write_text(w), &|| r.to_json())
-        }
+    let report: Box<dyn Render + '_> = match kind {
+        Report::Traces => Box::new(traces::TracesReport::build(&an)),
+        Report::Tags => Box::new(tags::TagsReport::build(&an)),
+        Report::Comments => Box::new(comments::CommentsReport::build(&profile)),
+        Report::Raw => Box::new(raw::RawReport::build(&an)),
+        Report::Tree => Box::new(tree::TreeReport::tree(&an)),
         Report::Peek(rx) => {
-            let r = tree::TreeReport::peek(&an, rx).map_err(|e| Failure::new(source, e))?;
-            emit(&|w| r.write_text(w), &|| r.to_json())
+            Box::new(tree::TreeReport::peek(&an, rx).map_err(|e| Failure::new(source, e))?)
         }
-    }
+    };
+    print(report.as_ref(), args.json)
+}
+
+/// Prints a report to stdout as text, or as JSON when `json` is set.
+fn print(report: &dyn Render, json: bool) -> Result<(), Failure> {
+    write_stdout(|w| {
+        if json {
+            serde_json::to_writer_pretty(&mut *w, &report.to_json())?;
+            writeln!(w)
+        } else {
+            report.write_text(w)
+        }
+    })
 }
 
 /// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).

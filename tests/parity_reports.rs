@@ -12,9 +12,8 @@
 //! `../shared` is skipped with a message when absent (`$PPROFX_SHARED`
 //! relocates it).
 
+#[macro_use]
 mod common;
-
-use common::{pprof_args, repo_root, shared_or_skip, shell_split, Expect, Suite};
 
 /// The report flags this test replays, as pprof spells them.
 const REPORTS: &str = "traces tags raw comments tree peek";
@@ -27,10 +26,6 @@ const BOOL_FLAGS: &str = "cum flat compact_labels trim inuse_space inuse_objects
 /// Valued pprof options accepted (as `-flag=V` or `-flag V`); `symbolize` only as `none`.
 const VALUE_FLAGS: &str =
     "nodecount nodefraction edgefraction sample_index divide_by unit symbolize add_comment";
-
-/// Flags every pprof `internal/driver` golden was made with (`baseFlags()`).
-const DRIVER_BASE_FLAGS: &str =
-    "-symbolize=none -nodecount=20 -nodefraction=0.05 -edgefraction=0.01 -compact_labels";
 
 /// The driver goldens of these reports (peer README §1): `GOLDEN PROFILE OPTIONS...`.
 /// Rows using filters are classified out of scope by [`classify`].
@@ -123,81 +118,7 @@ fn classify(args: &[String]) -> Option<Result<Vec<String>, String>> {
     })
 }
 
-/// The shared corpus: real runtime profiles with `go tool pprof` outputs.
-#[test]
-fn corpus_goldens() {
-    let Some(shared) = shared_or_skip("corpus") else {
-        return;
-    };
-    let corpus = shared.join("corpus");
-    let mut suite = Suite::new("corpus", classify);
-    suite.add_commands_dirs(&corpus, ".golden", &corpus);
-    suite.run();
-}
-
-/// google/pprof peer data: `generated/real-go/expected/INDEX.tsv` (error rows must fail).
-#[test]
-fn peer_real_go_goldens() {
-    let Some(shared) = shared_or_skip("peer real-go") else {
-        return;
-    };
-    let dir = shared.join("peer/pprof-testdata/generated/real-go");
-    let index = dir.join("expected/INDEX.tsv");
-    let text = std::fs::read_to_string(&index)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
-    let mut suite = Suite::new("peer real-go", classify);
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [name, exit, command] = fields[..] else {
-            panic!("bad INDEX.tsv row: {line:?}")
-        };
-        let args = pprof_args(&shell_split(command))
-            .unwrap_or_else(|| panic!("not a pprof command: {line:?}"));
-        let golden = dir.join(format!("expected/{name}.txt"));
-        let name = format!("real-go/{name}");
-        let expect = if exit == "0" {
-            Expect::Stdout(golden)
-        } else {
-            Expect::Failure
-        };
-        suite.add(name, &dir, &args, expect);
-    }
-    suite.run();
-}
-
-/// google/pprof `internal/driver` goldens of these reports, with that test's base flags.
-#[test]
-fn peer_driver_goldens() {
-    let Some(shared) = shared_or_skip("peer driver") else {
-        return;
-    };
-    let dir = shared.join("peer/pprof-testdata/internal/driver");
-    let mut suite = Suite::new("peer driver", classify);
-    for row in DRIVER_CASES.lines().filter(|l| !l.trim().is_empty()) {
-        let mut words = row.split_whitespace();
-        let golden = words.next().expect("row starts with the golden name");
-        let profile = words.next().expect("row has a profile");
-        let source = format!("../../generated/driver-profiles/{profile}");
-        let flags = DRIVER_BASE_FLAGS.split_whitespace().chain(words);
-        let args: Vec<String> = flags.chain([source.as_str()]).map(String::from).collect();
-        let expect = Expect::Stdout(dir.join("testdata").join(golden));
-        suite.add(format!("driver/{golden}"), &dir, &args, expect);
-    }
-    suite.run();
-}
-
-/// This repository's goldens (`tests/golden/*/commands.txt`); always run.
-#[test]
-fn own_goldens() {
-    let repo = repo_root();
-    let mut suite = Suite::new("own", classify);
-    suite.add_commands_dirs(
-        &repo.join("tests/golden"),
-        "",
-        &repo.join("examples/profiles"),
-    );
-    suite.run();
-}
+parity_tests!(classify, DRIVER_CASES);
 
 #[test]
 fn classify_reads_pprof_command_lines() {

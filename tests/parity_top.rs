@@ -16,9 +16,8 @@
 //! relocates the repository, and `$PPROFX_BIN` replaces the binary under test
 //! (e.g. with a shim around `go tool pprof` to check the harness itself).
 
+#[macro_use]
 mod common;
-
-use common::{pprof_args, repo_root, shared_or_skip, shell_split, Expect, Suite};
 
 /// Boolean pprof options accepted (as `-flag` or `-flag=true|false`).
 const BOOL_FLAGS: &str = "cum flat compact_labels trim inuse_space inuse_objects alloc_space \
@@ -28,10 +27,6 @@ const BOOL_FLAGS: &str = "cum flat compact_labels trim inuse_space inuse_objects
 /// Valued pprof options accepted (as `-flag=V` or `-flag V`); `symbolize` only as `none`.
 const VALUE_FLAGS: &str =
     "nodecount nodefraction edgefraction sample_index divide_by unit symbolize";
-
-/// Flags every pprof `internal/driver` golden was made with (`baseFlags()`).
-const DRIVER_BASE_FLAGS: &str =
-    "-symbolize=none -nodecount=20 -nodefraction=0.05 -edgefraction=0.01 -compact_labels";
 
 /// The `-text` goldens of pprof's `internal/driver` tests, as listed in
 /// `peer/pprof-testdata/README.md` §1, one per line: `GOLDEN PROFILE OPTIONS...`
@@ -135,86 +130,4 @@ fn classify(args: &[String]) -> Option<Result<Vec<String>, String>> {
     }
 }
 
-/// The shared corpus: real runtime profiles with `go tool pprof` outputs.
-#[test]
-fn corpus_goldens() {
-    let Some(shared) = shared_or_skip("corpus") else {
-        return;
-    };
-    let corpus = shared.join("corpus");
-    let mut suite = Suite::new("corpus", classify);
-    suite.add_commands_dirs(&corpus, ".golden", &corpus);
-    suite.run();
-}
-
-/// google/pprof peer data: `generated/real-go/expected/INDEX.tsv` (exit-0 rows).
-#[test]
-fn peer_real_go_goldens() {
-    let Some(shared) = shared_or_skip("peer real-go") else {
-        return;
-    };
-    let dir = shared.join("peer/pprof-testdata/generated/real-go");
-    let index = dir.join("expected/INDEX.tsv");
-    let text = std::fs::read_to_string(&index)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
-    let mut suite = Suite::new("peer real-go", classify);
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [name, exit, command] = fields[..] else {
-            panic!("bad INDEX.tsv row: {line:?}")
-        };
-        let args = pprof_args(&shell_split(command))
-            .unwrap_or_else(|| panic!("not a pprof command: {line:?}"));
-        let golden = dir.join(format!("expected/{name}.txt"));
-        let name = format!("real-go/{name}");
-        if exit == "0" {
-            suite.add(name, &dir, &args, Expect::Stdout(golden));
-        } else if suite.wants(&args) {
-            // Only exit-0 rows have a stdout golden; error cases belong to another test.
-            suite
-                .out_of_scope
-                .push((name, format!("error case, exit {exit}")));
-        }
-    }
-    suite.run();
-}
-
-/// google/pprof `internal/driver` `-text` goldens, with that test's base flags.
-#[test]
-fn peer_driver_text_goldens() {
-    let Some(shared) = shared_or_skip("peer driver") else {
-        return;
-    };
-    let dir = shared.join("peer/pprof-testdata/internal/driver");
-    let mut suite = Suite::new("peer driver", classify);
-    for row in DRIVER_TEXT_CASES.lines().filter(|l| !l.trim().is_empty()) {
-        let mut words = row.split_whitespace();
-        let golden = words.next().expect("row starts with the golden name");
-        let profile = words
-            .next()
-            .expect("row has a profile after the golden name");
-        let source = format!("../../generated/driver-profiles/{profile}");
-        let flags = DRIVER_BASE_FLAGS.split_whitespace().chain(words);
-        let args: Vec<String> = flags.chain([source.as_str()]).map(String::from).collect();
-        let expect = Expect::Stdout(dir.join("testdata").join(golden));
-        suite.add(format!("driver/{golden}"), &dir, &args, expect);
-    }
-    suite.run();
-}
-
-/// This repository's goldens; must always run, and must select cases when present.
-#[test]
-fn own_goldens() {
-    let repo = repo_root();
-    let golden_dir = repo.join("tests/golden");
-    let mut suite = Suite::new("own", classify);
-    let files = suite.add_commands_dirs(&golden_dir, "", &repo.join("examples/profiles"));
-    if files == 0 {
-        eprintln!(
-            "own goldens: no {}/*/commands.txt found, nothing to check",
-            golden_dir.display()
-        );
-        return;
-    }
-    suite.run();
-}
+parity_tests!(classify, DRIVER_TEXT_CASES);

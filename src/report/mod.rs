@@ -27,6 +27,37 @@ use crate::model::Profile;
 use crate::select::{self, ValueSelection};
 use crate::view::View;
 
+/// A report that prints as pprof's text or as a JSON document.
+pub trait Render {
+    /// Writes the report in `go tool pprof`'s text layout.
+    fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()>;
+    /// The report as JSON (`schema_version` 1, schemas in the README).
+    fn to_json(&self) -> serde_json::Value;
+}
+
+/// Implements [`Render`] with the types' own `write_text` and `to_json`.
+macro_rules! render_with_inherent_methods {
+    ($($t:ty),*) => {$(
+        impl Render for $t {
+            fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+                <$t>::write_text(self, w)
+            }
+            fn to_json(&self) -> serde_json::Value {
+                <$t>::to_json(self)
+            }
+        }
+    )*};
+}
+
+render_with_inherent_methods!(
+    top::TopReport,
+    traces::TracesReport<'_>,
+    tags::TagsReport,
+    raw::RawReport<'_>,
+    comments::CommentsReport,
+    tree::TreeReport
+);
+
 /// Options shared by the graph-based reports (pprof's names in comments).
 #[derive(Debug, Clone)]
 pub struct ReportOptions {

@@ -455,3 +455,118 @@ pub fn shared_or_skip(label: &str) -> Option<PathBuf> {
     }
     shared
 }
+
+/// Flags every pprof `internal/driver` golden was made with (`baseFlags()`).
+pub const DRIVER_BASE_FLAGS: &str =
+    "-symbolize=none -nodecount=20 -nodefraction=0.05 -edgefraction=0.01 -compact_labels";
+
+/// Runs the shared corpus (`../shared/corpus/*.golden/commands.txt`, real
+/// runtime profiles with `go tool pprof` outputs) through `classify`.
+pub fn run_corpus(classify: Classify) {
+    let Some(shared) = shared_or_skip("corpus") else {
+        return;
+    };
+    let corpus = shared.join("corpus");
+    let mut suite = Suite::new("corpus", classify);
+    suite.add_commands_dirs(&corpus, ".golden", &corpus);
+    suite.run();
+}
+
+/// Runs google/pprof peer data `generated/real-go/expected/INDEX.tsv` through
+/// `classify`: exit-0 rows must match their golden, the others must fail.
+pub fn run_peer_real_go(classify: Classify) {
+    let Some(shared) = shared_or_skip("peer real-go") else {
+        return;
+    };
+    let dir = shared.join("peer/pprof-testdata/generated/real-go");
+    let index = dir.join("expected/INDEX.tsv");
+    let text = std::fs::read_to_string(&index)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
+    let mut suite = Suite::new("peer real-go", classify);
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [name, exit, command] = fields[..] else {
+            panic!("bad INDEX.tsv row: {line:?}")
+        };
+        let args = pprof_args(&shell_split(command))
+            .unwrap_or_else(|| panic!("not a pprof command: {line:?}"));
+        let expect = if exit == "0" {
+            Expect::Stdout(dir.join(format!("expected/{name}.txt")))
+        } else {
+            Expect::Failure
+        };
+        suite.add(format!("real-go/{name}"), &dir, &args, expect);
+    }
+    suite.run();
+}
+
+/// Runs google/pprof `internal/driver` goldens with that test's base flags;
+/// `rows` holds one case per line: `GOLDEN PROFILE OPTIONS...` (peer README §1).
+pub fn run_peer_driver(classify: Classify, rows: &str) {
+    let Some(shared) = shared_or_skip("peer driver") else {
+        return;
+    };
+    let dir = shared.join("peer/pprof-testdata/internal/driver");
+    let mut suite = Suite::new("peer driver", classify);
+    for row in rows.lines().filter(|l| !l.trim().is_empty()) {
+        let mut words = row.split_whitespace();
+        let golden = words.next().expect("row starts with the golden name");
+        let profile = words
+            .next()
+            .expect("row has a profile after the golden name");
+        let source = format!("../../generated/driver-profiles/{profile}");
+        let flags = DRIVER_BASE_FLAGS.split_whitespace().chain(words);
+        let args: Vec<String> = flags.chain([source.as_str()]).map(String::from).collect();
+        let expect = Expect::Stdout(dir.join("testdata").join(golden));
+        suite.add(format!("driver/{golden}"), &dir, &args, expect);
+    }
+    suite.run();
+}
+
+/// Runs this repository's goldens (`tests/golden/*/commands.txt`, from
+/// `examples/profiles`); must select cases when such files exist.
+pub fn run_own(classify: Classify) {
+    let repo = repo_root();
+    let golden_dir = repo.join("tests/golden");
+    let mut suite = Suite::new("own", classify);
+    let files = suite.add_commands_dirs(&golden_dir, "", &repo.join("examples/profiles"));
+    if files == 0 {
+        eprintln!(
+            "own goldens: no {}/*/commands.txt found, nothing to check",
+            golden_dir.display()
+        );
+        return;
+    }
+    suite.run();
+}
+
+/// Defines the four parity `#[test]`s (corpus, peer real-go, peer driver
+/// with the given rows, own goldens) of a test crate over its `classify`.
+#[macro_export]
+macro_rules! parity_tests {
+    ($classify:expr, $driver_rows:expr) => {
+        /// The shared corpus: real runtime profiles with `go tool pprof` outputs.
+        #[test]
+        fn corpus_goldens() {
+            common::run_corpus($classify);
+        }
+
+        /// google/pprof peer data: `generated/real-go/expected/INDEX.tsv` (error rows must fail).
+        #[test]
+        fn peer_real_go_goldens() {
+            common::run_peer_real_go($classify);
+        }
+
+        /// google/pprof `internal/driver` goldens, with that test's base flags.
+        #[test]
+        fn peer_driver_goldens() {
+            common::run_peer_driver($classify, $driver_rows);
+        }
+
+        /// This repository's goldens; must always run, and must select cases when present.
+        #[test]
+        fn own_goldens() {
+            common::run_own($classify);
+        }
+    };
+}
