@@ -25,7 +25,8 @@ const BOOL_FLAGS: &str = "cum flat compact_labels trim inuse_space inuse_objects
 
 /// Valued pprof options accepted (as `-flag=V` or `-flag V`); `symbolize` only as `none`.
 const VALUE_FLAGS: &str =
-    "nodecount nodefraction edgefraction sample_index divide_by unit symbolize add_comment";
+    "nodecount nodefraction edgefraction sample_index divide_by unit symbolize add_comment trim_path \
+    source_path";
 
 /// The driver goldens of these reports (peer README §1): `GOLDEN PROFILE OPTIONS...`.
 /// Rows using filters are classified out of scope by [`classify`].

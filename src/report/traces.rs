@@ -5,13 +5,15 @@
 //! samples without frames skipped) its string labels, its numeric labels
 //! (auto-scaled in the key's unit), and its frames leaf first, the sample
 //! value on the first one. Every line of a location but its last is marked
-//! `(inline)`. Trimming options do not apply.
+//! `(inline)`. Trimming options, `--trim_path` and `--source_path` do not
+//! apply (pprof only cleans the paths).
 
 use std::io::{self, Write};
 
 use super::header::ProfileHeader;
 use super::labels::{NumLabelUnits, SampleLabels};
 use super::{Analysis, Formatter};
+use crate::graph::{NodeMap, NodeOptions};
 use crate::measurement;
 
 const SEPARATOR: &str = "-----------+-------------------------------------------------------";
@@ -19,7 +21,7 @@ const SEPARATOR: &str = "-----------+-------------------------------------------
 /// One frame of a trace.
 #[derive(Debug, Clone, Copy)]
 pub struct Frame {
-    /// Node id in the analysis' node map.
+    /// Node id (an index of the report's names).
     pub node: u32,
     /// True for every line of a location but its last (an inlined call).
     pub inline: bool,
@@ -55,17 +57,31 @@ impl<'a> TracesReport<'a> {
     pub fn build(an: &'a Analysis<'a>) -> Self {
         let p = an.profile;
         let view = &an.view;
+        // pprof's traces name files as the profile has them: no trim_path or
+        // source_path rewriting (only the graph reports apply those).
+        let own;
+        let nodes = if an.opts.trim_path.is_empty() && an.opts.source_path.is_empty() {
+            &an.nodes
+        } else {
+            let opts = NodeOptions {
+                granularity: an.opts.granularity,
+                noinlines: an.opts.noinlines,
+                ..NodeOptions::default()
+            };
+            own = NodeMap::build(p, view, &opts);
+            &own
+        };
         let mut traces = Vec::new();
-        let mut used = vec![false; an.nodes.len()];
+        let mut used = vec![false; nodes.len()];
         for i in 0..view.len(p) {
             let mut frames = Vec::new();
             for &loc in view.stack(p, i) {
-                let nodes = an.nodes.location(loc);
-                for (k, &node) in nodes.iter().enumerate() {
+                let locn = nodes.location(loc);
+                for (k, &node) in locn.iter().enumerate() {
                     used[node as usize] = true;
                     frames.push(Frame {
                         node,
-                        inline: k + 1 != nodes.len(),
+                        inline: k + 1 != locn.len(),
                     });
                 }
             }
@@ -91,7 +107,7 @@ impl<'a> TracesReport<'a> {
             .enumerate()
             .map(|(n, &u)| {
                 if u {
-                    an.nodes.printable_name(n as u32)
+                    nodes.printable_name(n as u32)
                 } else {
                     String::new()
                 }
