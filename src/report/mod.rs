@@ -151,6 +151,19 @@ impl Formatter {
         measurement::scaled_label(self.apply_ratio(v), &self.sample_unit, &self.output_unit)
     }
 
+    /// The five value columns shared by the top and tree rows: flat, flat%,
+    /// sum%, cum, cum% (`%10s %s %s %10s %s`), percentages of `total`.
+    pub fn columns(&self, flat: i64, sum: i64, cum: i64, total: i64) -> String {
+        format!(
+            "{:>10} {} {} {:>10} {}",
+            self.format(flat),
+            measurement::percentage(flat, total),
+            measurement::percentage(sum, total),
+            self.format(cum),
+            measurement::percentage(cum, total)
+        )
+    }
+
     /// pprof's `minimum` unit rule: one unit for the whole report, chosen from
     /// the smallest non-zero value shown and the report total, so values down
     /// to 0.01 of the unit appear. `values` yields (flat, cum) of the shown nodes.

@@ -229,16 +229,8 @@ impl TreeReport {
                 edge(w, e)?;
             }
             flat_sum = flat_sum.wrapping_add(n.flat);
-            writeln!(
-                w,
-                "{:>10} {} {} {:>10} {}                | {}",
-                f.format(n.flat),
-                percentage(n.flat, self.total),
-                percentage(flat_sum, self.total),
-                f.format(n.cum),
-                percentage(n.cum, self.total),
-                n.name
-            )?;
+            let columns = f.columns(n.flat, flat_sum, n.cum, self.total);
+            writeln!(w, "{columns}                | {}", n.name)?;
             for e in &n.callees {
                 edge(w, e)?;
             }
