@@ -154,3 +154,59 @@ impl NumLabelUnits {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Label, Samples, StringTable};
+
+    fn profile(labels: Vec<Label>) -> Profile {
+        let mut strings = StringTable::default();
+        for s in ["", "k", "v", "n", "bytes", "request"] {
+            strings.push(s);
+        }
+        Profile {
+            strings,
+            samples: Samples {
+                stack_ends: vec![0],
+                stack_locs: vec![],
+                values: vec![1],
+                label_ends: vec![labels.len() as u32],
+                labels,
+            },
+            ..Profile::default()
+        }
+    }
+
+    fn label(key: u32, str: u32, num: i64, num_unit: u32) -> Label {
+        Label {
+            key,
+            str,
+            num,
+            num_unit,
+        }
+    }
+
+    #[test]
+    fn grouped_as_pprof_decodes_them() {
+        let p = profile(vec![
+            label(1, 2, 0, 0), // k:v
+            label(1, 2, 7, 0), // k:v again (string wins over number)
+            label(3, 0, 0, 0), // dropped: no string, number or unit
+            label(3, 0, 5, 0), // n:5
+            label(3, 0, 6, 4), // n:6 bytes -> units ["", "bytes"]
+            label(5, 0, 9, 0), // request:9, no unit
+        ]);
+        let l = SampleLabels::of(&p, 0);
+        assert_eq!(l.strs, vec![("k", vec!["v", "v"])]);
+        assert_eq!(l.nums.len(), 2);
+        assert_eq!((l.nums[0].key, &l.nums[0].values[..]), ("n", &[5, 6][..]));
+        assert_eq!(l.nums[0].units, ["", "bytes"]);
+        assert!(l.nums[1].units.is_empty());
+        let units = NumLabelUnits::of(&p);
+        assert_eq!(units.unit("n"), "bytes");
+        assert_eq!(units.unit("request"), "bytes");
+        assert_eq!(units.unit("other"), "other");
+        assert!(units.warnings().is_empty());
+    }
+}
