@@ -5,8 +5,9 @@
 //! samples without frames skipped) its string labels, its numeric labels
 //! (auto-scaled in the key's unit), and its frames leaf first, the sample
 //! value on the first one. Every line of a location but its last is marked
-//! `(inline)`. Trimming options, `--trim_path` and `--source_path` do not
-//! apply (pprof only cleans the paths).
+//! `(inline)`. Trimming options do not apply, nor does any file name
+//! trimming (`--trim_path`, `--source_path`, `/proc/self/cwd/`): pprof only
+//! cleans the paths here.
 
 use std::io::{self, Write};
 
@@ -59,18 +60,12 @@ impl<'a> TracesReport<'a> {
         let view = &an.view;
         // pprof's traces name files as the profile has them: no trim_path or
         // source_path rewriting (only the graph reports apply those).
-        let own;
-        let nodes = if an.opts.trim_path.is_empty() && an.opts.source_path.is_empty() {
-            &an.nodes
-        } else {
-            let opts = NodeOptions {
-                granularity: an.opts.granularity,
-                noinlines: an.opts.noinlines,
-                ..NodeOptions::default()
-            };
-            own = NodeMap::build(p, view, &opts);
-            &own
+        let opts = NodeOptions {
+            granularity: an.opts.granularity,
+            noinlines: an.opts.noinlines,
+            ..NodeOptions::default()
         };
+        let nodes = NodeMap::build_untrimmed(p, view, &opts);
         let mut traces = Vec::new();
         let mut used = vec![false; nodes.len()];
         for i in 0..view.len(p) {
