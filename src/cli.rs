@@ -49,6 +49,24 @@ pub enum Command {
     /// Merge profiles (pprof's rules, with -base/-diff_base) into one
     /// gzipped profile.proto that `go tool pprof` reads.
     Merge(Box<MergeArgs>),
+    /// Print every sample's stack, as `go tool pprof -traces` does.
+    #[command(args_override_self = true)]
+    Traces(Box<TopArgs>),
+    /// Show how values split over sample labels, as `go tool pprof -tags` does.
+    #[command(args_override_self = true)]
+    Tags(Box<TopArgs>),
+    /// Print the profile's comments, as `go tool pprof -comments` does.
+    #[command(args_override_self = true)]
+    Comments(Box<TopArgs>),
+    /// Dump the profile as text, as `go tool pprof -raw` does.
+    #[command(args_override_self = true)]
+    Raw(Box<TopArgs>),
+    /// Show nodes with their callers and callees, as `go tool pprof -tree` does.
+    #[command(args_override_self = true)]
+    Tree(Box<TopArgs>),
+    /// Like tree, for the nodes matching REGEX only, as `go tool pprof -peek=REGEX`.
+    #[command(args_override_self = true)]
+    Peek(Box<PeekArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -56,7 +74,18 @@ pub enum Command {
     },
 }
 
-/// Arguments of `pprofx top`.
+/// Arguments of `pprofx peek`.
+#[derive(Debug, Args)]
+pub struct PeekArgs {
+    /// Show the nodes whose printable name matches this regular expression.
+    #[arg(value_name = "REGEX")]
+    pub regex: String,
+    /// The other arguments, as for `top`.
+    #[command(flatten)]
+    pub common: TopArgs,
+}
+
+/// Arguments of `pprofx top` (and of the other reports).
 #[derive(Debug, Args)]
 pub struct TopArgs {
     /// Print the report as JSON instead of text.
@@ -157,6 +186,9 @@ pub struct LoadArgs {
     /// Scale the profile to the base's totals before subtracting.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Input")]
     pub normalize: bool,
+    /// Add this comment to the profile (shown in headers and by `comments`).
+    #[arg(long = "add_comment", value_name = "TEXT", help_heading = "Input")]
+    pub add_comment: Option<String>,
 }
 
 impl LoadArgs {

@@ -127,6 +127,17 @@ pub struct NodeMap {
 impl NodeMap {
     /// Maps every location of `p` (with the lines `view` gives it) to nodes under `opts`.
     pub fn build(p: &Profile, view: &View, opts: &NodeOptions) -> NodeMap {
+        Self::build_with_paths(p, view, opts, true)
+    }
+
+    /// [`NodeMap::build`] with file names only cleaned, never trimmed
+    /// (`opts.trim_path`, `source_path` and the `/proc/self/cwd` prefixes are
+    /// ignored), as pprof's traces report names them.
+    pub fn build_untrimmed(p: &Profile, view: &View, opts: &NodeOptions) -> NodeMap {
+        Self::build_with_paths(p, view, opts, false)
+    }
+
+    fn build_with_paths(p: &Profile, view: &View, opts: &NodeOptions, trim: bool) -> NodeMap {
         let mut symbols = Symbols::new();
         let g = opts.granularity;
         let keep_name = matches!(
@@ -165,7 +176,11 @@ impl NodeMap {
                     if raw.is_empty() {
                         0
                     } else {
-                        let trimmed = trim_path(raw, &opts.trim_path, &opts.source_path);
+                        let trimmed = if trim {
+                            trim_path(raw, &opts.trim_path, &opts.source_path)
+                        } else {
+                            raw
+                        };
                         symbols.intern(&clean_path(trimmed))
                     }
                 } else {

@@ -14,7 +14,7 @@ use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, TopArgs};
 use pprofx::report::top::TopReport;
-use pprofx::report::Analysis;
+use pprofx::report::{Analysis, Render};
 
 /// A failure to report on stderr as `pprofx: SUBJECT: message`.
 struct Failure {
@@ -41,6 +41,12 @@ fn main() -> ExitCode {
         Command::Top(args) => run_top(&args),
         Command::Diff(args) => return diff_cmd::run_diff(&args),
         Command::Merge(args) => run_merge(&args),
+        Command::Traces(args) => run_report(Report::Traces, &args),
+        Command::Tags(args) => run_report(Report::Tags, &args),
+        Command::Comments(args) => run_report(Report::Comments, &args),
+        Command::Raw(args) => run_report(Report::Raw, &args),
+        Command::Tree(args) => run_report(Report::Tree, &args),
+        Command::Peek(args) => run_report(Report::Peek(&args.regex), &args.common),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);
@@ -75,27 +81,84 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
     timer.lap("aggregate");
     let report = TopReport::build(&analysis);
     timer.lap("trim+report");
+    print(&report, args.json)
+}
+
+/// The reports other than `top`.
+#[derive(Clone, Copy)]
+enum Report<'a> {
+    Traces,
+    Tags,
+    Comments,
+    Raw,
+    Tree,
+    Peek(&'a str),
+}
+
+fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
+    use pprofx::report::{comments, raw, tags, traces, tree};
+    let (mut opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    opts = match kind {
+        Report::Raw => raw::raw_options(opts),
+        Report::Tree => tree::tree_options(opts),
+        Report::Peek(_) => tree::peek_options(opts),
+        _ => opts,
+    };
+    let profile = load_sources(&args.load, &args.profiles)?;
+    let source = args.profiles.join(" ");
+    let source = source.as_str();
+    let an = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
+    for m in &an.messages {
+        eprintln!("{m}");
+    }
+    let report: Box<dyn Render + '_> = match kind {
+        Report::Traces => Box::new(traces::TracesReport::build(&an)),
+        Report::Tags => Box::new(tags::TagsReport::build(&an)),
+        Report::Comments => Box::new(comments::CommentsReport::build(&profile)),
+        Report::Raw => Box::new(raw::RawReport::build(&an)),
+        Report::Tree => Box::new(tree::TreeReport::tree(&an)),
+        Report::Peek(rx) => {
+            Box::new(tree::TreeReport::peek(&an, rx).map_err(|e| Failure::new(source, e))?)
+        }
+    };
+    print(report.as_ref(), args.json)
+}
+
+/// Prints a report to stdout as text, or as JSON when `json` is set.
+fn print(report: &dyn Render, json: bool) -> Result<(), Failure> {
     write_stdout(|w| {
-        if args.json {
+        if json {
             serde_json::to_writer_pretty(&mut *w, &report.to_json())?;
             writeln!(w)
         } else {
             report.write_text(w)
         }
-    })?;
-    Ok(())
+    })
 }
 
-/// Loads, merges and applies the base profiles of a command line.
+/// Loads, merges and applies the base profiles of a command line, then the
+/// load-time options (`--add_comment`).
 fn load_sources(load: &cli::LoadArgs, profiles: &[String]) -> Result<pprofx::Profile, Failure> {
     use pprofx::sources::SourceError;
-    pprofx::sources::load_profile(&load.spec(profiles), &load.options()).map_err(|e| match e {
-        SourceError::Load { source, error } => Failure::new(&source, error),
-        e => Failure {
+    let mut profile = pprofx::sources::load_profile(&load.spec(profiles), &load.options())
+        .map_err(|e| match e {
+            SourceError::Load { source, error } => Failure::new(&source, error),
+            e => Failure {
+                subject: None,
+                message: e.to_string(),
+            },
+        })?;
+    if let Some(c) = &load.add_comment {
+        let idx = profile.strings.push(c).ok_or_else(|| Failure {
             subject: None,
-            message: e.to_string(),
-        },
-    })
+            message: "too many strings to add a comment".to_string(),
+        })?;
+        profile.comments.push(idx);
+    }
+    Ok(profile)
 }
 
 fn run_merge(args: &cli::MergeArgs) -> Result<(), Failure> {

@@ -7,8 +7,14 @@
 //! report; numbers are formatted only through [`Formatter`] (pprof's
 //! measurement rules), so every report prints values the same way.
 
+pub mod comments;
 pub mod header;
+pub mod labels;
+pub mod raw;
+pub mod tags;
 pub mod top;
+pub mod traces;
+pub mod tree;
 
 use std::collections::HashMap;
 
@@ -21,6 +27,37 @@ use crate::measurement;
 use crate::model::Profile;
 use crate::select::{self, ValueSelection};
 use crate::view::View;
+
+/// A report that prints as pprof's text or as a JSON document.
+pub trait Render {
+    /// Writes the report in `go tool pprof`'s text layout.
+    fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()>;
+    /// The report as JSON (`schema_version` 1, schemas in the README).
+    fn to_json(&self) -> serde_json::Value;
+}
+
+/// Implements [`Render`] with the types' own `write_text` and `to_json`.
+macro_rules! render_with_inherent_methods {
+    ($($t:ty),*) => {$(
+        impl Render for $t {
+            fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+                <$t>::write_text(self, w)
+            }
+            fn to_json(&self) -> serde_json::Value {
+                <$t>::to_json(self)
+            }
+        }
+    )*};
+}
+
+render_with_inherent_methods!(
+    top::TopReport,
+    traces::TracesReport<'_>,
+    tags::TagsReport,
+    raw::RawReport<'_>,
+    comments::CommentsReport,
+    tree::TreeReport
+);
 
 /// Options shared by the graph-based reports (pprof's names in comments).
 #[derive(Debug, Clone)]
@@ -122,6 +159,19 @@ impl Formatter {
     /// The value as the report prints it, e.g. `1.10s`, `8192kB`, `0`.
     pub fn format(&self, v: i64) -> String {
         measurement::scaled_label(self.apply_ratio(v), &self.sample_unit, &self.output_unit)
+    }
+
+    /// The five value columns shared by the top and tree rows: flat, flat%,
+    /// sum%, cum, cum% (`%10s %s %s %10s %s`), percentages of `total`.
+    pub fn columns(&self, flat: i64, sum: i64, cum: i64, total: i64) -> String {
+        format!(
+            "{:>10} {} {} {:>10} {}",
+            self.format(flat),
+            measurement::percentage(flat, total),
+            measurement::percentage(sum, total),
+            self.format(cum),
+            measurement::percentage(cum, total)
+        )
     }
 
     /// pprof's `minimum` unit rule: one unit for the whole report, chosen from
@@ -230,6 +280,16 @@ impl<'p> Analysis<'p> {
 
     /// Trims the graph as pprof's text reports do (`newTrimmedGraph`).
     pub fn trim(&self) -> TrimmedGraph {
+        self.trim_with_edges(false)
+    }
+
+    /// [`Analysis::trim`], keeping every edge between kept nodes (not only
+    /// those that decide inline markers), as the tree/peek reports need.
+    pub fn trim_all_edges(&self) -> TrimmedGraph {
+        self.trim_with_edges(true)
+    }
+
+    fn trim_with_edges(&self, all_edges: bool) -> TrimmedGraph {
         let o = &self.opts;
         let (nodecount, nodefraction, edgefraction) = if o.trim {
             (o.nodecount.unwrap_or(0), o.nodefraction, o.edgefraction)
@@ -277,7 +337,7 @@ impl<'p> Analysis<'p> {
         let mut any_wanted = false;
         for &i in &kept {
             kept_mask[i as usize] = true;
-            if self.nodes.inlinable[i as usize] {
+            if all_edges || self.nodes.inlinable[i as usize] {
                 want[i as usize] = true;
                 any_wanted = true;
             }
@@ -413,7 +473,8 @@ pub struct TrimmedGraph {
     pub dropped_nodes: usize,
     /// Nodes left after the node fraction (before nodecount).
     pub orig_count: usize,
-    /// Kept edges into shown nodes that may be inline, keyed (caller, callee).
+    /// Kept edges into shown nodes that may be inline (all kept edges after
+    /// [`Analysis::trim_all_edges`]), keyed (caller, callee).
     pub edges: HashMap<(u32, u32), Edge, RandomState>,
     /// Inline markers of the shown nodes that have one.
     pub inline_labels: HashMap<u32, &'static str>,

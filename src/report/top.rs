@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use super::header::{summary_lines, ProfileHeader};
 use super::{Analysis, Formatter};
-use crate::measurement::percentage;
 
 /// One row of the table.
 #[derive(Debug, Clone, Serialize)]
@@ -106,17 +105,8 @@ impl TopReport {
                 Some(l) => format!(" ({l})"),
                 None => String::new(),
             };
-            writeln!(
-                w,
-                "{:>10} {} {} {:>10} {}  {}{}",
-                f.format(r.flat),
-                percentage(r.flat, self.total),
-                percentage(sum, self.total),
-                f.format(r.cum),
-                percentage(r.cum, self.total),
-                r.name,
-                inline
-            )?;
+            let columns = f.columns(r.flat, sum, r.cum, self.total);
+            writeln!(w, "{columns}  {}{inline}", r.name)?;
         }
         Ok(())
     }

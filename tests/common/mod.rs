@@ -8,6 +8,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Root of the pprofx repository: `$PPROFX_REPO`, else the crate's manifest dir.
 pub fn repo_root() -> PathBuf {
@@ -214,4 +215,358 @@ pub fn line_diff(expected: &[u8], actual: &[u8], max: usize) -> String {
         );
     }
     out
+}
+
+/// What a case must produce.
+pub enum Expect {
+    /// Exit 0 with exactly this golden file's content on stdout.
+    Stdout(PathBuf),
+    /// A non-zero exit status (pprof itself failed on this command).
+    Failure,
+}
+
+/// One replayed command.
+pub struct Case {
+    /// Case name (source folder and golden name).
+    pub name: String,
+    /// Working directory of the command.
+    pub cwd: PathBuf,
+    /// Full argument list for the binary, starting with the subcommand.
+    pub args: Vec<String>,
+    /// What the command must produce.
+    pub expect: Expect,
+}
+
+/// How a pprof command relates to a parity test: `None` if it is another
+/// test's business, `Some(Err(reason))` if it is out of scope, else the
+/// arguments of the binary under test (subcommand first).
+pub type Classify = fn(&[String]) -> Option<Result<Vec<String>, String>>;
+
+/// The cases and out-of-scope commands of one reference source.
+pub struct Suite {
+    label: &'static str,
+    classify: Classify,
+    /// Selected cases.
+    pub cases: Vec<Case>,
+    /// (name, reason) of the commands left out.
+    pub out_of_scope: Vec<(String, String)>,
+}
+
+impl Suite {
+    /// An empty suite for source `label`, selecting commands with `classify`.
+    pub fn new(label: &'static str, classify: Classify) -> Self {
+        Suite {
+            label,
+            classify,
+            cases: Vec::new(),
+            out_of_scope: Vec::new(),
+        }
+    }
+
+    /// True if the command is this test's business (selected or out of scope).
+    pub fn wants(&self, pprof: &[String]) -> bool {
+        (self.classify)(pprof).is_some()
+    }
+
+    /// Adds a pprof command if it is in scope; records it as out of scope otherwise.
+    pub fn add(&mut self, name: String, cwd: &Path, pprof: &[String], expect: Expect) {
+        match (self.classify)(pprof) {
+            None => {}
+            Some(Err(reason)) => self.out_of_scope.push((name, reason)),
+            Some(Ok(args)) => self.cases.push(Case {
+                name,
+                cwd: cwd.to_path_buf(),
+                args,
+                expect,
+            }),
+        }
+    }
+
+    /// Adds every command of each `DIR/*/commands.txt` (sorted), run from `cwd`,
+    /// goldens resolved against `cwd`. Returns how many such files were found.
+    pub fn add_commands_dirs(&mut self, dir: &Path, suffix: &str, cwd: &Path) -> usize {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.to_string_lossy().ends_with(suffix) && p.join("commands.txt").is_file());
+        files.sort();
+        for folder in &files {
+            let folder_name = folder
+                .file_name()
+                .expect("read_dir entries have names")
+                .to_string_lossy();
+            for cmd in parse_commands_txt(&folder.join("commands.txt")) {
+                let expect = match (&cmd.dest, cmd.failed_with) {
+                    (Some(dest), None) => Expect::Stdout(cwd.join(dest)),
+                    _ => Expect::Failure,
+                };
+                self.add(
+                    format!("{folder_name}/{}", cmd.name),
+                    cwd,
+                    &cmd.args,
+                    expect,
+                );
+            }
+        }
+        files.len()
+    }
+
+    /// Runs all cases (in parallel), prints per-case verdicts and one
+    /// `parity REPORT: P passed / T total` line per report (subcommand),
+    /// and panics if any case failed or if no case was selected at all.
+    pub fn run(self) {
+        let failures = run_cases(&self.cases);
+        let mut failed = Vec::new();
+        let mut per_report: Vec<(&str, usize, usize)> = Vec::new();
+        for (case, failure) in self.cases.iter().zip(&failures) {
+            let report = case.args.first().map_or("", String::as_str);
+            let i = match per_report.iter().position(|r| r.0 == report) {
+                Some(i) => i,
+                None => {
+                    per_report.push((report, 0, 0));
+                    per_report.len() - 1
+                }
+            };
+            per_report[i].2 += 1;
+            match failure {
+                None => {
+                    per_report[i].1 += 1;
+                    eprintln!("ok {}", case.name)
+                }
+                Some(detail) => {
+                    eprintln!("FAIL {}\n  $ {}\n{detail}", case.name, command_line(case));
+                    failed.push(case.name.as_str());
+                }
+            }
+        }
+        for (name, reason) in &self.out_of_scope {
+            eprintln!("out of scope: {name} ({reason})");
+        }
+        for (report, passed, total) in &per_report {
+            eprintln!(
+                "parity {report}: {passed} passed / {total} total [{}]",
+                self.label
+            );
+        }
+        eprintln!("[{}] {} out of scope", self.label, self.out_of_scope.len());
+        assert!(
+            !self.cases.is_empty(),
+            "[{}] reference data found but no case selected",
+            self.label
+        );
+        assert!(
+            failed.is_empty(),
+            "[{}] {} case(s) differ: {}",
+            self.label,
+            failed.len(),
+            failed.join(", ")
+        );
+    }
+}
+
+/// Runs the cases on a few threads; returns `None` (pass) or a failure description per case.
+pub fn run_cases(cases: &[Case]) -> Vec<Option<String>> {
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(4, |n| n.get().min(8));
+    let mut results: Vec<(usize, Option<String>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(case) = cases.get(i) else { break done };
+                        done.push((i, check_case(case).err()));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker thread panicked"))
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs one case and compares its exit status and stdout with the expectation.
+pub fn check_case(case: &Case) -> Result<(), String> {
+    let out = run_pprofx(&case.args, &case.cwd)
+        .map_err(|e| format!("  cannot run {}: {e}", pprofx_bin().display()))?;
+    let golden = match &case.expect {
+        Expect::Failure if out.status.success() => {
+            return Err("  pprof fails on this command, but the exit status was 0".into())
+        }
+        Expect::Failure => return Ok(()),
+        Expect::Stdout(golden) => golden,
+    };
+    let expected = read_golden(golden)
+        .map_err(|e| format!("  cannot read golden {}: {e}", golden.display()))?;
+    let mut problems = String::new();
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let head: Vec<&str> = stderr.lines().take(5).collect();
+        let head = if head.is_empty() {
+            "(empty)".to_string()
+        } else {
+            head.join(" | ")
+        };
+        problems += &format!("  {}; stderr: {head}\n", out.status);
+    }
+    if out.stdout != expected {
+        problems += &format!(
+            "  stdout differs from {}\n{}",
+            golden.display(),
+            line_diff(&expected, &out.stdout, 20)
+        );
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.trim_end().to_string())
+    }
+}
+
+/// A copy-pastable shell command reproducing a case.
+pub fn command_line(case: &Case) -> String {
+    let quote = |a: &str| {
+        if a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=./,:+@%".contains(c))
+        {
+            a.to_string()
+        } else {
+            format!("'{}'", a.replace('\'', r"'\''"))
+        }
+    };
+    let args: Vec<String> = case.args.iter().map(|a| quote(a)).collect();
+    format!(
+        "cd {} && TZ=UTC pprofx {}",
+        quote(&case.cwd.to_string_lossy()),
+        args.join(" ")
+    )
+}
+
+/// The shared reference folder, or `None` after printing why the test is skipped.
+pub fn shared_or_skip(label: &str) -> Option<PathBuf> {
+    let shared = shared_dir();
+    if shared.is_none() {
+        eprintln!("skipping: ../shared not found (set PPROFX_SHARED) [{label}]");
+    }
+    shared
+}
+
+/// Flags every pprof `internal/driver` golden was made with (`baseFlags()`).
+pub const DRIVER_BASE_FLAGS: &str =
+    "-symbolize=none -nodecount=20 -nodefraction=0.05 -edgefraction=0.01 -compact_labels";
+
+/// Runs the shared corpus (`../shared/corpus/*.golden/commands.txt`, real
+/// runtime profiles with `go tool pprof` outputs) through `classify`.
+pub fn run_corpus(classify: Classify) {
+    let Some(shared) = shared_or_skip("corpus") else {
+        return;
+    };
+    let corpus = shared.join("corpus");
+    let mut suite = Suite::new("corpus", classify);
+    suite.add_commands_dirs(&corpus, ".golden", &corpus);
+    suite.run();
+}
+
+/// Runs google/pprof peer data `generated/real-go/expected/INDEX.tsv` through
+/// `classify`: exit-0 rows must match their golden, the others must fail.
+pub fn run_peer_real_go(classify: Classify) {
+    let Some(shared) = shared_or_skip("peer real-go") else {
+        return;
+    };
+    let dir = shared.join("peer/pprof-testdata/generated/real-go");
+    let index = dir.join("expected/INDEX.tsv");
+    let text = std::fs::read_to_string(&index)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
+    let mut suite = Suite::new("peer real-go", classify);
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [name, exit, command] = fields[..] else {
+            panic!("bad INDEX.tsv row: {line:?}")
+        };
+        let args = pprof_args(&shell_split(command))
+            .unwrap_or_else(|| panic!("not a pprof command: {line:?}"));
+        let expect = if exit == "0" {
+            Expect::Stdout(dir.join(format!("expected/{name}.txt")))
+        } else {
+            Expect::Failure
+        };
+        suite.add(format!("real-go/{name}"), &dir, &args, expect);
+    }
+    suite.run();
+}
+
+/// Runs google/pprof `internal/driver` goldens with that test's base flags;
+/// `rows` holds one case per line: `GOLDEN PROFILE OPTIONS...` (peer README §1).
+pub fn run_peer_driver(classify: Classify, rows: &str) {
+    let Some(shared) = shared_or_skip("peer driver") else {
+        return;
+    };
+    let dir = shared.join("peer/pprof-testdata/internal/driver");
+    let mut suite = Suite::new("peer driver", classify);
+    for row in rows.lines().filter(|l| !l.trim().is_empty()) {
+        let mut words = row.split_whitespace();
+        let golden = words.next().expect("row starts with the golden name");
+        let profile = words
+            .next()
+            .expect("row has a profile after the golden name");
+        let source = format!("../../generated/driver-profiles/{profile}");
+        let flags = DRIVER_BASE_FLAGS.split_whitespace().chain(words);
+        let args: Vec<String> = flags.chain([source.as_str()]).map(String::from).collect();
+        let expect = Expect::Stdout(dir.join("testdata").join(golden));
+        suite.add(format!("driver/{golden}"), &dir, &args, expect);
+    }
+    suite.run();
+}
+
+/// Runs this repository's goldens (`tests/golden/*/commands.txt`, from
+/// `examples/profiles`); must select cases when such files exist.
+pub fn run_own(classify: Classify) {
+    let repo = repo_root();
+    let golden_dir = repo.join("tests/golden");
+    let mut suite = Suite::new("own", classify);
+    let files = suite.add_commands_dirs(&golden_dir, "", &repo.join("examples/profiles"));
+    if files == 0 {
+        eprintln!(
+            "own goldens: no {}/*/commands.txt found, nothing to check",
+            golden_dir.display()
+        );
+        return;
+    }
+    suite.run();
+}
+
+/// Defines the four parity `#[test]`s (corpus, peer real-go, peer driver
+/// with the given rows, own goldens) of a test crate over its `classify`.
+#[macro_export]
+macro_rules! parity_tests {
+    ($classify:expr, $driver_rows:expr) => {
+        /// The shared corpus: real runtime profiles with `go tool pprof` outputs.
+        #[test]
+        fn corpus_goldens() {
+            common::run_corpus($classify);
+        }
+
+        /// google/pprof peer data: `generated/real-go/expected/INDEX.tsv` (error rows must fail).
+        #[test]
+        fn peer_real_go_goldens() {
+            common::run_peer_real_go($classify);
+        }
+
+        /// google/pprof `internal/driver` goldens, with that test's base flags.
+        #[test]
+        fn peer_driver_goldens() {
+            common::run_peer_driver($classify, $driver_rows);
+        }
+
+        /// This repository's goldens; must always run, and must select cases when present.
+        #[test]
+        fn own_goldens() {
+            common::run_own($classify);
+        }
+    };
 }
