@@ -568,6 +568,23 @@ fn parse_go_bool(s: &str) -> Result<bool, String> {
 /// Rewrites pprof-style flags into the canonical form clap parses:
 /// `-name[=v]` → `--name[=v]` and `--na-me` → `--na_me` for every known long
 /// flag. Arguments after `--`, `-` itself and unknown names are left alone.
+pub fn normalize_args_os(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    // Arguments that are not UTF-8 cannot be flags; clap rejects them where a
+    // string is expected (a usage error, exit 2).
+    if args.iter().all(|a| a.to_str().is_some()) {
+        let strings = args
+            .into_iter()
+            .filter_map(|a| a.into_string().ok())
+            .collect();
+        return normalize_args(strings)
+            .into_iter()
+            .map(Into::into)
+            .collect();
+    }
+    args
+}
+
+/// The string form of [`normalize_args_os`].
 pub fn normalize_args(args: Vec<String>) -> Vec<String> {
     let cmd = Cli::command();
     let mut known: Vec<String> = Vec::new();

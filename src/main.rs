@@ -32,7 +32,7 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let args = cli::normalize_args(std::env::args().collect());
+    let args = cli::normalize_args_os(std::env::args_os().collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => e.exit(),
