@@ -186,12 +186,27 @@ pub struct LoadArgs {
     /// Scale the profile to the base's totals before subtracting.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Input")]
     pub normalize: bool,
+    /// `none` keeps names exactly as the profile has them; otherwise C++-looking
+    /// names lose their parameter and template lists, as pprof's symbolizer does.
+    #[arg(long, value_name = "MODE", hide = true)]
+    pub symbolize: Option<String>,
     /// Add this comment to the profile (shown in headers and by `comments`).
     #[arg(long = "add_comment", value_name = "TEXT", help_heading = "Input")]
     pub add_comment: Option<String>,
 }
 
 impl LoadArgs {
+    /// Applies the load-time name clean-up unless `-symbolize=none`.
+    pub fn symbolize(&self, p: &mut pprofx::Profile) {
+        let none = self
+            .symbolize
+            .as_deref()
+            .is_some_and(|m| m.split(':').any(|part| part == "none"));
+        if !none {
+            pprofx::symbolize::simplify_names(p);
+        }
+    }
+
     /// What to load for these profiles.
     pub fn spec(&self, profiles: &[String]) -> pprofx::sources::SourceSpec {
         let diff = !self.diff_base.is_empty();
@@ -351,9 +366,6 @@ pub struct ReportArgs {
     /// Accepted for pprof compatibility; text reports ignore it, as pprof does.
     #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide = true)]
     pub call_tree: bool,
-    /// Accepted for pprof compatibility; pprofx never symbolizes.
-    #[arg(long, value_name = "MODE", hide = true)]
-    pub symbolize: Option<String>,
 
     /// Prefixes to strip from source file names (`:`-separated).
     #[arg(

@@ -79,7 +79,10 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
     let mut profiles = Vec::with_capacity(args.profiles.len());
     for source in &args.profiles {
         match pprofx::load(source, &load) {
-            Ok(p) => profiles.push(p),
+            Ok(mut p) => {
+                args.load.symbolize(&mut p);
+                profiles.push(p)
+            }
             Err(e) => return fail(2, Some(source), &e),
         }
     }

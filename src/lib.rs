@@ -41,6 +41,7 @@ pub mod prune;
 pub mod report;
 pub mod select;
 pub mod sources;
+pub mod symbolize;
 pub mod view;
 
 pub use error::{DecodeError, LoadError, OptionError};

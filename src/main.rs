@@ -151,6 +151,7 @@ fn load_sources(load: &cli::LoadArgs, profiles: &[String]) -> Result<pprofx::Pro
                 message: e.to_string(),
             },
         })?;
+    load.symbolize(&mut profile);
     if let Some(c) = &load.add_comment {
         let idx = profile.strings.push(c).ok_or_else(|| Failure {
             subject: None,
