@@ -15,10 +15,11 @@
 #
 # Usage: scripts/compare.sh [options] [-- EXTRA_REPORT_FLAGS...]
 #   -n N             runs per command (default 5)
-#   --huge-runs N    runs per command on huge-1M (default 3; go is ~2 min a run)
+#   --huge-runs N    runs per command on huge-1M (default 3; go takes ~1.5 min a run)
 #   --skip-go-huge   do not run go tool pprof on huge-1M (the output check then
 #                    uses a saved go output from an earlier run, if any)
 #   --skip-huge      leave out huge-1M entirely
+#   --only LIST      only these inputs (comma-separated names from the list above)
 #   --dir DIR        where the generated profiles live / are generated
 #                    (default $PPROFX_BENCH_DIR, else target/bench-profiles)
 #   --out DIR        where outputs, logs and the saved go outputs go
@@ -47,6 +48,7 @@ VIA_GO_TOOL=0
 BUILD=1
 DIR=${PPROFX_BENCH_DIR:-$ROOT/target/bench-profiles}
 OUT=
+ONLY=
 EXTRA=()
 
 usage() { sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
@@ -61,6 +63,8 @@ while [ $# -gt 0 ]; do
         --huge-runs=*) HUGE_RUNS=${1#*=}; shift ;;
         --skip-go-huge) SKIP_GO_HUGE=1; shift ;;
         --skip-huge) SKIP_HUGE=1; shift ;;
+        --only) ONLY=${2:?--only needs a value}; shift 2 ;;
+        --only=*) ONLY=${1#*=}; shift ;;
         --dir) DIR=${2:?--dir needs a value}; shift 2 ;;
         --dir=*) DIR=${1#*=}; shift ;;
         --out) OUT=${2:?--out needs a value}; shift 2 ;;
@@ -135,18 +139,29 @@ generate() { # FILE ARGS EXPECTED_MD5
 
 NAMES=() FILES=()
 add_input() { NAMES+=("$1"); FILES+=("$2"); }
-if [ -f "$SHARED/corpus/real-cpu-merged.pb.gz" ]; then
-    add_input real-cpu-merged "$SHARED/corpus/real-cpu-merged.pb.gz"
-else
-    echo "compare.sh: warning: $SHARED/corpus/real-cpu-merged.pb.gz not found, skipped" >&2
+wanted() { [ -z "$ONLY" ] || [[ ,$ONLY, == *,$1,* ]]; }
+for n in ${ONLY//,/ }; do
+    case $n in real-cpu-merged|small-example|medium-150k|huge-1M) ;;
+        *) die "--only: unknown input '$n' (real-cpu-merged, small-example, medium-150k, huge-1M)" ;;
+    esac
+done
+if wanted real-cpu-merged; then
+    if [ -f "$SHARED/corpus/real-cpu-merged.pb.gz" ]; then
+        add_input real-cpu-merged "$SHARED/corpus/real-cpu-merged.pb.gz"
+    else
+        echo "compare.sh: warning: $SHARED/corpus/real-cpu-merged.pb.gz not found, skipped" >&2
+    fi
 fi
-add_input small-example "$ROOT/examples/profiles/cpu.pb.gz"
-generate "$DIR/large-cpu.pb.gz" "$MEDIUM_ARGS" "$MEDIUM_MD5"
-add_input medium-150k "$DIR/large-cpu.pb.gz"
-if [ "$SKIP_HUGE" = 0 ]; then
+wanted small-example && add_input small-example "$ROOT/examples/profiles/cpu.pb.gz"
+if wanted medium-150k; then
+    generate "$DIR/large-cpu.pb.gz" "$MEDIUM_ARGS" "$MEDIUM_MD5"
+    add_input medium-150k "$DIR/large-cpu.pb.gz"
+fi
+if [ "$SKIP_HUGE" = 0 ] && wanted huge-1M; then
     generate "$DIR/huge-cpu.pb.gz" "$HUGE_ARGS" "$HUGE_MD5"
     add_input huge-1M "$DIR/huge-cpu.pb.gz"
 fi
+[ "${#NAMES[@]}" -gt 0 ] || die "no inputs left to measure"
 
 # ---------------------------------------------------------------- measuring
 
@@ -154,11 +169,14 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} m=int((
 
 # measure TAG RUNS WARMUP KEEP -- CMD...
 # Runs CMD (stdout to /dev/null, except the first timed run when KEEP is a file
-# name: stdout goes there, for the byte comparison). Sets M_WALL M_CPU M_RSS
-# (medians; RSS in MiB) M_RANGE (wall min-max) M_STATUS (0 or the first failure's).
+# name: stdout goes there, for the byte comparison). Wall and CPU (user+sys of
+# the child) come from bash's `time` (ms resolution; GNU time's %e/%U/%S only
+# have 10 ms), peak RSS from GNU time's %M. Sets M_WALL M_CPU M_RSS (medians;
+# RSS in MiB) M_RANGE (wall min-max) M_STATUS (0 or the first failure's).
 measure() {
     local tag=$1 runs=$2 warm=$3 keep=$4; shift 5
-    local tf=$OUT/.time.$$ log=$OUT/$tag.times i out
+    local tf=$OUT/.time.$$ bt=$OUT/.btime.$$ log=$OUT/$tag.times i out st line
+    local TIMEFORMAT='%3R %3U %3S'
     : > "$log"
     M_STATUS=0
     for ((i = 0; i < warm; i++)); do
@@ -167,16 +185,17 @@ measure() {
     for ((i = 1; i <= runs; i++)); do
         out=/dev/null
         [ "$i" = 1 ] && [ -n "$keep" ] && out=$keep
-        if ! /usr/bin/time -o "$tf" -f '%e %U %S %M' "$@" > "$out" 2> "$OUT/$tag.stderr"; then
-            [ "$M_STATUS" = 0 ] && M_STATUS=$(grep -o 'non-zero status [0-9]*' "$tf" | awk '{print $3}')
-            M_STATUS=${M_STATUS:-1}
-        fi
-        tail -n 1 "$tf" >> "$log"
-        printf '  %-16s %-8s run %d/%d: %s\n' "${tag%%.*}" "${tag#*.}" "$i" "$runs" "$(tail -n 1 "$tf")" >&2
+        st=0
+        { time /usr/bin/time -o "$tf" -f '%M' "$@" > "$out" 2> "$OUT/$tag.stderr"; } 2> "$bt" || st=$?
+        [ "$st" != 0 ] && [ "$M_STATUS" = 0 ] && M_STATUS=$st
+        # wall user sys (s), peak RSS (KiB)
+        line="$(tail -n 1 "$bt") $(tail -n 1 "$tf")"
+        echo "$line" >> "$log"
+        printf '  %-16s %-8s run %d/%d: %s s wall, %s+%s s cpu, %s KiB peak\n' "${tag%%.*}" "${tag#*.}" "$i" "$runs" $line >&2
     done
-    rm -f "$tf"
+    rm -f "$tf" "$bt"
     M_WALL=$(awk '{print $1}' "$log" | median)
-    M_CPU=$(awk '{printf "%.2f\n", $2 + $3}' "$log" | median)
+    M_CPU=$(awk '{printf "%.3f\n", $2 + $3}' "$log" | median)
     M_RSS=$(awk '{printf "%.1f\n", $4 / 1024}' "$log" | median)
     M_RANGE=$(awk 'NR==1 {lo=$1; hi=$1} {if ($1<lo) lo=$1; if ($1>hi) hi=$1} END {printf "%s–%s", lo, hi}' "$log")
 }
@@ -229,7 +248,7 @@ for idx in "${!NAMES[@]}"; do
         same="**NO**$saved"; FAILED=1
         {
             echo "compare.sh: OUTPUTS DIFFER on $name ($(wc -l < "$px_out") vs $(wc -l < "$go_out") lines); first differences (< pprofx, > go):"
-            diff "$px_out" "$go_out" | head -n 20
+            diff "$px_out" "$go_out" | head -n 20 || true
             echo "  full outputs: $px_out $go_out"
         } >&2
     fi
