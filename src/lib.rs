@@ -13,6 +13,9 @@
 //! 6. [`report`]: pprof's reports as data, rendered as text or JSON, with
 //!    numbers formatted by [`measurement`] (pprof's unit rules).
 //!
+//! [`flame`] builds pruned stack trees for flame graphs (SVG via inferno,
+//! folded stacks, speedscope JSON).
+//!
 //! [`proto`] holds the prost-generated types of profile.proto, used to write
 //! profiles and as the decoder's oracle in tests.
 
@@ -21,6 +24,7 @@
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod flame;
 pub mod graph;
 pub mod input;
 pub mod measurement;

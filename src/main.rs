@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, TopArgs};
+use cli::{Cli, Command, FlameArgs, TopArgs};
 use pprofx::report::top::TopReport;
 use pprofx::report::Analysis;
 use pprofx::LoadOptions;
@@ -38,6 +38,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Top(args) => run_top(&args),
+        Command::Flame(args) => run_flame(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut io::stdout());
             Ok(())
@@ -85,6 +86,76 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
         }
     })?;
     Ok(())
+}
+
+fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
+    use cli::FlameFormat;
+    use pprofx::flame::{export, svg, StackTree, TreeOptions};
+    let [source] = args.profiles.as_slice() else {
+        return Err(Failure {
+            subject: None,
+            message: "flame reads one profile; differential flame graphs are not supported yet"
+                .to_string(),
+        });
+    };
+    if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
+        return Err(Failure::new(
+            "--min_width",
+            "must be a percentage in [0, 100]",
+        ));
+    }
+    if args.width == Some(0) {
+        return Err(Failure::new("--width", "must be positive"));
+    }
+    if let Some(c) = &args.colors {
+        svg::parse_palette(c).map_err(|e| Failure::new("--colors", e))?;
+    }
+    let (opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let load = LoadOptions {
+        max_size: args.load.max_size,
+    };
+    let mut timer = Timer::from_env();
+    let profile = pprofx::load(source, &load).map_err(|e| Failure::new(source, e))?;
+    timer.lap("load");
+    let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
+    timer.lap("aggregate");
+    let tree_opts = TreeOptions {
+        min_width: args.min_width,
+        reverse: args.reverse,
+    };
+    let tree = StackTree::build(&analysis, &tree_opts);
+    timer.lap("stack tree");
+    let title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| svg::default_title(source, &analysis, tree.total()));
+    let unit = analysis.sel.unit.clone();
+    let result = match args.format {
+        FlameFormat::Folded => {
+            export::write_output(&args.output, |w| export::write_folded(&tree, w))
+        }
+        FlameFormat::Speedscope => export::write_output(&args.output, |w| {
+            export::write_speedscope(&tree, &title, &unit, w)
+        }),
+        FlameFormat::Svg => {
+            let svg_opts = svg::SvgOptions {
+                title,
+                count_name: unit.clone(),
+                width: args.width,
+                icicle: args.icicle,
+                palette: args.colors.clone().unwrap_or_else(|| {
+                    svg::default_palette(&analysis.sel.type_name, &unit).to_string()
+                }),
+                min_width: args.min_width,
+            };
+            export::write_output(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
+        }
+    };
+    timer.lap("render+write");
+    result.map_err(|e| Failure::new(&args.output, e))
 }
 
 /// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).
