@@ -119,41 +119,52 @@ impl StackTree {
         let view = &a.view;
         let vi = a.sel.index;
 
-        // 1. Merge samples by location stack.
-        let mut uniq: HashMap<&[u32], usize, RandomState> = HashMap::default();
-        let mut stacks: Vec<&[u32]> = Vec::new();
-        let mut weights: Vec<u64> = Vec::new();
-        let mut root_total: u64 = 0;
-        for s in 0..view.len(p) {
-            let w = view.values(p, s).get(vi).map_or(0, |v| v.unsigned_abs());
-            if w == 0 {
-                continue;
-            }
-            root_total = root_total.saturating_add(w);
-            let stack = view.stack(p, s);
-            match uniq.get(stack) {
-                Some(&i) => weights[i] = weights[i].saturating_add(w),
-                None => {
-                    uniq.insert(stack, stacks.len());
-                    stacks.push(stack);
-                    weights.push(w);
+        // 1. Merge samples by location stack (per chunk of samples on
+        //    several threads, then chunk by chunk in order).
+        let parts = crate::parallel::in_parallel(view.len(p), |range| {
+            let mut m: Merged = Default::default();
+            for s in range {
+                let w = view.values(p, s).get(vi).map_or(0, |v| v.unsigned_abs());
+                if w == 0 {
+                    continue;
                 }
+                merge_stack(&mut m, view.stack(p, s), w);
+            }
+            m
+        });
+        let mut parts = parts.into_iter();
+        let mut merged: Merged = parts.next().unwrap_or_default();
+        for (_, part_stacks, part_weights) in parts {
+            for (stack, w) in part_stacks.into_iter().zip(part_weights) {
+                merge_stack(&mut merged, stack, w);
             }
         }
+        let (uniq, stacks, weights) = merged;
         drop(uniq);
+        let root_total = weights.iter().fold(0u64, |t, &w| t.saturating_add(w));
 
         // 2. Expand into node paths, root first (leaf first when reversed).
+        let parts = crate::parallel::in_parallel(stacks.len(), |range| {
+            let mut ends: Vec<usize> = Vec::with_capacity(range.len());
+            let mut nodes: Vec<u32> = Vec::new();
+            for stack in &stacks[range] {
+                let start = nodes.len();
+                for &loc in stack.iter().rev() {
+                    nodes.extend(a.nodes.location(loc).iter().rev());
+                }
+                if opts.reverse {
+                    nodes[start..].reverse();
+                }
+                ends.push(nodes.len());
+            }
+            (ends, nodes)
+        });
         let mut path_ends: Vec<usize> = Vec::with_capacity(stacks.len());
-        let mut path_nodes: Vec<u32> = Vec::new();
-        for stack in &stacks {
-            let start = path_nodes.len();
-            for &loc in stack.iter().rev() {
-                path_nodes.extend(a.nodes.location(loc).iter().rev());
-            }
-            if opts.reverse {
-                path_nodes[start..].reverse();
-            }
-            path_ends.push(path_nodes.len());
+        let mut path_nodes: Vec<u32> = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+        for (ends, nodes) in parts {
+            let base = path_nodes.len();
+            path_ends.extend(ends.into_iter().map(|e| e + base));
+            path_nodes.extend_from_slice(&nodes);
         }
         let path = |i: u32| -> &[u32] {
             let i = i as usize;
@@ -239,5 +250,25 @@ impl StackTree {
             }
         }
         tree
+    }
+}
+
+/// Distinct location stacks: index by stack, stacks in first-seen order,
+/// their summed weights.
+type Merged<'s> = (
+    HashMap<&'s [u32], usize, RandomState>,
+    Vec<&'s [u32]>,
+    Vec<u64>,
+);
+
+/// Adds `w` to the merged weight of `stack`, appending it if new.
+fn merge_stack<'s>(m: &mut Merged<'s>, stack: &'s [u32], w: u64) {
+    match m.0.get(stack) {
+        Some(&i) => m.2[i] = m.2[i].saturating_add(w),
+        None => {
+            m.0.insert(stack, m.1.len());
+            m.1.push(stack);
+            m.2.push(w);
+        }
     }
 }
