@@ -91,12 +91,16 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
 fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     use cli::FlameFormat;
     use pprofx::flame::{export, svg, StackTree, TreeOptions};
-    let [source] = args.profiles.as_slice() else {
-        return Err(Failure {
-            subject: None,
-            message: "flame reads one profile; differential flame graphs are not supported yet"
-                .to_string(),
-        });
+    let source = match args.profiles.as_slice() {
+        [source] => source,
+        [base, new] => return run_flame_diff(args, base, new),
+        _ => {
+            return Err(Failure {
+                subject: None,
+                message: "flame reads one profile, or two (BASE NEW) for a differential graph"
+                    .to_string(),
+            })
+        }
     };
     if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
         return Err(Failure::new(
@@ -156,6 +160,73 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     };
     timer.lap("render+write");
     result.map_err(|e| Failure::new(&args.output, e))
+}
+
+fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure> {
+    use pprofx::flame::{diff, export, StackTree, TreeOptions};
+    if args.format != cli::FlameFormat::Svg {
+        return Err(Failure::new(
+            "--format",
+            "differential graphs are SVG only for now",
+        ));
+    }
+    if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
+        return Err(Failure::new(
+            "--min_width",
+            "must be a percentage in [0, 100]",
+        ));
+    }
+    if args.width == Some(0) {
+        return Err(Failure::new("--width", "must be positive"));
+    }
+    let (opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let load = LoadOptions {
+        max_size: args.load.max_size,
+    };
+    let tree_opts = TreeOptions {
+        min_width: args.min_width,
+        reverse: args.reverse,
+    };
+    let pb = pprofx::load(base, &load).map_err(|e| Failure::new(base, e))?;
+    let pn = pprofx::load(new, &load).map_err(|e| Failure::new(new, e))?;
+    let ab = Analysis::new(&pb, opts.clone()).map_err(|e| Failure::new(base, e))?;
+    let an = Analysis::new(&pn, opts).map_err(|e| Failure::new(new, e))?;
+    if ab.sel.unit != an.sel.unit {
+        return Err(Failure::new(
+            new,
+            format!(
+                "sample unit {:?} differs from the base profile's {:?}",
+                an.sel.unit, ab.sel.unit
+            ),
+        ));
+    }
+    let merged = diff::DiffTree::merge(
+        &StackTree::build(&ab, &tree_opts),
+        &StackTree::build(&an, &tree_opts),
+    );
+    let name = |s: &str| {
+        if s == "-" {
+            "stdin".to_string()
+        } else {
+            pprofx::graph::go_base(s).to_string()
+        }
+    };
+    let o = diff::DiffSvgOptions {
+        title: args
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{} → {} — {}", name(base), name(new), an.sel.type_label)),
+        unit: an.sel.unit.clone(),
+        width: args.width.unwrap_or(1200),
+        icicle: args.icicle,
+        min_width: args.min_width,
+        noise: 0.1,
+    };
+    export::write_output(&args.output, |w| diff::write_diff_svg(&merged, &o, w))
+        .map_err(|e| Failure::new(&args.output, e))
 }
 
 /// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).

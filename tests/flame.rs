@@ -272,6 +272,12 @@ fn hostile_names_are_inert() {
         // Exactly one <script> element: inferno's own.
         assert_eq!(svg.matches("<script").count(), 1);
     }
+    // Differential graph of the hostile profile against itself.
+    let svg = String::from_utf8(stdout_of(&["flame", "-o", "-", prof, prof])).unwrap();
+    parse_svg(&svg);
+    for live in ["<script", "<x/>", "<u>", "<seconds>", "<&>"] {
+        assert!(!svg.contains(live), "live markup {live:?} in diff SVG");
+    }
     // Folded: one line per stack, `;` only between frames.
     let folded =
         String::from_utf8(stdout_of(&["flame", "--format=folded", "-o", "-", prof])).unwrap();
@@ -333,4 +339,107 @@ fn output_is_atomic() {
     // An unwritable target directory fails cleanly.
     let r = run(&["flame", "-o", "/nonexistent-dir/x.svg", &c]);
     assert_eq!(r.status.code(), Some(1));
+}
+
+/// A profile with the given stacks (root first) and values.
+fn stacks_profile(dir: &Path, file: &str, stacks: &[(&[&str], i64)]) -> String {
+    use pprofx::proto::{Function, Line, Location, Profile, Sample, ValueType};
+    let mut strings: Vec<String> = vec![String::new(), "cpu".into(), "nanoseconds".into()];
+    let mut ids: std::collections::HashMap<&str, u64> = Default::default();
+    let (mut functions, mut locations, mut samples) = (Vec::new(), Vec::new(), Vec::new());
+    for (stack, v) in stacks {
+        let mut locs = Vec::new();
+        for name in stack.iter().rev() {
+            let n = ids.len() as u64 + 1;
+            let id = *ids.entry(name).or_insert_with(|| {
+                strings.push(name.to_string());
+                functions.push(Function {
+                    id: n,
+                    name: strings.len() as i64 - 1,
+                    ..Default::default()
+                });
+                locations.push(Location {
+                    id: n,
+                    line: vec![Line {
+                        function_id: n,
+                        line: 1,
+                        column: 0,
+                    }],
+                    ..Default::default()
+                });
+                n
+            });
+            locs.push(id);
+        }
+        samples.push(Sample {
+            location_id: locs,
+            value: vec![*v],
+            label: vec![],
+        });
+    }
+    let p = Profile {
+        sample_type: vec![ValueType { r#type: 1, unit: 2 }],
+        sample: samples,
+        location: locations,
+        function: functions,
+        string_table: strings,
+        ..Default::default()
+    };
+    let path = dir.join(file);
+    fs::write(&path, p.encode_to_vec()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn differential_svg() {
+    let dir = temp_dir();
+    let base = stacks_profile(
+        dir.path(),
+        "base.pb",
+        &[
+            (&["main", "grows"], 100),
+            (&["main", "shrinks"], 400),
+            (&["main", "gone"], 50),
+            (&["main", "same"], 1000),
+        ],
+    );
+    let new = stacks_profile(
+        dir.path(),
+        "new.pb",
+        &[
+            (&["main", "grows"], 300),
+            (&["main", "shrinks"], 100),
+            (&["main", "added<&>"], 70),
+            (&["main", "same"], 1000),
+        ],
+    );
+    let out = dir.path().join("d.svg");
+    let r = run(&["flame", "-o", out.to_str().unwrap(), &base, &new]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let svg = fs::read_to_string(&out).unwrap();
+    parse_svg(&svg);
+    let frame = |name: &str| {
+        let start = svg
+            .find(&format!("<title>{name}"))
+            .unwrap_or_else(|| panic!("no frame {name}"));
+        let end = start + svg[start..].find("</g>").unwrap();
+        svg[start..end].to_string()
+    };
+    assert!(
+        frame("grows").contains("fill=\"rgb(255,"),
+        "{}",
+        frame("grows")
+    );
+    assert!(frame("grows").contains("base 100 nanoseconds, new 300 nanoseconds, Δ +200"));
+    assert!(frame("grows").contains("(+200.00%)"));
+    assert!(frame("shrinks").contains(",255)\""), "{}", frame("shrinks"));
+    assert!(frame("gone").contains("gone: only in the base profile"));
+    assert!(frame("gone").contains("class=\"one\""));
+    assert!(frame("added&lt;&amp;&gt;").contains("new: only in the new profile"));
+    assert!(frame("same").contains("rgb(200,200,200)"));
+    // Width = base + new: "main" spans base 1550 + new 1470.
+    assert!(frame("main").contains("base 1550 nanoseconds, new 1470 nanoseconds, Δ -80"));
+    // Deterministic.
+    let again = stdout_of(&["flame", "-o", "-", &base, &new]);
+    assert_eq!(svg.as_bytes(), again);
 }

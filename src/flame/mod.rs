@@ -20,6 +20,7 @@
 //! Weights are absolute sample values (`|v|`) in the sample unit, so the
 //! root's weight is pprof's total.
 
+pub mod diff;
 pub mod export;
 pub mod svg;
 
