@@ -67,6 +67,9 @@ pub enum Command {
     /// Like tree, for the nodes matching REGEX only, as `go tool pprof -peek=REGEX`.
     #[command(args_override_self = true)]
     Peek(Box<PeekArgs>),
+    /// Draw a flame graph (SVG via inferno), or export folded stacks or speedscope JSON.
+    #[command(args_override_self = true)]
+    Flame(Box<FlameArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -162,6 +165,62 @@ pub struct DiffArgs {
     pub load: LoadArgs,
     /// BASE NEW [NEWER…]: files (gzipped or raw profile.proto) or `-` for one stdin.
     #[arg(value_name = "PROFILE", required = true, num_args = 2..)]
+    pub profiles: Vec<String>,
+}
+
+/// Output formats of `pprofx flame`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlameFormat {
+    /// An SVG flame graph (zoom, search and tooltips in the browser).
+    Svg,
+    /// Brendan Gregg's folded stacks: `root;child;leaf WEIGHT` per line.
+    Folded,
+    /// speedscope's JSON file format.
+    Speedscope,
+}
+
+/// Arguments of `pprofx flame`.
+#[derive(Debug, Args)]
+pub struct FlameArgs {
+    /// Output file (`-` = standard output); written atomically.
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "FILE",
+        required = true,
+        help_heading = "Flame graph"
+    )]
+    pub output: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "svg", help_heading = "Flame graph")]
+    pub format: FlameFormat,
+    /// Omit frames narrower than this percentage of the total (pruned before rendering).
+    #[arg(long = "min_width", value_name = "PERCENT", default_value_t = pprofx::flame::DEFAULT_MIN_WIDTH, help_heading = "Flame graph")]
+    pub min_width: f64,
+    /// Title (default: `FILE — TYPE, total VALUE`).
+    #[arg(long, value_name = "TEXT", help_heading = "Flame graph")]
+    pub title: Option<String>,
+    /// Image width in pixels (default: fluid, the viewer's width).
+    #[arg(long, value_name = "PIXELS", help_heading = "Flame graph")]
+    pub width: Option<usize>,
+    /// Icicle graph: roots at the top.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Flame graph")]
+    pub icicle: bool,
+    /// Bottom-up graph: leaf functions at the base, their callers above.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Flame graph")]
+    pub reverse: bool,
+    /// Palette: hot, mem, io, red, green, blue, aqua, yellow, purple, orange,
+    /// wakeup, java, js, perl, python, rust (default: by sample type).
+    #[arg(long, value_name = "PALETTE", help_heading = "Flame graph")]
+    pub colors: Option<String>,
+    /// Report options shared with pprof.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Loading options.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// The profile: a file (gzipped or raw profile.proto), or `-` for stdin.
+    #[arg(value_name = "PROFILE", required = true)]
     pub profiles: Vec<String>,
 }
 

@@ -19,6 +19,9 @@
 //! by [`merge`] (pprof's merge rules); [`legacy`] reads the Go runtime's text
 //! formats (`debug=1` profiles, `goroutine?debug=2` dumps).
 //!
+//! [`flame`] builds pruned stack trees for flame graphs (SVG via inferno,
+//! folded stacks, speedscope JSON).
+//!
 //! [`proto`] holds the prost-generated types of profile.proto, used to write
 //! profiles and as the decoder's oracle in tests.
 
@@ -29,6 +32,7 @@ pub mod diff;
 pub mod encode;
 pub mod error;
 pub mod filter;
+pub mod flame;
 pub mod graph;
 pub mod input;
 pub mod legacy;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, TopArgs};
+use cli::{Cli, Command, FlameArgs, TopArgs};
 use pprofx::report::top::TopReport;
 use pprofx::report::{Analysis, Render};
 
@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Raw(args) => run_report(Report::Raw, &args),
         Command::Tree(args) => run_report(Report::Tree, &args),
         Command::Peek(args) => run_report(Report::Peek(&args.regex), &args.common),
+        Command::Flame(args) => run_flame(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);
@@ -166,6 +167,144 @@ fn run_merge(args: &cli::MergeArgs) -> Result<(), Failure> {
     let profile = load_sources(&args.load, &args.profiles)?;
     let out = args.output.display().to_string();
     pprofx::encode::write_file(&profile, &args.output).map_err(|e| Failure::new(&out, e))
+}
+
+fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
+    use cli::FlameFormat;
+    use pprofx::flame::{export, svg, StackTree, TreeOptions};
+    let source = match args.profiles.as_slice() {
+        [source] => source,
+        [base, new] => return run_flame_diff(args, base, new),
+        _ => {
+            return Err(Failure {
+                subject: None,
+                message: "flame reads one profile, or two (BASE NEW) for a differential graph"
+                    .to_string(),
+            })
+        }
+    };
+    if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
+        return Err(Failure::new(
+            "--min_width",
+            "must be a percentage in [0, 100]",
+        ));
+    }
+    if args.width == Some(0) {
+        return Err(Failure::new("--width", "must be positive"));
+    }
+    if let Some(c) = &args.colors {
+        svg::parse_palette(c).map_err(|e| Failure::new("--colors", e))?;
+    }
+    let (opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let mut timer = Timer::from_env();
+    let profile = load_sources(&args.load, std::slice::from_ref(source))?;
+    timer.lap("load");
+    let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
+    for m in &analysis.messages {
+        eprintln!("{m}");
+    }
+    timer.lap("aggregate");
+    let tree_opts = TreeOptions {
+        min_width: args.min_width,
+        reverse: args.reverse,
+    };
+    let tree = StackTree::build(&analysis, &tree_opts);
+    timer.lap("stack tree");
+    let title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| svg::default_title(source, &analysis, tree.total()));
+    let unit = analysis.sel.unit.clone();
+    let result = match args.format {
+        FlameFormat::Folded => {
+            export::write_output(&args.output, |w| export::write_folded(&tree, w))
+        }
+        FlameFormat::Speedscope => export::write_output(&args.output, |w| {
+            export::write_speedscope(&tree, &title, &unit, w)
+        }),
+        FlameFormat::Svg => {
+            let svg_opts = svg::SvgOptions {
+                title,
+                count_name: unit.clone(),
+                width: args.width,
+                icicle: args.icicle,
+                palette: args.colors.clone().unwrap_or_else(|| {
+                    svg::default_palette(&analysis.sel.type_name, &unit).to_string()
+                }),
+                min_width: args.min_width,
+            };
+            export::write_output(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
+        }
+    };
+    timer.lap("render+write");
+    result.map_err(|e| Failure::new(&args.output, e))
+}
+
+fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure> {
+    use pprofx::flame::{diff, export, StackTree, TreeOptions};
+    if args.format != cli::FlameFormat::Svg {
+        return Err(Failure::new(
+            "--format",
+            "differential graphs are SVG only for now",
+        ));
+    }
+    if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
+        return Err(Failure::new(
+            "--min_width",
+            "must be a percentage in [0, 100]",
+        ));
+    }
+    if args.width == Some(0) {
+        return Err(Failure::new("--width", "must be positive"));
+    }
+    let (opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let tree_opts = TreeOptions {
+        min_width: args.min_width,
+        reverse: args.reverse,
+    };
+    let pb = load_sources(&args.load, &[base.to_string()])?;
+    let pn = load_sources(&args.load, &[new.to_string()])?;
+    let ab = Analysis::new(&pb, opts.clone()).map_err(|e| Failure::new(base, e))?;
+    let an = Analysis::new(&pn, opts).map_err(|e| Failure::new(new, e))?;
+    if ab.sel.unit != an.sel.unit {
+        return Err(Failure::new(
+            new,
+            format!(
+                "sample unit {:?} differs from the base profile's {:?}",
+                an.sel.unit, ab.sel.unit
+            ),
+        ));
+    }
+    let merged = diff::DiffTree::merge(
+        &StackTree::build(&ab, &tree_opts),
+        &StackTree::build(&an, &tree_opts),
+    );
+    let name = |s: &str| {
+        if s == "-" {
+            "stdin".to_string()
+        } else {
+            pprofx::graph::go_base(s).to_string()
+        }
+    };
+    let o = diff::DiffSvgOptions {
+        title: args
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{} → {} — {}", name(base), name(new), an.sel.type_label)),
+        unit: an.sel.unit.clone(),
+        width: args.width.unwrap_or(1200),
+        icicle: args.icicle,
+        min_width: args.min_width,
+        noise: 0.1,
+    };
+    export::write_output(&args.output, |w| diff::write_diff_svg(&merged, &o, w))
+        .map_err(|e| Failure::new(&args.output, e))
 }
 
 /// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).

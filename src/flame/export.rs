@@ -1,0 +1,267 @@
+//! Exports of the stack tree, name escaping, and all-or-nothing output files.
+//!
+//! * [`write_folded`]: Brendan Gregg's folded stacks, one line per stack,
+//!   `root;child;leaf WEIGHT`, sorted by frame names;
+//! * [`write_speedscope`]: speedscope's JSON file format (one "sampled"
+//!   profile, weights in the sample unit);
+//! * [`escape_frame`]: the escaping every frame name gets before it enters
+//!   folded text, so that a name can neither split a frame (`;`), end a line,
+//!   nor carry characters XML forbids;
+//! * [`write_output`]: writes a report to a file through a temporary file in
+//!   the same directory and a rename, so the target is never half-written and
+//!   an existing file survives a failed run; `-` is standard output.
+
+use std::borrow::Cow;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::StackTree;
+
+/// True for characters [`escape_frame`] percent-encodes.
+fn needs_escape(c: char, first: bool) -> bool {
+    matches!(c, '%' | ';' | '\u{7f}' | '\u{fffe}' | '\u{ffff}')
+        || (c.is_control() && c != '\t' && (c as u32) < 0x80)
+        || (first && c == '#')
+}
+
+/// Escapes a frame name for folded stacks by percent-encoding (as UTF-8
+/// bytes, `%XX`) the characters that would break the format or XML: `%`
+/// itself, `;` (the frame separator), ASCII control characters other than
+/// tab (newlines end a line), DEL, U+FFFE/U+FFFF, and a leading `#` (a line
+/// starting with `# ` is a comment to inferno). Decoding `%XX` restores the
+/// name exactly; every other character passes unchanged.
+pub fn escape_frame(name: &str) -> Cow<'_, str> {
+    if !name
+        .chars()
+        .enumerate()
+        .any(|(i, c)| needs_escape(c, i == 0))
+    {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    for (i, c) in name.chars().enumerate() {
+        if needs_escape(c, i == 0) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Removes what XML 1.0 cannot carry from free text (titles, units): ASCII
+/// control characters other than tab, newline and carriage return become
+/// `%XX`, as do U+FFFE and U+FFFF. Markup characters are left to the XML
+/// writer, which escapes them.
+pub fn xml_text(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The tree's stacks as folded lines (without newline), sorted by frame
+/// names, names escaped by [`escape_frame`].
+pub fn folded_lines(tree: &StackTree) -> Vec<String> {
+    let names: Vec<Cow<'_, str>> = tree.names.iter().map(|n| escape_frame(n)).collect();
+    tree.stacks()
+        .into_iter()
+        .map(|(path, w)| {
+            let mut line = String::new();
+            for (i, &f) in path.iter().enumerate() {
+                if i > 0 {
+                    line.push(';');
+                }
+                line.push_str(&names[f as usize]);
+            }
+            line.push(' ');
+            line.push_str(&w.to_string());
+            line
+        })
+        .collect()
+}
+
+/// Writes the tree as folded stacks (`a;b;c 123`, one per line).
+pub fn write_folded(tree: &StackTree, w: &mut dyn Write) -> io::Result<()> {
+    for line in folded_lines(tree) {
+        w.write_all(line.as_bytes())?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// speedscope's file format (`https://www.speedscope.app/file-format-schema.json`).
+#[derive(Serialize)]
+struct SpeedscopeFile<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    exporter: &'static str,
+    name: &'a str,
+    #[serde(rename = "activeProfileIndex")]
+    active_profile_index: u32,
+    shared: Shared<'a>,
+    profiles: [SampledProfile<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Shared<'a> {
+    frames: Vec<Frame<'a>>,
+}
+
+#[derive(Serialize)]
+struct Frame<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct SampledProfile<'a> {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    name: &'a str,
+    unit: &'static str,
+    #[serde(rename = "startValue")]
+    start_value: u64,
+    #[serde(rename = "endValue")]
+    end_value: u64,
+    samples: Vec<Vec<u32>>,
+    weights: Vec<u64>,
+}
+
+/// speedscope's name for a pprof sample unit (`none` if it has none).
+pub fn speedscope_unit(unit: &str) -> &'static str {
+    match unit {
+        "nanoseconds" | "nanosecond" | "ns" => "nanoseconds",
+        "microseconds" | "microsecond" | "us" => "microseconds",
+        "milliseconds" | "millisecond" | "ms" => "milliseconds",
+        "seconds" | "second" | "s" => "seconds",
+        "bytes" | "byte" | "B" => "bytes",
+        _ => "none",
+    }
+}
+
+/// Writes the tree as a speedscope JSON file: one "sampled" profile whose
+/// samples are the tree's stacks (frame indices root first) with their self
+/// weights, named `name`, in `unit` (a pprof unit, mapped by [`speedscope_unit`]).
+pub fn write_speedscope(
+    tree: &StackTree,
+    name: &str,
+    unit: &str,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let stacks = tree.stacks();
+    let end_value = stacks.iter().fold(0u64, |a, s| a.saturating_add(s.1));
+    let (samples, weights) = stacks.into_iter().unzip();
+    let file = SpeedscopeFile {
+        schema: "https://www.speedscope.app/file-format-schema.json",
+        exporter: "pprofx",
+        name,
+        active_profile_index: 0,
+        shared: Shared {
+            frames: tree.names.iter().map(|n| Frame { name: n }).collect(),
+        },
+        profiles: [SampledProfile {
+            ty: "sampled",
+            name,
+            unit: speedscope_unit(unit),
+            start_value: 0,
+            end_value,
+            samples,
+            weights,
+        }],
+    };
+    serde_json::to_writer(&mut *w, &file).map_err(io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// Writes through `f` to `target`: standard output for `-` (a closed pipe is
+/// not an error), else a temporary file next to `target` that is renamed over
+/// it only once everything was written and flushed. On failure the temporary
+/// file is removed and an existing `target` is left untouched.
+pub fn write_output(
+    target: &str,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    if target == "-" {
+        let stdout = io::stdout();
+        let mut w = BufWriter::with_capacity(64 * 1024, stdout.lock());
+        return match f(&mut w).and_then(|()| w.flush()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            r => r,
+        };
+    }
+    let path = Path::new(target);
+    let (tmp_path, file) = create_temp(path)?;
+    let result = (|| {
+        let mut w = BufWriter::with_capacity(256 * 1024, file);
+        f(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp_path, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp_path);
+    }
+    result
+}
+
+/// Creates a fresh temporary file in `target`'s directory.
+fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_string());
+    let pid = std::process::id();
+    let mut last_err = None;
+    for attempt in 0..100u32 {
+        let tmp = dir.join(format!(".{base}.{pid}.{attempt}.tmp"));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| io::Error::other("cannot create a temporary file")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_is_reversible_and_separator_free() {
+        assert_eq!(escape_frame("main.f"), "main.f");
+        assert_eq!(escape_frame("a;b"), "a%3Bb");
+        assert_eq!(escape_frame("x\ny\r"), "x%0Ay%0D");
+        assert_eq!(escape_frame("100%"), "100%25");
+        assert_eq!(escape_frame("# c#"), "%23 c#");
+        assert_eq!(escape_frame("<a href='x'>\t"), "<a href='x'>\t");
+        assert_eq!(escape_frame("\u{1}\u{ffff}"), "%01%EF%BF%BF");
+        assert_eq!(xml_text("t\u{0}\n"), "t%00\n");
+    }
+}
