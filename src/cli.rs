@@ -67,6 +67,9 @@ pub enum Command {
     /// Like tree, for the nodes matching REGEX only, as `go tool pprof -peek=REGEX`.
     #[command(args_override_self = true)]
     Peek(Box<PeekArgs>),
+    /// Annotated source of the functions matching REGEX, as `go tool pprof -list=REGEX`.
+    #[command(args_override_self = true)]
+    List(Box<PeekArgs>),
     /// Draw a flame graph (SVG via inferno), or export folded stacks or speedscope JSON.
     #[command(args_override_self = true)]
     Flame(Box<FlameArgs>),
@@ -622,6 +625,7 @@ impl ReportArgs {
             filters: self.filters.to_options(),
             relative_percentages: self.filters.relative_percentages,
             drop_negative: self.filters.drop_negative,
+            obj_names: false,
         };
         (opts, warnings)
     }

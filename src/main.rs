@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Raw(args) => run_report(Report::Raw, &args),
         Command::Tree(args) => run_report(Report::Tree, &args),
         Command::Peek(args) => run_report(Report::Peek(&args.regex), &args.common),
+        Command::List(args) => run_report(Report::List(&args.regex), &args.common),
         Command::Flame(args) => run_flame(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -94,10 +95,11 @@ enum Report<'a> {
     Raw,
     Tree,
     Peek(&'a str),
+    List(&'a str),
 }
 
 fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
-    use pprofx::report::{comments, raw, tags, traces, tree};
+    use pprofx::report::{comments, list, raw, tags, traces, tree};
     let (mut opts, warnings) = args.report.to_options();
     for w in warnings {
         eprintln!("{w}");
@@ -106,6 +108,7 @@ fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
         Report::Raw => raw::raw_options(opts),
         Report::Tree => tree::tree_options(opts),
         Report::Peek(_) => tree::peek_options(opts),
+        Report::List(_) => list::list_options(opts),
         _ => opts,
     };
     let profile = load_sources(&args.load, &args.profiles)?;
@@ -123,6 +126,9 @@ fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
         Report::Tree => Box::new(tree::TreeReport::tree(&an)),
         Report::Peek(rx) => {
             Box::new(tree::TreeReport::peek(&an, rx).map_err(|e| Failure::new(source, e))?)
+        }
+        Report::List(rx) => {
+            Box::new(list::ListReport::build(&an, rx).map_err(|e| Failure::new(source, e))?)
         }
     };
     print(report.as_ref(), args.json)

@@ -1,5 +1,5 @@
-//! Byte-for-byte parity of `pprofx traces|tags|raw|comments|tree|peek` with
-//! `go tool pprof -traces|-tags|-raw|-comments|-tree|-peek=RX`.
+//! Byte-for-byte parity of `pprofx traces|tags|raw|comments|tree|peek|list` with
+//! `go tool pprof -traces|-tags|-raw|-comments|-tree|-peek=RX|-list=RX`.
 //!
 //! Every reference command that is one of these reports over one
 //! `.pb`/`.pb.gz` profile, using only options pprofx implements, is replayed
@@ -16,7 +16,7 @@
 mod common;
 
 /// The report flags this test replays, as pprof spells them.
-const REPORTS: &str = "traces tags raw comments tree peek";
+const REPORTS: &str = "traces tags raw comments tree peek list";
 
 /// Boolean pprof options accepted (as `-flag` or `-flag=true|false`).
 const BOOL_FLAGS: &str = "cum flat compact_labels trim inuse_space inuse_objects alloc_space \
@@ -80,14 +80,14 @@ fn classify(args: &[String]) -> Option<Result<Vec<String>, String>> {
                 .unwrap_or_default(),
         };
         match key {
-            "peek" => {
+            "peek" | "list" => {
                 let mut sink = Vec::new();
                 let rx = take_value(value, &mut sink);
-                reports.push(vec!["peek".to_string(), rx]);
+                reports.push(vec![key.to_string(), rx]);
             }
             k if has_word(REPORTS, k) && value.is_none() => reports.push(vec![k.to_string()]),
-            "top" | "text" | "list" | "disasm" | "weblist" | "dot" | "svg" | "proto"
-            | "callgrind" | "topproto" | "png" | "pdf" => others += 1,
+            "top" | "text" | "disasm" | "weblist" | "dot" | "svg" | "proto" | "callgrind"
+            | "topproto" | "png" | "pdf" => others += 1,
             k if has_word(BOOL_FLAGS, k) && matches!(value, None | Some("true" | "false")) => {
                 kept.push(arg.clone());
             }
@@ -144,6 +144,10 @@ fn classify_reads_pprof_command_lines() {
     assert_eq!(
         classify(&args("-traces -add_comment c x.pb")),
         Some(Ok(args("traces -add_comment c x.pb")))
+    );
+    assert_eq!(
+        classify(&args("-list=main.f -source_path=src x.pb.gz")),
+        Some(Ok(args("list main.f -source_path=src x.pb.gz")))
     );
     assert_eq!(classify(&args("-top x.pb")), None);
     assert_eq!(

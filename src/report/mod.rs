@@ -10,6 +10,7 @@
 pub mod comments;
 pub mod header;
 pub mod labels;
+pub mod list;
 pub mod raw;
 pub mod tags;
 pub mod top;
@@ -56,7 +57,8 @@ render_with_inherent_methods!(
     tags::TagsReport,
     raw::RawReport<'_>,
     comments::CommentsReport,
-    tree::TreeReport
+    tree::TreeReport,
+    list::ListReport
 );
 
 /// Options shared by the graph-based reports (pprof's names in comments).
@@ -98,6 +100,9 @@ pub struct ReportOptions {
     pub relative_percentages: bool,
     /// `drop_negative`: drop nodes with flat < 0, or flat == 0 and cum < 0.
     pub drop_negative: bool,
+    /// Keep object file names and function start lines in every node (the
+    /// `list` report needs start lines).
+    pub obj_names: bool,
 }
 
 impl Default for ReportOptions {
@@ -121,6 +126,7 @@ impl Default for ReportOptions {
             filters: FilterOptions::default(),
             relative_percentages: false,
             drop_negative: false,
+            obj_names: false,
         }
     }
 }
@@ -250,7 +256,7 @@ impl<'p> Analysis<'p> {
             granularity: opts.granularity,
             noinlines: opts.noinlines,
             show_columns: false,
-            obj_names: false,
+            obj_names: opts.obj_names,
             trim_path: opts.trim_path.clone(),
             source_path: opts.source_path.clone(),
         };

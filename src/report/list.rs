@@ -1,0 +1,395 @@
+//! The `list` report: annotated source of the functions matching a regex.
+//!
+//! As `go tool pprof -list=REGEX`: the graph at lines granularity (no
+//! trimming, object names and start lines kept); the regex is matched against
+//! function names. Functions are printed in name order, one `ROUTINE` block
+//! per (function, source file), files in name order. A block's header sums
+//! flat and cum over the function's line nodes; its rows are the source lines
+//! from the function's start line (else the first sampled line − 5) to the
+//! last sampled line + 5, clipped to the file, each with its own flat and cum
+//! (`.` for zero). Source files are looked up as pprof does: the path is
+//! trimmed (`--trim_path`, or the base name of a source directory found in
+//! it), then joined to each `--source_path` directory (default: the working
+//! directory) and each of its parents.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::traces::sample_type_json;
+use super::tree::PeekError;
+use super::{Analysis, Formatter, ReportOptions};
+use crate::graph::{trim_path, Granularity};
+use crate::measurement::percentage;
+
+/// pprof's option overrides for `list`: lines granularity, no trimming,
+/// object names and start lines kept in the nodes.
+pub fn list_options(mut opts: ReportOptions) -> ReportOptions {
+    opts.granularity = Granularity::Lines;
+    opts.trim = false;
+    opts.obj_names = true;
+    opts
+}
+
+/// One source line of a routine.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceLine {
+    /// Line number (1-based).
+    pub line: i64,
+    /// The line's text, without its end of line.
+    pub text: String,
+    /// Flat value of the line, raw.
+    pub flat: i64,
+    /// Cum value of the line, raw.
+    pub cum: i64,
+}
+
+/// One `ROUTINE` block: a function in one source file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Routine {
+    /// The function name.
+    pub name: String,
+    /// The source file, as the profile names it (after path trimming).
+    pub file: String,
+    /// Flat values summed over the function's line nodes.
+    pub flat: i64,
+    /// Cum values summed over the function's line nodes.
+    pub cum: i64,
+    /// The annotated lines, or empty when the source was not found.
+    pub lines: Vec<SourceLine>,
+    /// Why the source could not be read.
+    pub error: Option<String>,
+}
+
+/// A function block: its routines, or none when no node has a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Function {
+    /// The function name.
+    pub name: String,
+    /// One block per source file (empty: "No source information").
+    pub routines: Vec<Routine>,
+}
+
+/// The `list` report as data.
+#[derive(Debug, Clone)]
+pub struct ListReport {
+    /// Matching functions in name order.
+    pub functions: Vec<Function>,
+    /// pprof's total.
+    pub total: i64,
+    /// The sample type name and unit of the values.
+    pub sample_type: serde_json::Value,
+    /// Value formatting (each value in its own unit unless `--unit` says).
+    pub formatter: Formatter,
+}
+
+/// A line node of the graph.
+#[derive(Clone, Copy)]
+struct LineNode {
+    start_line: i64,
+    lineno: i64,
+    flat: i64,
+    cum: i64,
+}
+
+impl ListReport {
+    /// The list report for `regex` (build the analysis with [`list_options`]).
+    pub fn build(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
+        let rx = Regex::new(regex).map_err(|e| {
+            let text = e.to_string();
+            let last = text.lines().rev().find(|l| !l.trim().is_empty());
+            let message = last
+                .unwrap_or_default()
+                .trim()
+                .trim_start_matches("error: ");
+            PeekError::BadRegex(regex.to_string(), message.to_string())
+        })?;
+        let nodes = &an.nodes;
+        let w = &an.weights;
+        // Per function name: per file (in first-seen order): line nodes in graph order.
+        type Files = Vec<(String, Vec<LineNode>)>;
+        let mut by_name: HashMap<String, (Files, bool)> = HashMap::new();
+        for i in 0..nodes.len() {
+            if !w.is_present(i) {
+                continue;
+            }
+            let (flat, cum) = (w.flat_value(i), w.cum_value(i));
+            if an.opts.drop_negative && (flat < 0 || (flat == 0 && cum < 0)) {
+                continue;
+            }
+            let info = &nodes.infos[i];
+            let name = nodes.symbols.get(info.name);
+            if !rx.is_match(name) {
+                continue;
+            }
+            let entry = by_name.entry(name.to_string()).or_default();
+            let file = nodes.symbols.get(info.file);
+            if file.is_empty() {
+                continue;
+            }
+            let node = LineNode {
+                start_line: info.start_line,
+                lineno: info.lineno,
+                flat,
+                cum,
+            };
+            match entry.0.iter_mut().find(|(f, _)| f == file) {
+                Some((_, v)) => v.push(node),
+                None => entry.0.push((file.to_string(), vec![node])),
+            }
+            entry.1 = true;
+        }
+        if by_name.is_empty() {
+            return Err(PeekError::NoMatch(regex.to_string()));
+        }
+        let search_path = if an.opts.source_path.is_empty() {
+            std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        } else {
+            an.opts.source_path.clone()
+        };
+        let mut reader = SourceReader {
+            search_path,
+            trim_path: an.opts.trim_path.clone(),
+            files: HashMap::new(),
+        };
+        let mut names: Vec<String> = by_name.keys().cloned().collect();
+        names.sort();
+        let mut functions = Vec::new();
+        for name in names {
+            let (mut files, _) = by_name.remove(&name).unwrap_or_default();
+            files.sort_by(|a, b| a.0.cmp(&b.0));
+            let routines = files
+                .into_iter()
+                .map(|(file, fns)| {
+                    let flat = fns.iter().fold(0i64, |a, n| a.wrapping_add(n.flat));
+                    let cum = fns.iter().fold(0i64, |a, n| a.wrapping_add(n.cum));
+                    let (lines, error) = match source_lines(&file, &mut reader, &fns) {
+                        Ok(l) => (l, None),
+                        Err(e) => (Vec::new(), Some(e)),
+                    };
+                    Routine {
+                        name: name.clone(),
+                        file,
+                        flat,
+                        cum,
+                        lines,
+                        error,
+                    }
+                })
+                .collect();
+            functions.push(Function { name, routines });
+        }
+        Ok(ListReport {
+            functions,
+            total: an.total,
+            sample_type: sample_type_json(an),
+            formatter: an.formatter(),
+        })
+    }
+
+    /// Writes the report in `go tool pprof -list`'s layout.
+    pub fn write_text(&self, w: &mut dyn Write) -> io::Result<()> {
+        let f = &self.formatter;
+        let dot = |v: i64| if v == 0 { ".".to_string() } else { f.format(v) };
+        writeln!(w, "Total: {}", f.format(self.total))?;
+        for func in &self.functions {
+            if func.routines.is_empty() {
+                writeln!(w, "No source information for {}", func.name)?;
+                continue;
+            }
+            for r in &func.routines {
+                writeln!(
+                    w,
+                    "ROUTINE ======================== {} in {}",
+                    r.name, r.file
+                )?;
+                writeln!(
+                    w,
+                    "{:>10} {:>10} (flat, cum) {} of Total",
+                    f.format(r.flat),
+                    f.format(r.cum),
+                    percentage(r.cum, self.total)
+                )?;
+                if let Some(e) = &r.error {
+                    writeln!(w, " Error: {e}")?;
+                    continue;
+                }
+                for l in &r.lines {
+                    writeln!(
+                        w,
+                        "{:>10} {:>10} {:>6}:{}",
+                        dot(l.flat),
+                        dot(l.cum),
+                        l.line,
+                        l.text
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The report as JSON (`schema_version` 1).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "schema_version": 1,
+            "report": "list",
+            "sample_type": self.sample_type,
+            "total": self.total,
+            "output_unit": self.formatter.output_unit,
+            "divide_by": 1.0 / self.formatter.ratio,
+            "functions": self.functions,
+        })
+    }
+}
+
+/// pprof's `getSourceFromFile`: the lines to show around the sampled ones,
+/// with the weights of each line.
+fn source_lines(
+    file: &str,
+    reader: &mut SourceReader,
+    fns: &[LineNode],
+) -> Result<Vec<SourceLine>, String> {
+    const MARGIN: i64 = 5;
+    let first = fns[0];
+    let mut start = if first.start_line != 0 {
+        first.start_line
+    } else {
+        first.lineno - MARGIN
+    };
+    let mut end = first.lineno + MARGIN;
+    let mut per_line: HashMap<i64, (i64, i64)> = HashMap::new();
+    for n in fns {
+        let node_start = if n.start_line == 0 {
+            n.lineno - MARGIN
+        } else {
+            n.start_line
+        };
+        let node_end = n.lineno + MARGIN;
+        // pprof's own test: a node extending the start never extends the end.
+        if node_start < start {
+            start = node_start;
+        } else if node_end > end {
+            end = node_end;
+        }
+        let e = per_line.entry(n.lineno).or_default();
+        e.0 = e.0.wrapping_add(n.flat);
+        e.1 = e.1.wrapping_add(n.cum);
+    }
+    start = start.max(1);
+    let text = reader.file(file);
+    let lines = match text {
+        Ok(l) => l,
+        Err(e) => return Err(e.clone()),
+    };
+    let mut out = Vec::new();
+    let mut lineno = start;
+    while lineno <= end {
+        let Some(text) = usize::try_from(lineno - 1).ok().and_then(|i| lines.get(i)) else {
+            break;
+        };
+        let (flat, cum) = per_line.get(&lineno).copied().unwrap_or_default();
+        out.push(SourceLine {
+            line: lineno,
+            text: text.clone(),
+            flat,
+            cum,
+        });
+        lineno += 1;
+    }
+    Ok(out)
+}
+
+/// pprof's `sourceReader`: source files found on the search path, cached.
+struct SourceReader {
+    search_path: String,
+    trim_path: String,
+    files: HashMap<String, Result<Vec<String>, String>>,
+}
+
+impl SourceReader {
+    fn file(&mut self, path: &str) -> &Result<Vec<String>, String> {
+        if !self.files.contains_key(path) {
+            let read = open_source_file(path, &self.search_path, &self.trim_path)
+                .map(|bytes| split_lines(&bytes));
+            self.files.insert(path.to_string(), read);
+        }
+        &self.files[path]
+    }
+}
+
+/// Splits as Go's `bufio.ScanLines`: on `\n`, a trailing `\r` dropped, no
+/// empty last line.
+fn split_lines(bytes: &[u8]) -> Vec<String> {
+    let mut out: Vec<String> = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
+        .collect();
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        out.pop();
+    }
+    out
+}
+
+/// pprof's `openSourceFile`: the file's contents, or pprof's error text.
+fn open_source_file(path: &str, search_path: &str, trim: &str) -> Result<Vec<u8>, String> {
+    let path = trim_path(path, trim, search_path);
+    if Path::new(path).is_absolute() {
+        return std::fs::read(path).map_err(|e| format!("open {path}: {}", go_io_error(&e)));
+    }
+    for dir in search_path.split(':') {
+        let mut dir = PathBuf::from(dir);
+        loop {
+            let candidate = dir.join(path);
+            if candidate.is_file() {
+                if let Ok(b) = std::fs::read(&candidate) {
+                    return Ok(b);
+                }
+            }
+            let parent = match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                Some(_) => PathBuf::from("."),
+                None => break,
+            };
+            if parent == dir {
+                break;
+            }
+            dir = parent;
+        }
+    }
+    Err(format!("could not find file {path} on path {search_path}"))
+}
+
+/// An I/O error as Go's `syscall.Errno` prints it.
+fn go_io_error(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            let s = s.split(" (os error").next().unwrap_or(&s).to_string();
+            let mut c = s.chars();
+            match c.next() {
+                Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+                None => s,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_lines_matches_scanner() {
+        assert_eq!(split_lines(b"a\r\nb\n"), vec!["a", "b"]);
+        assert_eq!(split_lines(b"a\n\nb"), vec!["a", "", "b"]);
+        assert!(split_lines(b"").is_empty());
+    }
+}
