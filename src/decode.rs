@@ -606,7 +606,9 @@ fn decode_sample_chunk(
         // Every frame takes at least one byte, so this bounds the arena; pages
         // never written are never touched.
         stack_locs: Vec::with_capacity(bytes.saturating_sub(n * 2 * nvalues)),
-        values: Vec::with_capacity(n * nvalues),
+        // Sized by the declared counts only up to the input's size: every value
+        // takes at least one byte, so a few MB cannot reserve terabytes.
+        values: Vec::with_capacity(n.saturating_mul(nvalues).min(bytes)),
         label_ends: Vec::with_capacity(n),
         labels: Vec::new(),
     };

@@ -96,7 +96,10 @@ pub fn decompress(data: Bytes, max_size: u64) -> Result<Bytes, LoadError> {
     } else {
         0
     };
-    let mut out = Vec::with_capacity(hint.min(max_size) as usize);
+    // Deflate inflates at most 1032:1, so a larger claim is a lie: never
+    // reserve more than the data can actually produce.
+    let plausible = (data.len() as u64).saturating_mul(1032);
+    let mut out = Vec::with_capacity(hint.min(max_size).min(plausible) as usize);
     let mut dec = MultiGzDecoder::new(&data[..]).take(max_size.saturating_add(1));
     dec.read_to_end(&mut out)
         .map_err(|e| LoadError::Gzip(gzip_message(&e)))?;
