@@ -586,6 +586,23 @@ fn out_of_range_indices_and_ids() {
     }
 }
 
+/// Found with the differential fuzz target: protobuf merges a repeated
+/// singular message field and prost does, but pprof replaces `period_type`
+/// (`pp.PeriodType = x`), and so does pprofx. Not a bug; pinned here.
+#[test]
+fn a_repeated_period_type_replaces_the_first_as_in_pprof() {
+    let mut w = W::default();
+    for s in ["", "a", "b", "c"] {
+        w.bytes(6, s.as_bytes());
+    }
+    let (mut first, mut second) = (W::default(), W::default());
+    first.int(1, 1).int(2, 2);
+    second.int(1, 3);
+    w.msg(11, &first).msg(11, &second);
+    let p = pprofx::decode::decode(&w.0).expect("legal");
+    assert_eq!(p.period_type, pprofx::model::ValueType { ty: 3, unit: 0 });
+}
+
 // ---------------------------------------------------------------------------
 // Lengths pointing past the end
 
