@@ -874,7 +874,7 @@ fn a_million_tiny_strings() {
 #[test]
 fn huge_declared_counts_allocate_nothing_big() {
     // 2^20 sample types × 2^20 samples: a few MB that declare 2^40 values.
-    // Run under a 1 GiB address-space limit: sizing buffers from the
+    // Run under a 2 GiB address-space limit: sizing buffers from the
     // declared counts instead of the input would abort.
     let dir = tempfile::tempdir().unwrap();
     let mut w = W::default();
@@ -888,7 +888,7 @@ fn huge_declared_counts_allocate_nothing_big() {
         w.msg(2, &one);
     }
     let f = put(dir.path(), "counts.pb", &w.0);
-    let o = limited(&f, &[], 1 << 30);
+    let o = limited(&f, &[], 2 << 30);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("mismatch"), "{}", o.stderr);
 }
@@ -930,10 +930,10 @@ fn gzip_bomb_stops_at_the_limit() {
     let bomb = member.repeat(128);
     assert!(bomb.len() < 10 << 20, "{}", bomb.len());
     let bomb_file = put(dir.path(), "bomb.pb.gz", &bomb);
-    // Under a 1 GiB address-space limit: it must stop without holding GBs.
+    // Under a 2 GiB address-space limit: it must stop without holding GBs.
     for cap in ["1048576", "67108864"] {
         let start = Instant::now();
-        let o = limited(&bomb_file, &[&format!("--max_size={cap}")], 1 << 30);
+        let o = limited(&bomb_file, &[&format!("--max_size={cap}")], 2 << 30);
         let ctx = format!("--max_size={cap}: exit {}, {}", o.code, o.stderr);
         assert_eq!(o.code, 1, "{ctx}");
         assert!(o.stderr.contains("exceeds the limit of"), "{ctx}");
@@ -946,7 +946,7 @@ fn gzip_bomb_stops_at_the_limit() {
     let n = lie.len();
     lie[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
     let f = put(dir.path(), "isize.pb.gz", &lie);
-    let o = limited(&f, &[], 1 << 30);
+    let o = limited(&f, &[], 2 << 30);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o
         .stderr
