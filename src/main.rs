@@ -153,8 +153,9 @@ fn load_sources(load: &cli::LoadArgs, profiles: &[String]) -> Result<pprofx::Pro
     let mut profile = pprofx::sources::load_profile(&load.spec(profiles), &load.options())
         .map_err(|e| match e {
             SourceError::Load { source, error } => Failure::new(&source, error),
+            // One source: name it; several: the message is about all of them.
             e => Failure {
-                subject: None,
+                subject: (profiles.len() == 1).then(|| profiles[0].clone()),
                 message: e.to_string(),
             },
         })?;
