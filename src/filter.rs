@@ -216,17 +216,21 @@ fn go_to_rust_syntax(p: &str) -> String {
     out
 }
 
-fn regex_error(option: &str, pattern: &str, e: &regex::Error) -> OptionError {
-    // The regex crate's messages span several lines; keep the last one.
+/// The regex crate's error as one line: its messages span several lines
+/// (pattern, caret, message); keep the last one.
+pub fn regex_message(e: &regex::Error) -> String {
     let text = e.to_string();
-    let message = text
-        .lines()
+    text.lines()
         .rev()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("invalid regexp")
         .trim()
         .trim_start_matches("error: ")
-        .to_string();
+        .to_string()
+}
+
+fn regex_error(option: &str, pattern: &str, e: &regex::Error) -> OptionError {
+    let message = regex_message(e);
     OptionError::FilterRegex {
         option: option.to_string(),
         pattern: pattern.to_string(),

@@ -22,7 +22,7 @@ pub fn drop_frames(p: &Profile, view: View, all_frames: bool) -> Result<View, Op
     let compile = |pat: &str| {
         Regex::new(&format!("^(?:{pat})$")).map_err(|e| OptionError::Regex {
             pattern: pat.to_string(),
-            message: e.to_string(),
+            message: crate::filter::regex_message(&e),
         })
     };
     let drop_rx = compile(drop)?;
