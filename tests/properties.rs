@@ -426,3 +426,43 @@ proptest! {
         }
     }
 }
+
+/// Everything a view exposes, for comparing two views of one profile.
+fn view_contents(
+    p: &pprofx::Profile,
+    v: &pprofx::view::View,
+) -> Vec<(usize, Vec<u32>, Vec<pprofx::model::Line>)> {
+    (0..v.len(p))
+        .map(|i| {
+            let stack = v.stack(p, i).to_vec();
+            let lines = stack
+                .iter()
+                .flat_map(|&l| v.lines(p, l).iter().copied())
+                .collect();
+            (v.sample(i), stack, lines)
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every frame filter is idempotent: applying it to its own result
+    /// changes nothing.
+    #[test]
+    fn filters_are_idempotent(pp in profile(), which in 0usize..6, rx in "[a-zA-Z_.]{1,2}") {
+        let p = decode(&pp.encode_to_vec()).expect("valid profile decodes");
+        let mut f = pprofx::filter::FilterOptions::default();
+        match which {
+            0 => f.focus = rx,
+            1 => f.ignore = rx,
+            2 => f.hide = rx,
+            3 => f.show = rx,
+            4 => f.show_from = rx,
+            _ => f.prune_from = rx,
+        }
+        let once = pprofx::filter::apply(&p, pprofx::view::View::all(), &f).expect("valid regex").view;
+        let twice = pprofx::filter::apply(&p, once.clone(), &f).expect("valid regex").view;
+        prop_assert_eq!(view_contents(&p, &once), view_contents(&p, &twice));
+    }
+}
