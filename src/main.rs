@@ -176,6 +176,20 @@ fn run_merge(args: &cli::MergeArgs) -> Result<(), Failure> {
     pprofx::encode::write_file(&profile, &args.output).map_err(|e| Failure::new(&out, e))
 }
 
+/// Checks the flame options that clap cannot (ranges), before any loading.
+fn check_flame_args(args: &FlameArgs) -> Result<(), Failure> {
+    if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
+        return Err(Failure::new(
+            "--min_width",
+            "must be a percentage in [0, 100]",
+        ));
+    }
+    if args.width == Some(0) {
+        return Err(Failure::new("--width", "must be positive"));
+    }
+    Ok(())
+}
+
 fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     use cli::FlameFormat;
     use pprofx::flame::{export, svg, StackTree, TreeOptions};
@@ -190,15 +204,7 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
             })
         }
     };
-    if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
-        return Err(Failure::new(
-            "--min_width",
-            "must be a percentage in [0, 100]",
-        ));
-    }
-    if args.width == Some(0) {
-        return Err(Failure::new("--width", "must be positive"));
-    }
+    check_flame_args(args)?;
     if let Some(c) = &args.colors {
         svg::parse_palette(c).map_err(|e| Failure::new("--colors", e))?;
     }
@@ -258,15 +264,7 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
             "differential graphs are SVG only for now",
         ));
     }
-    if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
-        return Err(Failure::new(
-            "--min_width",
-            "must be a percentage in [0, 100]",
-        ));
-    }
-    if args.width == Some(0) {
-        return Err(Failure::new("--width", "must be positive"));
-    }
+    check_flame_args(args)?;
     let (opts, warnings) = args.report.to_options();
     for w in warnings {
         eprintln!("{w}");

@@ -6,8 +6,6 @@
 //! lines of a matching location down to those outside the match. [`drop_frames`]
 //! does the same as a [`View`] transformation, deciding once per function.
 
-use regex::Regex;
-
 use crate::error::OptionError;
 use crate::model::Profile;
 use crate::view::View;
@@ -20,7 +18,7 @@ pub fn drop_frames(p: &Profile, view: View, all_frames: bool) -> Result<View, Op
         return Ok(view);
     }
     let compile = |pat: &str| {
-        Regex::new(&format!("^(?:{pat})$")).map_err(|e| OptionError::Regex {
+        crate::filter::go_regex(&format!("^(?:{pat})$")).map_err(|e| OptionError::Regex {
             pattern: pat.to_string(),
             message: crate::filter::regex_message(&e),
         })

@@ -41,9 +41,15 @@ pub fn escape_frame(name: &str) -> Cow<'_, str> {
     {
         return Cow::Borrowed(name);
     }
-    let mut out = String::with_capacity(name.len() + 8);
-    for (i, c) in name.chars().enumerate() {
-        if needs_escape(c, i == 0) {
+    Cow::Owned(percent_encode(name, |i, c| needs_escape(c, i == 0)))
+}
+
+/// Percent-encodes (as UTF-8 bytes, `%XX`) the characters of `s` for which
+/// `bad(index, char)` holds.
+fn percent_encode(s: &str, bad: impl Fn(usize, char) -> bool) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.chars().enumerate() {
+        if bad(i, c) {
             let mut buf = [0u8; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
                 out.push_str(&format!("%{b:02X}"));
@@ -52,7 +58,7 @@ pub fn escape_frame(name: &str) -> Cow<'_, str> {
             out.push(c);
         }
     }
-    Cow::Owned(out)
+    out
 }
 
 /// Removes what XML 1.0 cannot carry from free text (titles, units): ASCII
@@ -67,18 +73,7 @@ pub fn xml_text(s: &str) -> Cow<'_, str> {
     if !s.chars().any(bad) {
         return Cow::Borrowed(s);
     }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if bad(c) {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    Cow::Owned(percent_encode(s, |_, c| bad(c)))
 }
 
 /// The tree's stacks as folded lines (without newline), sorted by frame

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
 use serde::Serialize;
 
 use super::traces::sample_type_json;
@@ -98,14 +97,8 @@ struct LineNode {
 impl ListReport {
     /// The list report for `regex` (build the analysis with [`list_options`]).
     pub fn build(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
-        let rx = Regex::new(regex).map_err(|e| {
-            let text = e.to_string();
-            let last = text.lines().rev().find(|l| !l.trim().is_empty());
-            let message = last
-                .unwrap_or_default()
-                .trim()
-                .trim_start_matches("error: ");
-            PeekError::BadRegex(regex.to_string(), message.to_string())
+        let rx = crate::filter::go_regex(regex).map_err(|e| {
+            PeekError::BadRegex(regex.to_string(), crate::filter::regex_message(&e))
         })?;
         let nodes = &an.nodes;
         let w = &an.weights;

@@ -123,15 +123,8 @@ impl TreeReport {
 
     /// The peek report for `regex` (build the analysis with [`peek_options`]).
     pub fn peek(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
-        let rx = Regex::new(regex).map_err(|e| {
-            // The regex crate's syntax errors span several lines; keep the last.
-            let text = e.to_string();
-            let last = text.lines().rev().find(|l| !l.trim().is_empty());
-            let message = last
-                .unwrap_or_default()
-                .trim()
-                .trim_start_matches("error: ");
-            PeekError::BadRegex(regex.to_string(), message.to_string())
+        let rx = crate::filter::go_regex(regex).map_err(|e| {
+            PeekError::BadRegex(regex.to_string(), crate::filter::regex_message(&e))
         })?;
         let r = Self::build(an, Some(&rx), "peek");
         if r.nodes.is_empty() {
