@@ -30,7 +30,14 @@ const WIRE_I32: u8 = 5;
 /// Decodes an uncompressed profile.proto message into a [`Profile`].
 pub fn decode(buf: &[u8]) -> Result<Profile> {
     let mut d = Decoder::default();
+    let t = std::time::Instant::now();
     d.first_pass(buf)?;
+    if std::env::var_os("PPROFX_TIMINGS").is_some() {
+        eprintln!(
+            "pprofx: first pass: {:.1} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
     d.finish(buf)
 }
 

@@ -98,6 +98,12 @@ pub fn decompress(data: Bytes, max_size: u64) -> Result<Bytes, LoadError> {
     };
     // Deflate cannot expand more than ~1032:1, which bounds a lying trailer.
     let bound = (data.len() as u64).saturating_mul(1032);
+    #[cfg(feature = "libdeflate")]
+    if hint <= max_size && hint <= bound {
+        if let Some(out) = fast::gunzip_single_member(&data, hint as usize) {
+            return Ok(Bytes::Owned(out));
+        }
+    }
     let mut out = Vec::with_capacity(hint.min(max_size).min(bound) as usize);
     let mut dec = MultiGzDecoder::new(&data[..]).take(max_size.saturating_add(1));
     dec.read_to_end(&mut out)
@@ -106,6 +112,46 @@ pub fn decompress(data: Bytes, max_size: u64) -> Result<Bytes, LoadError> {
         return Err(LoadError::TooLarge { limit: max_size });
     }
     Ok(Bytes::Owned(out))
+}
+
+/// The libdeflate fast path: whole-buffer inflation of a file made of one
+/// gzip member whose trailer tells its exact size. Anything else (several
+/// members, a lying trailer, corrupt data) returns `None` and goes through
+/// flate2, which gives the error messages and handles every legal file.
+#[cfg(feature = "libdeflate")]
+mod fast {
+    use libdeflate_sys as sys;
+
+    /// Inflates `data` into exactly `size` bytes, or `None`.
+    pub fn gunzip_single_member(data: &[u8], size: usize) -> Option<Vec<u8>> {
+        // `vec![0; n]` comes from calloc: pages are zeroed lazily by the kernel.
+        let mut out = vec![0u8; size];
+        let (mut used_in, mut used_out) = (0usize, 0usize);
+        // SAFETY: the decompressor is allocated, used once and freed here; the
+        // input and output pointers come from live slices with their lengths,
+        // and libdeflate writes at most `out.len()` bytes.
+        let result = unsafe {
+            let d = sys::libdeflate_alloc_decompressor();
+            if d.is_null() {
+                return None;
+            }
+            let r = sys::libdeflate_gzip_decompress_ex(
+                d,
+                data.as_ptr().cast(),
+                data.len(),
+                out.as_mut_ptr().cast(),
+                out.len(),
+                &mut used_in,
+                &mut used_out,
+            );
+            sys::libdeflate_free_decompressor(d);
+            r
+        };
+        (result == sys::libdeflate_result_LIBDEFLATE_SUCCESS
+            && used_in == data.len()
+            && used_out == size)
+            .then_some(out)
+    }
 }
 
 fn gzip_message(e: &io::Error) -> String {
@@ -134,5 +180,64 @@ pub fn load(source: &str, opts: &LoadOptions) -> Result<Profile, LoadError> {
             None => Err(e.into()),
             Some(r) => r.map_err(LoadError::Legacy),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn inflate(data: Vec<u8>) -> Result<Vec<u8>, LoadError> {
+        decompress(Bytes::Owned(data), DEFAULT_MAX_SIZE).map(|b| b.to_vec())
+    }
+
+    #[test]
+    fn one_member_inflates_exactly() {
+        let text: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        assert_eq!(inflate(gz(&text)).unwrap(), text);
+    }
+
+    #[test]
+    fn every_member_is_read() {
+        // The second member's trailer equals the first member's size: a fast
+        // path trusting the trailer alone would stop after the first member.
+        let (a, b) = (vec![b'a'; 1000], vec![b'b'; 1000]);
+        let mut both = gz(&a);
+        both.extend(gz(&b));
+        let out = inflate(both).unwrap();
+        assert_eq!(out.len(), 2000);
+        assert_eq!(&out[..1000], &a[..]);
+        assert_eq!(&out[1000..], &b[..]);
+    }
+
+    #[test]
+    fn a_lying_trailer_is_only_a_hint() {
+        let text = vec![b'x'; 5000];
+        for size in [0u32, 10, 4999, 5001, 1 << 30] {
+            let mut f = gz(&text);
+            let n = f.len();
+            f[n - 4..].copy_from_slice(&size.to_le_bytes());
+            // flate2 checks the trailer too: either the right bytes or an error.
+            if let Ok(out) = inflate(f) {
+                assert_eq!(out, text, "trailer size {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn corrupt_data_is_an_error() {
+        let mut f = gz(&vec![b'y'; 5000]);
+        let mid = f.len() / 2;
+        f[mid] ^= 0xff;
+        f[mid + 1] ^= 0x55;
+        assert!(inflate(f).is_err());
     }
 }
