@@ -296,6 +296,7 @@ impl LoadArgs {
     pub fn options(&self) -> pprofx::LoadOptions {
         pprofx::LoadOptions {
             max_size: self.max_size,
+            text_symbols: false,
         }
     }
 }

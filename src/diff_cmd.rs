@@ -73,8 +73,11 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
     if args.profiles.iter().filter(|p| *p == "-").count() > 1 {
         return fail(2, None, &"standard input (-) can be read only once");
     }
+    // debug=1 text profiles: use Go's `#` symbol lines (pprof's reports
+    // ignore them), so their rows have names like the proto and debug=2 ones.
     let load = LoadOptions {
         max_size: args.load.max_size,
+        text_symbols: true,
     };
     let mut profiles = Vec::with_capacity(args.profiles.len());
     for source in &args.profiles {

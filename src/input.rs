@@ -41,12 +41,16 @@ impl Deref for Bytes {
 pub struct LoadOptions {
     /// Cap on the decompressed size, in bytes.
     pub max_size: u64,
+    /// Symbolize `debug=1` text profiles from their `#` lines (pprof ignores
+    /// them; `pprofx diff` uses them). Default off, for pprof's output.
+    pub text_symbols: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             max_size: DEFAULT_MAX_SIZE,
+            text_symbols: false,
         }
     }
 }
@@ -176,7 +180,12 @@ pub fn load(source: &str, opts: &LoadOptions) -> Result<Profile, LoadError> {
         Ok(p) => Ok(p),
         Err(e @ crate::error::DecodeError::Concatenated) => Err(e.into()),
         // Not profile.proto: the Go runtime's text formats, as pprof tries them.
-        Err(e) => match crate::legacy::parse(&data) {
+        Err(e) => match crate::legacy::parse_with(
+            &data,
+            crate::legacy::TextOptions {
+                symbols: opts.text_symbols,
+            },
+        ) {
             None => Err(e.into()),
             Some(r) => r.map_err(LoadError::Legacy),
         },

@@ -128,7 +128,11 @@ fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
             Box::new(tree::TreeReport::peek(&an, rx).map_err(|e| Failure::new(source, e))?)
         }
         Report::List(rx) => {
-            Box::new(list::ListReport::build(&an, rx).map_err(|e| Failure::new(source, e))?)
+            let list = list::ListReport::build(&an, rx).map_err(|e| Failure::new(source, e))?;
+            if let Some(w) = &list.source_warning {
+                eprintln!("{w}");
+            }
+            Box::new(list)
         }
     };
     print(report.as_ref(), args.json)

@@ -253,6 +253,62 @@ fn fixture_heap_leak_leads_grew_monotonic_high_confidence() {
     assert_eq!(r.rows[0].name, "main.remember");
 }
 
+/// §4.2: when rows are hidden, the table ends with a footer saying how many,
+/// why, and what they account for; the JSON says it in `pruned`.
+#[test]
+fn fixture_hidden_rows_footer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    heap(1).write(d, "h1.pb");
+    heap(2).write(d, "h2.pb");
+    let out = run(&["diff", "-nodecount=1", "h1.pb", "h2.pb"], d);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let last = text.lines().last().unwrap();
+    // main.stable is unchanged; main.jitter (-64B) is past -nodecount=1.
+    assert_eq!(
+        last,
+        "2 rows hidden: 1 unchanged (--show_same), 1 beyond -nodecount=1; \
+         accounting for 1006.31kB → 1006.25kB, Δ -64B; largest change among them -64B (main.jitter)",
+        "{text}"
+    );
+    let v = json(&run(
+        &["diff", "--json", "-nodecount=1", "h1.pb", "h2.pb"],
+        d,
+    ));
+    let p = &v["pruned"];
+    assert_eq!(p["rows"], 2);
+    assert_eq!(p["same"], 1);
+    assert_eq!(p["not_growing"], 0);
+    assert_eq!(p["beyond_nodecount"], 1);
+    assert_eq!(p["base_value"], 500 * 2048 + 101 * 64);
+    assert_eq!(p["new_value"], 500 * 2048 + 100 * 64);
+    assert_eq!(p["delta"], -64);
+    assert_eq!(p["overlapping"], false);
+    assert_eq!(p["largest"], "main.jitter");
+    assert_eq!(
+        v["rows_total"].as_u64().unwrap(),
+        v["rows"].as_array().unwrap().len() as u64 + p["rows"].as_u64().unwrap()
+    );
+    // --growth_only: the shrinking row is hidden as not growing.
+    let v = json(&run(
+        &["diff", "--json", "--growth_only", "h1.pb", "h2.pb"],
+        d,
+    ));
+    assert_eq!(v["pruned"]["not_growing"], 1);
+    assert_eq!(v["pruned"]["same"], 1);
+    // Nothing hidden: no footer, and the JSON says 0.
+    let out = run(&["diff", "--show_same", "h1.pb", "h2.pb"], d);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains("hidden"), "{text}");
+    let v = json(&run(
+        &["diff", "--json", "--show_same", "h1.pb", "h2.pb"],
+        d,
+    ));
+    assert_eq!(v["pruned"]["rows"], 0);
+    assert_eq!(v["pruned"]["largest"], serde_json::Value::Null);
+}
+
 #[test]
 fn fixture_sample_types_are_matched_by_name() {
     // The same snapshot with its sample types in another order.
@@ -305,6 +361,50 @@ fn fixture_goroutine_stacks_ignore_moved_call_sites() {
     for row in &r.rows[1..] {
         assert_eq!(row.status, Status::Same, "{row:?}");
     }
+}
+
+/// A goroutine `debug=1` dump: `leaks` goroutines parked in main.worker
+/// (runtime frames unprinted, as Go does), and the profiler's goroutine
+/// whose call site (address and line) moved between builds.
+fn goroutine_debug1(leaks: u32, own_pc: u32, own_line: u32) -> String {
+    format!(
+        "goroutine profile: total {total}
+{leaks} @ 0x437c76 0x40645b 0x4bf796 0x463aa1
+#\t0x4bf795\tmain.worker+0x35\t\tapp/main.go:49
+
+1 @ 0x4a0001 0x{own:x} 0x4bf900 0x463aa1
+#\t0x4a0000\truntime/pprof.writeGoroutine+0x10\truntime/pprof/pprof.go:700
+#\t0x{own_pc:x}\tmain.inlinedSnap+0x9\tapp/main.go:{own_line}
+#\t0x{own_pc:x}\tmain.snapshot+0x9\tapp/main.go:90
+#\t0x4bf8ff\tmain.main+0x1f\tapp/main.go:95
+",
+        total = leaks + 1,
+        own = own_pc + 1,
+    )
+}
+
+#[test]
+fn fixture_goroutine_debug1_dumps_use_their_symbol_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("g1.txt"), goroutine_debug1(2, 0x4bf850, 80)).unwrap();
+    std::fs::write(d.join("g2.txt"), goroutine_debug1(9, 0x4bf870, 82)).unwrap();
+    let out = run(&["diff", "--json", "--show_same", "g1.txt", "g2.txt"], d);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["name"], "main.worker");
+    assert_eq!(rows[0]["delta"], 7);
+    // Inlined frames expanded; the moved call site is not a change.
+    assert_eq!(
+        rows[1]["name"],
+        "main.main;main.snapshot;main.inlinedSnap;runtime/pprof.writeGoroutine"
+    );
+    assert_eq!(rows[1]["status"], "same");
+    // pprof's reading (the reports) keeps bare addresses.
+    let top = run(&["top", "g1.txt"], d);
+    assert!(String::from_utf8_lossy(&top.stdout).contains("<unknown>"));
 }
 
 #[test]
@@ -592,43 +692,83 @@ fn corpus_goroutine_leak_without_noise_rows() {
         return;
     };
     let dir = shared.join("corpus");
-    let out = run(
+    // The same leak as profile.proto, debug=1 text (symbolized from its `#`
+    // lines) and debug=2 dumps: the ten leaking stacks lead, each +6.
+    let mut leaders: Vec<Vec<String>> = Vec::new();
+    for ext in ["pb.gz", "debug1.txt", "debug2.txt"] {
+        let (t1, t2) = (
+            format!("go-goroutine_t1.{ext}"),
+            format!("go-goroutine_t2.{ext}"),
+        );
+        if !dir.join(&t1).is_file() {
+            eprintln!("skipping {ext}: {t1} is absent");
+            continue;
+        }
+        let out = run(&["diff", "--json", "--show_same", &t1, &t2], &dir);
+        assert_eq!(out.status.code(), Some(0), "{ext}");
+        let v = json(&out);
+        let rows = v["rows"].as_array().unwrap();
+        let changed: Vec<&serde_json::Value> =
+            rows.iter().filter(|r| r["status"] != "same").collect();
+        assert_eq!(changed.len(), 10, "{ext}: ten leaking call sites");
+        let mut names = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            let d = r["delta"].as_i64().unwrap();
+            assert_ne!(d.abs(), 1, "{ext}: ±1 noise row: {r}");
+            let name = r["name"].as_str().unwrap();
+            assert!(!name.contains("<unknown>"), "{ext}: unsymbolized row {r}");
+            if i < 10 {
+                assert_eq!(d, 6, "{ext}: {r}");
+                assert!(name.starts_with("main."), "{ext}: {r}");
+                // The user frames, as debug=2 shows them (no runtime frames).
+                let user: Vec<&str> = name
+                    .split(';')
+                    .filter(|f| !f.starts_with("runtime."))
+                    .collect();
+                names.push(user.join(";"));
+            }
+        }
+        leaders.push(names);
+        assert_eq!(
+            run(&["diff", "--fail-on-growth=5", &t1, &t2], &dir)
+                .status
+                .code(),
+            Some(1),
+            "{ext}"
+        );
+    }
+    // Every format names the same leaking stacks.
+    for l in &leaders[1..] {
+        assert_eq!(l, &leaders[0]);
+    }
+}
+
+/// pprof ignores the `#` lines of debug=1 profiles; pprofx's reports do too
+/// (parity), only `diff` reads them.
+#[test]
+fn corpus_debug1_reports_stay_pprof_like() {
+    let Some(shared) = common::shared_dir() else {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    };
+    let dir = shared.join("corpus");
+    let t1 = "go-goroutine_t1.debug1.txt";
+    if !dir.join(t1).is_file() {
+        eprintln!("skipping: {t1} is absent");
+        return;
+    }
+    let top = run(&["top", t1], &dir);
+    assert!(String::from_utf8_lossy(&top.stdout).contains("<unknown>"));
+    let heap = run(
         &[
             "diff",
             "--json",
-            "--show_same",
-            "go-goroutine_t1.pb.gz",
-            "go-goroutine_t2.pb.gz",
+            "go-heap_t1.debug1.txt",
+            "go-heap_t2.debug1.txt",
         ],
         &dir,
     );
-    assert_eq!(out.status.code(), Some(0));
-    let v = json(&out);
-    let rows = v["rows"].as_array().unwrap();
-    let changed: Vec<&serde_json::Value> = rows.iter().filter(|r| r["status"] != "same").collect();
-    assert_eq!(changed.len(), 10, "ten leaking call sites");
-    for (i, r) in rows.iter().enumerate() {
-        let d = r["delta"].as_i64().unwrap();
-        assert_ne!(d.abs(), 1, "±1 noise row: {r}");
-        if i < 10 {
-            assert_eq!(d, 6, "{r}");
-            assert!(r["name"].as_str().unwrap().starts_with("main."), "{r}");
-        }
-    }
-    assert_eq!(
-        run(
-            &[
-                "diff",
-                "--fail-on-growth=5",
-                "go-goroutine_t1.pb.gz",
-                "go-goroutine_t2.pb.gz"
-            ],
-            &dir
-        )
-        .status
-        .code(),
-        Some(1)
-    );
+    assert_eq!(json(&heap)["rows"][0]["name"], "main.remember");
 }
 
 #[test]

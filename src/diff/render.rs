@@ -24,6 +24,12 @@
 //!   "rows_total": int,                  // rows before hiding/limiting
 //!   "hidden_same": int,                 // rows not listed: `same` ones (--show_same lists
 //!                                       // them), or under --growth_only all not growing
+//!   "pruned": {"rows": int,             // every row not listed (also past -nodecount)
+//!              "same", "not_growing", "beyond_nodecount": int,   // why
+//!              "base_value", "new_value", "delta": int,  // Σ over them, sample unit
+//!              "delta_share_pp": float,
+//!              "overlapping": bool,     // cum rows: the sums count samples twice
+//!              "largest": string|null}, // hidden row with the largest change
 //!   "thresholds": {"fail_on_growth": int|null, "fail_on_share_pp": float|null,
 //!                  "min_confidence": float|null},
 //!   "violations": [{"rule", "name", "value", "limit"}, …],  // crossing rows; exit 1 if any
@@ -78,29 +84,155 @@ impl Default for RenderOptions {
     }
 }
 
-/// The rows to list, and how many `same` rows were hidden (under
-/// `growth_only`, how many rows that did not grow).
-pub fn visible_rows<'r>(r: &'r DiffReport, o: &RenderOptions) -> (Vec<&'r DiffRow>, usize) {
-    let mut hidden = 0;
-    let mut rows: Vec<&DiffRow> = r
-        .rows
-        .iter()
-        .filter(|row| {
-            let keep = if o.growth_only {
-                row.status.is_growth()
+/// Rows left out of the table, why, and what they account for (§4.2 of the
+/// diff note: the table ends with a footer saying so).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Pruned {
+    /// Rows not listed.
+    pub rows: usize,
+    /// Of them, `same` rows (listed with `--show_same`).
+    pub same: usize,
+    /// Of them, rows that changed but did not grow (hidden by `--growth_only`).
+    pub not_growing: usize,
+    /// Of them, rows past `-nodecount`.
+    pub beyond_nodecount: usize,
+    /// Σ base of the hidden rows (raw, in the sample unit).
+    pub base_value: i64,
+    /// Σ new of the hidden rows.
+    pub new_value: i64,
+    /// Σ Δ of the hidden rows.
+    pub delta: i64,
+    /// Σ Δshare of the hidden rows, in percentage points.
+    pub delta_share_pp: f64,
+    /// True when rows overlap (cum values of functions), so the sums above
+    /// count some samples more than once; [`Pruned::largest`] is the
+    /// meaningful figure then.
+    pub overlapping: bool,
+    /// The hidden row with the largest |primary metric|, if any.
+    pub largest: Option<String>,
+}
+
+/// The rows to list and the ones left out.
+pub struct Visible<'r> {
+    /// Rows in table order.
+    pub rows: Vec<&'r DiffRow>,
+    /// `same` rows hidden, or under `growth_only` all rows that did not
+    /// grow (JSON `hidden_same`, kept for compatibility).
+    pub hidden_same: usize,
+    /// Everything left out, with reasons and sums.
+    pub pruned: Pruned,
+}
+
+/// The rows to list under `o`, and what is hidden.
+pub fn visible_rows<'r>(r: &'r DiffReport, o: &RenderOptions) -> Visible<'r> {
+    let mut pruned = Pruned {
+        overlapping: r.by == super::Keying::Function && r.metric == super::Metric::Cum,
+        ..Pruned::default()
+    };
+    let mut hidden: Vec<&DiffRow> = Vec::new();
+    let mut rows: Vec<&DiffRow> = Vec::new();
+    for row in &r.rows {
+        if o.growth_only && !row.status.is_growth() {
+            if row.status == Status::Same {
+                pruned.same += 1;
             } else {
-                o.show_same || row.status != Status::Same
-            };
-            if !keep {
-                hidden += 1;
+                pruned.not_growing += 1;
             }
-            keep
-        })
-        .collect();
-    if let Some(n) = o.nodecount {
-        rows.truncate(n);
+            hidden.push(row);
+        } else if !o.growth_only && !o.show_same && row.status == Status::Same {
+            pruned.same += 1;
+            hidden.push(row);
+        } else {
+            rows.push(row);
+        }
     }
-    (rows, hidden)
+    let hidden_same = pruned.same + pruned.not_growing;
+    if let Some(n) = o.nodecount {
+        if rows.len() > n {
+            pruned.beyond_nodecount = rows.len() - n;
+            hidden.extend(rows.drain(n..));
+        }
+    }
+    pruned.rows = hidden.len();
+    let mut largest: Option<&DiffRow> = None;
+    for row in &hidden {
+        pruned.base_value = pruned.base_value.wrapping_add(row.base);
+        pruned.new_value = pruned.new_value.wrapping_add(row.new);
+        pruned.delta = pruned.delta.wrapping_add(row.delta);
+        pruned.delta_share_pp += row.delta_share_pp;
+        let key = |x: &DiffRow| (x.primary(r.mode).abs(), x.delta.unsigned_abs());
+        if row.status != Status::Same
+            && largest
+                .is_none_or(|l| key(row).partial_cmp(&key(l)) == Some(std::cmp::Ordering::Greater))
+        {
+            largest = Some(row);
+        }
+    }
+    pruned.largest = largest.map(|l| l.name.clone());
+    Visible {
+        rows,
+        hidden_same,
+        pruned,
+    }
+}
+
+/// The footer line under the table when rows are hidden: how many, why,
+/// and what they account for.
+fn footer(r: &DiffReport, v: &Visible<'_>, o: &RenderOptions, f: &Formatter) -> Option<String> {
+    let p = &v.pruned;
+    if p.rows == 0 {
+        return None;
+    }
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut why = Vec::new();
+    if p.same > 0 {
+        why.push(format!("{} unchanged (--show_same)", p.same));
+    }
+    if p.not_growing > 0 {
+        why.push(format!("{} not growing (--growth_only)", p.not_growing));
+    }
+    if p.beyond_nodecount > 0 {
+        why.push(format!(
+            "{} beyond -nodecount={}",
+            p.beyond_nodecount,
+            o.nodecount.unwrap_or_default()
+        ));
+    }
+    let mut line = format!(
+        "{} hidden: {}",
+        plural(p.rows, "row", "rows"),
+        why.join(", ")
+    );
+    let share = if r.mode == Mode::Share {
+        format!(", Δshare {}", signed_float(p.delta_share_pp, 2, "pp"))
+    } else {
+        String::new()
+    };
+    if !p.overlapping {
+        line.push_str(&format!(
+            "; accounting for {} → {}, Δ {}{share}",
+            f.format(p.base_value),
+            f.format(p.new_value),
+            signed(f, p.delta)
+        ));
+    }
+    if let Some(name) = &p.largest {
+        if let Some(row) = r.rows.iter().find(|x| &x.name == name) {
+            let change = if r.mode == Mode::Share {
+                signed_float(row.delta_share_pp, 2, "pp")
+            } else {
+                signed(f, row.delta)
+            };
+            line.push_str(&format!("; largest change among them {change} ({name})"));
+        }
+    }
+    Some(line)
 }
 
 fn formatter(r: &DiffReport, o: &RenderOptions) -> Formatter {
@@ -412,7 +544,8 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
     for warning in &r.warnings {
         writeln!(w, "Warning: {warning}")?;
     }
-    let (rows, hidden) = visible_rows(r, o);
+    let visible = visible_rows(r, o);
+    let (rows, hidden) = (&visible.rows, visible.hidden_same);
     let changed = r.rows.len() - hidden;
     let mut summary = format!(
         "Showing {} of {} changed rows",
@@ -425,7 +558,10 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
         ));
     }
     writeln!(w, "{summary}")?;
-    write_table(w, &table(r, &rows, &f))?;
+    write_table(w, &table(r, rows, &f))?;
+    if let Some(line) = footer(r, &visible, o, &f) {
+        writeln!(w, "{line}")?;
+    }
     if !r.violations.is_empty() {
         writeln!(w)?;
         writeln!(w, "Thresholds crossed ({}):", r.violations.len())?;
@@ -499,6 +635,7 @@ pub struct JsonDiff<'a> {
     rows: Vec<&'a DiffRow>,
     rows_total: usize,
     hidden_same: usize,
+    pruned: Pruned,
     thresholds: JsonThresholds,
     violations: &'a [super::Violation],
     warnings: &'a [String],
@@ -506,7 +643,7 @@ pub struct JsonDiff<'a> {
 
 /// The JSON document of `r` (schema version 1, see the module docs).
 pub fn to_json<'a>(r: &'a DiffReport, o: &RenderOptions, gates: &super::Gates) -> JsonDiff<'a> {
-    let (rows, hidden) = visible_rows(r, o);
+    let visible = visible_rows(r, o);
     let (tb, tn) = (r.base().total, r.new_snapshot().total);
     JsonDiff {
         schema_version: 1,
@@ -529,9 +666,10 @@ pub fn to_json<'a>(r: &'a DiffReport, o: &RenderOptions, gates: &super::Gates) -
             delta: tn.wrapping_sub(tb),
             per_second: total_per_second(r),
         },
-        rows,
+        rows: visible.rows,
         rows_total: r.rows.len(),
-        hidden_same: hidden,
+        hidden_same: visible.hidden_same,
+        pruned: visible.pruned,
         thresholds: JsonThresholds {
             fail_on_growth: gates.growth_limit(&r.unit).ok().flatten(),
             fail_on_share_pp: gates.share_pp,

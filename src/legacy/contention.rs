@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{hex_addresses, is_space_or_comment, parse_int_base0, Builder, Parsed};
+use super::{hex_addresses, is_space_or_comment, parse_int_base0, Builder, Parsed, TextSymbols};
 
 fn sample_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -20,7 +20,8 @@ fn sample_re() -> &'static Regex {
 }
 
 /// Parses a contention profile; `None` if it is not one.
-pub fn parse(lines: &[&str]) -> Parsed {
+/// With `symbols`, addresses are symbolized from the `#` lines.
+pub fn parse(lines: &[&str], symbols: Option<&TextSymbols>) -> Parsed {
     let first = lines.first()?;
     if !(first.starts_with("--- contentionz ")
         || first.starts_with("--- mutex:")
@@ -28,7 +29,7 @@ pub fn parse(lines: &[&str]) -> Parsed {
     {
         return None;
     }
-    let mut b = Builder::new();
+    let mut b = Builder::new().with_symbols(symbols);
     let (mut period, mut cpu_hz, mut duration) = (1i64, 0i64, 0i64);
     let mut i = 1;
     while i < lines.len() {
@@ -88,10 +89,7 @@ pub fn parse(lines: &[&str]) -> Parsed {
             Ok(a) => a,
             Err(e) => return Some(Err(format!("malformed sample: {line}: {e}"))),
         };
-        stack.clear();
-        for a in addrs {
-            stack.push(b.address(a.wrapping_sub(1)));
-        }
+        b.stack(&addrs, &mut stack);
         b.sample(&stack, &[count, delay], &[]);
     }
     Some(Ok(b.finish_legacy(rest)))

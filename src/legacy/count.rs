@@ -2,7 +2,8 @@
 //!
 //! After optional blank or `#` lines, the header `TYPE profile: total N`;
 //! then records `COUNT @ 0xPC 0xPC …`, each followed by Go's symbolized `#`
-//! lines, which pprof ignores (so, here too, frames are bare addresses). A
+//! lines, which pprof ignores (so, here too, frames are bare addresses,
+//! unless [`super::TextOptions::symbols`] asks for them). A
 //! record without addresses (`19 @`, as threadcreate writes for threads with
 //! no stack) is malformed, as in pprof. The profile has one sample type
 //! `TYPE/count`, period 1, and addresses moved back by one byte.
@@ -11,7 +12,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{is_space_or_comment, parse_int_base0, Builder, Parsed, MALFORMED};
+use super::{is_space_or_comment, parse_int_base0, Builder, Parsed, TextSymbols, MALFORMED};
 
 fn header_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -24,14 +25,16 @@ fn record_re() -> &'static Regex {
 }
 
 /// Parses a count profile; `None` if the header is not there.
-pub fn parse(lines: &[&str]) -> Parsed {
+/// With `symbols`, addresses are symbolized from the `#` lines.
+pub fn parse(lines: &[&str], symbols: Option<&TextSymbols>) -> Parsed {
     let at = lines.iter().position(|l| !is_space_or_comment(l))?;
     let header = lines[at];
     let ty = header_re().captures(header)?.get(1)?.as_str().to_string();
-    let mut b = Builder::new();
+    let mut b = Builder::new().with_symbols(symbols);
     b.period(&ty, "count", 1);
     b.sample_type(&ty, "count");
     let mut stack = Vec::new();
+    let mut pcs = Vec::new();
     let mut rest: &[&str] = &[];
     for (i, line) in lines.iter().enumerate().skip(at + 1) {
         if is_space_or_comment(line) {
@@ -50,7 +53,7 @@ pub fn parse(lines: &[&str]) -> Parsed {
         let Some(n) = parse_int_base0(n.as_str()) else {
             return Some(Err(MALFORMED.to_string()));
         };
-        stack.clear();
+        pcs.clear();
         for a in addrs.as_str().split_whitespace() {
             let Some(a) = a
                 .strip_prefix("0x")
@@ -58,8 +61,9 @@ pub fn parse(lines: &[&str]) -> Parsed {
             else {
                 return Some(Err(MALFORMED.to_string()));
             };
-            stack.push(b.address(a.wrapping_sub(1)));
+            pcs.push(a);
         }
+        b.stack(&pcs, &mut stack);
         b.sample(&stack, &[n], &[]);
     }
     Some(Ok(b.finish_legacy(rest)))

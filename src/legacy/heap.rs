@@ -17,7 +17,9 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{hex_addresses, is_memory_map_sentinel, is_space_or_comment, Builder, Parsed};
+use super::{
+    hex_addresses, is_memory_map_sentinel, is_space_or_comment, Builder, Parsed, TextSymbols,
+};
 
 fn header_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -61,7 +63,8 @@ fn unsample(count: i64, size: i64, rate: i64) -> (i64, i64) {
 }
 
 /// Parses a heap profile; `None` if the first line is not a heap header.
-pub fn parse(lines: &[&str]) -> Parsed {
+/// With `symbols`, addresses are symbolized from the `#` lines.
+pub fn parse(lines: &[&str], symbols: Option<&TextSymbols>) -> Parsed {
     let first = lines.first()?;
     let (mut period, mut v2, mut has_alloc) = (1i64, false, false);
     if let Some(h) = header_re().captures(first) {
@@ -84,7 +87,7 @@ pub fn parse(lines: &[&str]) -> Parsed {
     } else if !other_header_re().is_match(first) {
         return None;
     }
-    Some(parse_body(&lines[1..], period, v2, has_alloc))
+    Some(parse_body(&lines[1..], period, v2, has_alloc, symbols))
 }
 
 fn parse_body(
@@ -92,8 +95,9 @@ fn parse_body(
     period: i64,
     v2: bool,
     has_alloc: bool,
+    symbols: Option<&TextSymbols>,
 ) -> Result<crate::Profile, String> {
-    let mut b = Builder::new();
+    let mut b = Builder::new().with_symbols(symbols);
     b.period("space", "bytes", period);
     if has_alloc {
         b.sample_type("alloc_objects", "count");
@@ -143,10 +147,7 @@ fn parse_body(
         }
         add(g(1), g(2), "inuse")?;
         let addrs = hex_addresses(g(5)).map_err(|e| format!("malformed sample: {line}: {e}"))?;
-        stack.clear();
-        for a in addrs {
-            stack.push(b.address(a.wrapping_sub(1)));
-        }
+        b.stack(&addrs, &mut stack);
         let label = b.num_label("bytes", blocksize);
         b.sample(&stack, &values, &[label]);
     }

@@ -11,10 +11,16 @@
 //! and, beyond pprof, [`goroutine`]: the `goroutine?debug=2` dump (one
 //! traceback per goroutine), which pprof cannot read.
 //!
-//! Like pprof, the `#` lines of `debug=1` output (Go's symbolization) are
-//! ignored: those profiles hold bare addresses (`<unknown>` in reports) in
-//! one fake mapping, and get pprof's default drop_frames. All parsers take
-//! arbitrary bytes and fail with an error, never a panic.
+//! Like pprof, [`parse`] ignores the `#` lines of `debug=1` output (Go's
+//! symbolization): those profiles hold bare addresses (`<unknown>` in
+//! reports) in one fake mapping, and get pprof's default drop_frames, so
+//! every pprof-compatible report matches pprof. [`parse_with`] and
+//! [`TextOptions::symbols`] (used by `pprofx diff`) read them instead
+//! ([`TextSymbols`]): each address gets the functions, files and lines Go
+//! printed for it, and the addresses Go did not print (the leaf-side
+//! `runtime.*` frames and `runtime.goexit`) are left out, so the stacks are
+//! the ones a `debug=2` dump shows. All parsers take arbitrary bytes and fail
+//! with an error, never a panic.
 
 pub mod contention;
 pub mod count;
@@ -37,18 +43,101 @@ pub const MALFORMED: &str = "malformed profile format";
 /// Result of one parser: `None` if the format is not recognised.
 pub type Parsed = Option<Result<Profile, LegacyError>>;
 
-/// Tries the text formats in pprof's order, then goroutine debug=2 dumps.
-/// `None` if no format recognises the input.
+/// How the text formats are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Use the `#` symbol lines of `debug=1` profiles (pprof ignores them).
+    pub symbols: bool,
+}
+
+/// Tries the text formats in pprof's order, then goroutine debug=2 dumps,
+/// as pprof reads them (`#` lines ignored). `None` if no format recognises
+/// the input.
 pub fn parse(data: &[u8]) -> Parsed {
+    parse_with(data, TextOptions::default())
+}
+
+/// [`parse`] with options: with [`TextOptions::symbols`], `debug=1`
+/// profiles are symbolized from their `#` lines.
+pub fn parse_with(data: &[u8], opts: TextOptions) -> Parsed {
     if !looks_like_text(data) {
         return None;
     }
     let text = String::from_utf8_lossy(data);
     let lines: Vec<&str> = text.lines().collect();
-    heap::parse(&lines)
-        .or_else(|| count::parse(&lines))
-        .or_else(|| contention::parse(&lines))
+    let symbols = opts.symbols.then(|| TextSymbols::parse(&lines));
+    let symbols = symbols.as_ref();
+    heap::parse(&lines, symbols)
+        .or_else(|| count::parse(&lines, symbols))
+        .or_else(|| contention::parse(&lines, symbols))
         .or_else(|| goroutine::parse(&lines))
+}
+
+/// One frame of a `#` line: function, file, line.
+type TextFrame = (String, String, i64);
+
+/// The `#` lines of a `debug=1` profile: for each program counter Go
+/// printed (`#\t0xPC\tfunc+0xOFF\tfile:line`, one line per inlined frame,
+/// innermost first), its frames.
+#[derive(Debug, Clone, Default)]
+pub struct TextSymbols {
+    frames: HashMap<u64, Vec<TextFrame>, RandomState>,
+    /// Whether any `#` line named a function (else symbols are not used).
+    named: bool,
+}
+
+impl TextSymbols {
+    /// Reads every `#` line. The frames of a program counter are those of
+    /// its first block of `#` lines.
+    pub fn parse(lines: &[&str]) -> TextSymbols {
+        let mut t = TextSymbols::default();
+        // Program counters already complete (seen in an earlier block).
+        let mut block: Vec<u64> = Vec::new();
+        let mut done: std::collections::HashSet<u64, RandomState> = Default::default();
+        for line in lines {
+            let Some(rest) = line.trim_start().strip_prefix('#') else {
+                done.extend(block.drain(..));
+                continue;
+            };
+            let fields: Vec<&str> = rest.split('\t').filter(|f| !f.trim().is_empty()).collect();
+            let Some(pc) = fields
+                .first()
+                .and_then(|f| f.trim().strip_prefix("0x"))
+                .and_then(|h| u64::from_str_radix(h, 16).ok())
+            else {
+                done.extend(block.drain(..));
+                continue;
+            };
+            if done.contains(&pc) {
+                continue;
+            }
+            block.push(pc);
+            let entry = t.frames.entry(pc).or_default();
+            let (Some(func), Some(place)) = (fields.get(1), fields.get(2..)) else {
+                continue;
+            };
+            let func = func.trim();
+            let func = match func.rfind("+0x") {
+                Some(i) if i > 0 => &func[..i],
+                _ => func,
+            };
+            let place = place.join("\t");
+            let place = place.trim();
+            let (file, line) = match place.rsplit_once(':') {
+                Some((f, l)) if l.parse::<i64>().is_ok() => (f, l.parse().unwrap_or(0)),
+                _ => (place, 0),
+            };
+            t.named = true;
+            entry.push((func.to_string(), file.to_string(), line));
+        }
+        t
+    }
+
+    /// The frames printed for `pc` (empty when only the address was
+    /// printed); `None` when Go printed no line for it.
+    fn frames(&self, pc: u64) -> Option<&[TextFrame]> {
+        self.frames.get(&pc).map(Vec::as_slice)
+    }
 }
 
 /// A cheap look at the first meaningful line (within the first 64 KiB), so
@@ -144,18 +233,20 @@ pub(crate) fn hex_addresses(s: &str) -> Result<Vec<u64>, LegacyError> {
 }
 
 /// Builds a [`Profile`] the way pprof's legacy parsers build theirs.
-pub(crate) struct Builder {
+pub(crate) struct Builder<'s> {
     p: Profile,
+    symbols: Option<&'s TextSymbols>,
     strings: HashMap<String, u32, RandomState>,
     by_address: HashMap<u64, u32, RandomState>,
     functions: HashMap<(u32, u32), u32, RandomState>,
     line_locations: HashMap<(u32, i64), u32, RandomState>,
 }
 
-impl Builder {
-    pub(crate) fn new() -> Builder {
+impl<'s> Builder<'s> {
+    pub(crate) fn new() -> Builder<'s> {
         let mut b = Builder {
             p: Profile::default(),
+            symbols: None,
             strings: HashMap::default(),
             by_address: HashMap::default(),
             functions: HashMap::default(),
@@ -163,6 +254,56 @@ impl Builder {
         };
         b.str("");
         b
+    }
+
+    /// Symbolizes addresses with the `#` lines of the input (when given and
+    /// naming any function).
+    pub(crate) fn with_symbols(mut self, symbols: Option<&'s TextSymbols>) -> Builder<'s> {
+        self.symbols = symbols.filter(|s| s.named);
+        self
+    }
+
+    /// The locations of a `COUNT @ 0x… 0x…` record's return addresses (each
+    /// moved back one byte onto the call): bare addresses as pprof reads
+    /// them, or, with symbols, the printed frames, the addresses Go did not
+    /// print left out (unless none was printed).
+    pub(crate) fn stack(&mut self, return_addresses: &[u64], out: &mut Vec<u32>) {
+        out.clear();
+        if let Some(sym) = self.symbols {
+            for &a in return_addresses {
+                let pc = a.wrapping_sub(1);
+                let Some(frames) = sym.frames(pc) else {
+                    continue;
+                };
+                let loc = self.symbolized(pc, frames);
+                out.push(loc);
+            }
+            if !out.is_empty() {
+                return;
+            }
+        }
+        for &a in return_addresses {
+            let l = self.address(a.wrapping_sub(1));
+            out.push(l);
+        }
+    }
+
+    /// The location of `pc` with its printed frames, created on first use.
+    fn symbolized(&mut self, pc: u64, frames: &[TextFrame]) -> u32 {
+        if let Some(&l) = self.by_address.get(&pc) {
+            return l;
+        }
+        let lines: Vec<Line> = frames
+            .iter()
+            .map(|(func, file, line)| Line {
+                function: self.function(func, file),
+                line: *line,
+                column: 0,
+            })
+            .collect();
+        let l = self.push_location(pc, &lines);
+        self.by_address.insert(pc, l);
+        l
     }
 
     pub(crate) fn str(&mut self, s: &str) -> u32 {
@@ -217,10 +358,10 @@ impl Builder {
         l
     }
 
-    /// The location of `function` at `file:line` (no address).
-    pub(crate) fn frame(&mut self, function: &str, file: &str, line: i64) -> u32 {
+    /// The function `function` in `file`, created on first use.
+    fn function(&mut self, function: &str, file: &str) -> u32 {
         let (name, filename) = (self.str(function), self.str(file));
-        let f = match self.functions.get(&(name, filename)) {
+        match self.functions.get(&(name, filename)) {
             Some(&f) => f,
             None => {
                 let f = self.p.functions.len() as u32;
@@ -234,7 +375,12 @@ impl Builder {
                 self.functions.insert((name, filename), f);
                 f
             }
-        };
+        }
+    }
+
+    /// The location of `function` at `file:line` (no address).
+    pub(crate) fn frame(&mut self, function: &str, file: &str, line: i64) -> u32 {
+        let f = self.function(function, file);
         if let Some(&l) = self.line_locations.get(&(f, line)) {
             return l;
         }
@@ -373,6 +519,40 @@ mod tests {
     fn hex_numbers() {
         assert_eq!(hex_addresses(" 0x10 0xff x0x1").unwrap(), [16, 255, 1]);
         assert!(hex_addresses("0x1ffffffffffffffff").is_err());
+    }
+
+    #[test]
+    fn symbol_lines_give_frames_and_hide_unprinted_addresses() {
+        let text = "goroutine profile: total 3\n\
+2 @ 0x11 0x21 0x31 0x41\n\
+#\t0x20\tmain.inner+0x4\t\ta b/x.go:7\n\
+#\t0x20\tmain.outer+0x4\t\ta b/x.go:12\n\
+#\t0x30\n\
+\n\
+1 @ 0x51\n";
+        let plain = parse(text.as_bytes()).unwrap().unwrap();
+        assert!(plain.functions.is_empty());
+        let p = parse_with(text.as_bytes(), TextOptions { symbols: true })
+            .unwrap()
+            .unwrap();
+        // 0x10 and 0x40 (runtime frames, goexit) were not printed: dropped.
+        assert_eq!(p.samples.stack(0).len(), 2);
+        let leaf = p.samples.stack(0)[0];
+        assert_eq!(p.locations.address[leaf as usize], 0x20);
+        let names: Vec<&str> = p
+            .locations
+            .lines(leaf)
+            .iter()
+            .map(|l| p.str(p.functions[l.function as usize].name))
+            .collect();
+        assert_eq!(names, ["main.inner", "main.outer"]);
+        let l = p.locations.lines(leaf)[0];
+        assert_eq!(p.str(p.functions[l.function as usize].filename), "a b/x.go");
+        assert_eq!(l.line, 7);
+        // `#\t0x30` alone: an address without a name.
+        assert!(p.locations.lines(p.samples.stack(0)[1]).is_empty());
+        // A record without any printed frame keeps its addresses.
+        assert_eq!(p.samples.stack(1).len(), 1);
     }
 
     #[test]

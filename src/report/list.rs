@@ -7,21 +7,23 @@
 //! flat and cum over the function's line nodes; its rows are the source lines
 //! from the function's start line (else the first sampled line − 5) to the
 //! last sampled line + 5, clipped to the file, each with its own flat and cum
-//! (`.` for zero). Source files are looked up as pprof does: the path is
-//! trimmed (`--trim_path`, or the base name of a source directory found in
-//! it), then joined to each `--source_path` directory (default: the working
-//! directory) and each of its parents.
+//! (`.` for zero). Source files are found by [`SourceFinder`]: as pprof
+//! does first (so the listing is pprof's wherever pprof finds the file), then
+//! in the local GOROOT, the main module, `vendor/` and the module cache. A
+//! file found nowhere gets pprof's error line in the listing, and
+//! [`ListReport::source_warning`] says once which files were missing and
+//! where they were searched.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::source::{NotFound, SourceFinder};
 use super::traces::sample_type_json;
 use super::tree::PeekError;
 use super::{Analysis, Formatter, ReportOptions};
-use crate::graph::{trim_path, Granularity};
+use crate::graph::Granularity;
 use crate::measurement::percentage;
 
 /// pprof's option overrides for `list`: lines granularity, no trimming,
@@ -83,6 +85,10 @@ pub struct ListReport {
     pub sample_type: serde_json::Value,
     /// Value formatting (each value in its own unit unless `--unit` says).
     pub formatter: Formatter,
+    /// Source files found nowhere, with the places searched.
+    pub not_found: Vec<NotFound>,
+    /// The stderr message about [`ListReport::not_found`], if any.
+    pub source_warning: Option<String>,
 }
 
 /// A line node of the graph.
@@ -100,61 +106,23 @@ impl ListReport {
         let rx = crate::filter::go_regex(regex).map_err(|e| {
             PeekError::BadRegex(regex.to_string(), crate::filter::regex_message(&e))
         })?;
-        let nodes = &an.nodes;
-        let w = &an.weights;
-        // Per function name: per file (in first-seen order): line nodes in graph order.
-        type Files = Vec<(String, Vec<LineNode>)>;
-        let mut by_name: HashMap<String, (Files, bool)> = HashMap::new();
-        for i in 0..nodes.len() {
-            if !w.is_present(i) {
-                continue;
+        let mut by_name = collect(an, &|name| rx.is_match(name));
+        // Beyond pprof (whose `list` fails here): an address, as `disasm`
+        // takes one, lists the functions of the locations at that address.
+        if by_name.is_empty() {
+            if let Some(names) = address_functions(an, regex) {
+                by_name = collect(an, &|name| names.iter().any(|n| n == name));
             }
-            let (flat, cum) = (w.flat_value(i), w.cum_value(i));
-            if an.opts.drop_negative && (flat < 0 || (flat == 0 && cum < 0)) {
-                continue;
-            }
-            let info = &nodes.infos[i];
-            let name = nodes.symbols.get(info.name);
-            if !rx.is_match(name) {
-                continue;
-            }
-            let entry = by_name.entry(name.to_string()).or_default();
-            let file = nodes.symbols.get(info.file);
-            if file.is_empty() {
-                continue;
-            }
-            let node = LineNode {
-                start_line: info.start_line,
-                lineno: info.lineno,
-                flat,
-                cum,
-            };
-            match entry.0.iter_mut().find(|(f, _)| f == file) {
-                Some((_, v)) => v.push(node),
-                None => entry.0.push((file.to_string(), vec![node])),
-            }
-            entry.1 = true;
         }
         if by_name.is_empty() {
             return Err(PeekError::NoMatch(regex.to_string()));
         }
-        let search_path = if an.opts.source_path.is_empty() {
-            std::env::current_dir()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default()
-        } else {
-            an.opts.source_path.clone()
-        };
-        let mut reader = SourceReader {
-            search_path,
-            trim_path: an.opts.trim_path.clone(),
-            files: HashMap::new(),
-        };
+        let mut reader = SourceFinder::new(&an.opts.source_path, &an.opts.trim_path);
         let mut names: Vec<String> = by_name.keys().cloned().collect();
         names.sort();
         let mut functions = Vec::new();
         for name in names {
-            let (mut files, _) = by_name.remove(&name).unwrap_or_default();
+            let mut files = by_name.remove(&name).unwrap_or_default();
             files.sort_by(|a, b| a.0.cmp(&b.0));
             let routines = files
                 .into_iter()
@@ -182,6 +150,8 @@ impl ListReport {
             total: an.total,
             sample_type: sample_type_json(an),
             formatter: an.formatter(),
+            not_found: reader.not_found().to_vec(),
+            source_warning: reader.not_found_message(),
         })
     }
 
@@ -237,15 +207,84 @@ impl ListReport {
             "output_unit": self.formatter.output_unit,
             "divide_by": 1.0 / self.formatter.ratio,
             "functions": self.functions,
+            "sources_not_found": self.not_found,
         })
     }
+}
+
+/// Per function name: per file (in first-seen order), the line nodes in
+/// graph order.
+type ByName = HashMap<String, Vec<(String, Vec<LineNode>)>>;
+
+/// The line nodes of the functions whose name satisfies `matches`.
+fn collect(an: &Analysis<'_>, matches: &dyn Fn(&str) -> bool) -> ByName {
+    let nodes = &an.nodes;
+    let w = &an.weights;
+    let mut by_name: ByName = HashMap::new();
+    for i in 0..nodes.len() {
+        if !w.is_present(i) {
+            continue;
+        }
+        let (flat, cum) = (w.flat_value(i), w.cum_value(i));
+        if an.opts.drop_negative && (flat < 0 || (flat == 0 && cum < 0)) {
+            continue;
+        }
+        let info = &nodes.infos[i];
+        let name = nodes.symbols.get(info.name);
+        if !matches(name) {
+            continue;
+        }
+        let entry = by_name.entry(name.to_string()).or_default();
+        let file = nodes.symbols.get(info.file);
+        if file.is_empty() {
+            continue;
+        }
+        let node = LineNode {
+            start_line: info.start_line,
+            lineno: info.lineno,
+            flat,
+            cum,
+        };
+        match entry.iter_mut().find(|(f, _)| f == file) {
+            Some((_, v)) => v.push(node),
+            None => entry.push((file.to_string(), vec![node])),
+        }
+    }
+    by_name
+}
+
+/// When `arg` is a number (Go's `strconv.ParseUint(arg, 0, 64)`: decimal,
+/// `0x…`, `0o…`, `0b…`), the names of the functions (inlined ones included)
+/// of the locations at that address.
+fn address_functions(an: &Analysis<'_>, arg: &str) -> Option<Vec<String>> {
+    if arg.starts_with(['+', '-']) {
+        return None;
+    }
+    let addr = u64::try_from(crate::legacy::parse_int_base0(arg)?).ok()?;
+    let p = an.profile;
+    let mut names: Vec<String> = Vec::new();
+    for (loc, &a) in p.locations.address.iter().enumerate() {
+        if a != addr {
+            continue;
+        }
+        for line in p.locations.lines(loc as u32) {
+            let Some(f) = p.functions.get(line.function as usize) else {
+                continue;
+            };
+            let name = p.str(f.name).to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    Some(names)
 }
 
 /// pprof's `getSourceFromFile`: the lines to show around the sampled ones,
 /// with the weights of each line.
 fn source_lines(
     file: &str,
-    reader: &mut SourceReader,
+    reader: &mut SourceFinder,
     fns: &[LineNode],
 ) -> Result<Vec<SourceLine>, String> {
     const MARGIN: i64 = 5;
@@ -275,7 +314,7 @@ fn source_lines(
         e.1 = e.1.wrapping_add(n.cum);
     }
     start = start.max(1);
-    let text = reader.file(file);
+    let text = reader.lines(file);
     let lines = match text {
         Ok(l) => l,
         Err(e) => return Err(e.clone()),
@@ -296,93 +335,4 @@ fn source_lines(
         lineno += 1;
     }
     Ok(out)
-}
-
-/// pprof's `sourceReader`: source files found on the search path, cached.
-struct SourceReader {
-    search_path: String,
-    trim_path: String,
-    files: HashMap<String, Result<Vec<String>, String>>,
-}
-
-impl SourceReader {
-    fn file(&mut self, path: &str) -> &Result<Vec<String>, String> {
-        if !self.files.contains_key(path) {
-            let read = open_source_file(path, &self.search_path, &self.trim_path)
-                .map(|bytes| split_lines(&bytes));
-            self.files.insert(path.to_string(), read);
-        }
-        &self.files[path]
-    }
-}
-
-/// Splits as Go's `bufio.ScanLines`: on `\n`, a trailing `\r` dropped, no
-/// empty last line.
-fn split_lines(bytes: &[u8]) -> Vec<String> {
-    let mut out: Vec<String> = bytes
-        .split(|&b| b == b'\n')
-        .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
-        .collect();
-    if bytes.is_empty() || bytes.ends_with(b"\n") {
-        out.pop();
-    }
-    out
-}
-
-/// pprof's `openSourceFile`: the file's contents, or pprof's error text.
-fn open_source_file(path: &str, search_path: &str, trim: &str) -> Result<Vec<u8>, String> {
-    let path = trim_path(path, trim, search_path);
-    if Path::new(path).is_absolute() {
-        return std::fs::read(path).map_err(|e| format!("open {path}: {}", go_io_error(&e)));
-    }
-    for dir in search_path.split(':') {
-        let mut dir = PathBuf::from(dir);
-        loop {
-            let candidate = dir.join(path);
-            if candidate.is_file() {
-                if let Ok(b) = std::fs::read(&candidate) {
-                    return Ok(b);
-                }
-            }
-            let parent = match dir.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                Some(_) => PathBuf::from("."),
-                None => break,
-            };
-            if parent == dir {
-                break;
-            }
-            dir = parent;
-        }
-    }
-    Err(format!("could not find file {path} on path {search_path}"))
-}
-
-/// An I/O error as Go's `syscall.Errno` prints it.
-fn go_io_error(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => {
-            let s = e.to_string();
-            let s = s.split(" (os error").next().unwrap_or(&s).to_string();
-            let mut c = s.chars();
-            match c.next() {
-                Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-                None => s,
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_lines_matches_scanner() {
-        assert_eq!(split_lines(b"a\r\nb\n"), vec!["a", "b"]);
-        assert_eq!(split_lines(b"a\n\nb"), vec!["a", "", "b"]);
-        assert!(split_lines(b"").is_empty());
-    }
 }

@@ -12,6 +12,7 @@ pub mod header;
 pub mod labels;
 pub mod list;
 pub mod raw;
+pub mod source;
 pub mod tags;
 pub mod top;
 pub mod traces;
