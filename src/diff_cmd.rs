@@ -4,8 +4,6 @@
 
 use std::process::ExitCode;
 
-use pprofx::LoadOptions;
-
 use super::cli::DiffArgs;
 use super::write_stdout;
 
@@ -73,9 +71,7 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
     if args.profiles.iter().filter(|p| *p == "-").count() > 1 {
         return fail(2, None, &"standard input (-) can be read only once");
     }
-    let load = LoadOptions {
-        max_size: args.load.max_size,
-    };
+    let load = args.load.options();
     let mut profiles = Vec::with_capacity(args.profiles.len());
     for source in &args.profiles {
         match pprofx::load(source, &load) {

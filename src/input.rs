@@ -39,14 +39,17 @@ impl Deref for Bytes {
 /// Options for loading a profile.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
-    /// Cap on the decompressed size, in bytes.
+    /// Cap on the decompressed size, in bytes (also on a fetched body).
     pub max_size: u64,
+    /// How remote sources are fetched (`--seconds`, `--timeout`).
+    pub fetch: crate::fetch::FetchOptions,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             max_size: DEFAULT_MAX_SIZE,
+            fetch: crate::fetch::FetchOptions::default(),
         }
     }
 }
@@ -115,9 +118,18 @@ fn gzip_message(e: &io::Error) -> String {
     }
 }
 
-/// Reads, inflates and decodes one profile source.
+/// Reads, inflates and decodes one profile source: a file, `-` (standard
+/// input), or a URL (fetched, see [`crate::fetch`]).
 pub fn load(source: &str, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    let raw = read_source(source)?;
+    if let Some(target) = crate::fetch::remote_target(source, &opts.fetch) {
+        return crate::fetch::load_remote(&target, opts);
+    }
+    parse(read_source(source)?, opts)
+}
+
+/// Inflates and decodes a profile's bytes: profile.proto, gzipped or not,
+/// else the Go runtime's text formats.
+pub fn parse(raw: Bytes, opts: &LoadOptions) -> Result<Profile, LoadError> {
     let t = std::time::Instant::now();
     let data = decompress(raw, opts.max_size)?;
     if std::env::var_os("PPROFX_TIMINGS").is_some() {
