@@ -23,6 +23,8 @@ Examples:
   pprofx top cpu1.pb.gz cpu2.pb.gz            several profiles, merged
   pprofx top -diff_base old.pb.gz new.pb.gz   what changed, % of the old profile
   pprofx merge -o all.pb.gz cpu*.pb.gz        write the merged profile
+  pprofx top localhost:6060 --seconds=10      fetch a 10 s CPU profile (saved in ~/pprof)
+  pprofx top -focus=X --proto -o x.pb.gz cpu.pb.gz   write the filtered profile
 
 pprof's flag spellings work too: -nodecount=5, --nodecount 5, -sample_index=x, --sample-index=x.
 Exit status: 0 ok, 1 runtime error (unreadable or invalid profile), 2 usage error.";
@@ -97,6 +99,9 @@ pub struct TopArgs {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Where the output goes (`-o`), `--proto`.
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Report options shared with pprof.
     #[command(flatten)]
     pub report: ReportArgs,
@@ -104,7 +109,8 @@ pub struct TopArgs {
     #[command(flatten)]
     pub load: LoadArgs,
     /// The profiles: files (profile.proto, gzipped or not, or the Go
-    /// runtime's text formats), or `-` for stdin; several are merged.
+    /// runtime's text formats), `-` for stdin, or URLs (`http://…`,
+    /// `host:port[/path]`), fetched; several are merged.
     #[arg(value_name = "PROFILE", required = true)]
     pub profiles: Vec<String>,
 }
@@ -255,6 +261,71 @@ pub struct LoadArgs {
     /// Add this comment to the profile (shown in headers and by `comments`).
     #[arg(long = "add_comment", value_name = "TEXT", help_heading = "Input")]
     pub add_comment: Option<String>,
+    /// Options of URL sources.
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+// --- Live endpoints and written profiles (issue #4: fetch, --proto) ---
+
+/// Options of URL sources (`http://…`, `host:port[/path]`).
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// URL sources: capture this many seconds (sets `seconds=N` in the query).
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Input"
+    )]
+    pub seconds: Option<i64>,
+    /// URL sources: give up after this many seconds (default: 60, or 1.5 ×
+    /// the capture's seconds, plus 5).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, allow_negative_numbers = true, help_heading = "Input")]
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl FetchArgs {
+    /// The library's fetch options (pprof: `-seconds` and `-timeout` ≤ 0 mean unset).
+    pub fn options(&self) -> pprofx::fetch::FetchOptions {
+        pprofx::fetch::FetchOptions {
+            seconds: self
+                .seconds
+                .filter(|&s| s > 0)
+                .map_or(0, |s| u32::try_from(s).unwrap_or(u32::MAX)),
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// `--timeout`: seconds, fractions allowed; zero or negative means the default.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("invalid number of seconds {s:?}"))?;
+    if !secs.is_finite() || secs > 1e9 {
+        return Err(format!("invalid number of seconds {s:?}"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs.max(0.0)))
+}
+
+/// Where a report goes, and `--proto`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write the output to FILE (through a temporary file renamed into
+    /// place) instead of standard output; `-` is standard output.
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<String>,
+    /// Instead of the report, write the profile as the report sees it (after
+    /// -base, drop_frames and the filters; -divide_by applied) as gzipped
+    /// profile.proto to -o FILE, as `go tool pprof -proto` does.
+    #[arg(
+        long,
+        requires = "output",
+        conflicts_with = "json",
+        help_heading = "Output"
+    )]
+    pub proto: bool,
 }
 
 impl LoadArgs {
@@ -297,6 +368,7 @@ impl LoadArgs {
         pprofx::LoadOptions {
             max_size: self.max_size,
             text_symbols: false,
+            fetch: self.fetch.options(),
         }
     }
 }

@@ -4,8 +4,6 @@
 
 use std::process::ExitCode;
 
-use pprofx::LoadOptions;
-
 use super::cli::DiffArgs;
 use super::write_stdout;
 
@@ -75,9 +73,9 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
     }
     // debug=1 text profiles: use Go's `#` symbol lines (pprof's reports
     // ignore them), so their rows have names like the proto and debug=2 ones.
-    let load = LoadOptions {
-        max_size: args.load.max_size,
+    let load = pprofx::LoadOptions {
         text_symbols: true,
+        ..args.load.options()
     };
     let mut profiles = Vec::with_capacity(args.profiles.len());
     for source in &args.profiles {

@@ -102,12 +102,24 @@ pub fn to_proto(p: &Profile) -> proto::Profile {
     }
 }
 
-/// Writes `p` as a gzipped profile.proto to `path`, through a temporary file
-/// in the same directory renamed into place (readers never see half a file).
-pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
+/// `p` as a gzipped profile.proto, in memory.
+pub fn gzipped(p: &Profile) -> std::io::Result<Vec<u8>> {
     use prost::Message;
     use std::io::Write;
     let bytes = to_proto(p).encode_to_vec();
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&bytes)?;
+    gz.finish()
+}
+
+/// Writes `p` as a gzipped profile.proto to `path`, through a temporary file
+/// in the same directory renamed into place (readers never see half a file).
+pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let bytes = gzipped(p)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -117,13 +129,12 @@ pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
         .map_or_else(|| "profile".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let file = std::fs::OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)?;
-        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-        gz.write_all(&bytes)?;
-        gz.finish()?.sync_all()?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

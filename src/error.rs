@@ -31,6 +31,9 @@ pub enum LoadError {
     /// A text (legacy) profile whose header was recognised but whose body is invalid.
     #[error("parsing profile: {0}")]
     Legacy(String),
+    /// A remote source could not be fetched, or did not send a profile.
+    #[error("{0}")]
+    Fetch(#[from] crate::fetch::FetchError),
 }
 
 /// An I/O error as a short lower-case phrase, without Rust's "(os error N)".

@@ -39,11 +39,13 @@ impl Deref for Bytes {
 /// Options for loading a profile.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
-    /// Cap on the decompressed size, in bytes.
+    /// Cap on the decompressed size, in bytes (also on a fetched body).
     pub max_size: u64,
     /// Symbolize `debug=1` text profiles from their `#` lines (pprof ignores
     /// them; `pprofx diff` uses them). Default off, for pprof's output.
     pub text_symbols: bool,
+    /// How remote sources are fetched (`--seconds`, `--timeout`).
+    pub fetch: crate::fetch::FetchOptions,
 }
 
 impl Default for LoadOptions {
@@ -51,6 +53,7 @@ impl Default for LoadOptions {
         LoadOptions {
             max_size: DEFAULT_MAX_SIZE,
             text_symbols: false,
+            fetch: crate::fetch::FetchOptions::default(),
         }
     }
 }
@@ -165,9 +168,18 @@ fn gzip_message(e: &io::Error) -> String {
     }
 }
 
-/// Reads, inflates and decodes one profile source.
+/// Reads, inflates and decodes one profile source: a file, `-` (standard
+/// input), or a URL (fetched, see [`crate::fetch`]).
 pub fn load(source: &str, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    let raw = read_source(source)?;
+    if let Some(target) = crate::fetch::remote_target(source, &opts.fetch) {
+        return crate::fetch::load_remote(&target, opts);
+    }
+    parse(read_source(source)?, opts)
+}
+
+/// Inflates and decodes a profile's bytes: profile.proto, gzipped or not,
+/// else the Go runtime's text formats.
+pub fn parse(raw: Bytes, opts: &LoadOptions) -> Result<Profile, LoadError> {
     let t = std::time::Instant::now();
     let data = decompress(raw, opts.max_size)?;
     if std::env::var_os("PPROFX_TIMINGS").is_some() {

@@ -15,7 +15,8 @@
 //!    numbers formatted by [`measurement`] (pprof's unit rules);
 //!    [`diff`] compares two or more profiles aggregated the same way.
 //!
-//! Several sources and base profiles are loaded by [`sources`] and combined
+//! Sources that are URLs are fetched by [`fetch`] (pprof's rules, captures
+//! saved). Several sources and base profiles are loaded by [`sources`] and combined
 //! by [`merge`] (pprof's merge rules); [`legacy`] reads the Go runtime's text
 //! formats (`debug=1` profiles, `goroutine?debug=2` dumps).
 //!
@@ -31,6 +32,7 @@ pub mod decode;
 pub mod diff;
 pub mod encode;
 pub mod error;
+pub mod fetch;
 pub mod filter;
 pub mod flame;
 pub mod graph;

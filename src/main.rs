@@ -68,6 +68,9 @@ fn main() -> ExitCode {
 }
 
 fn run_top(args: &TopArgs) -> Result<(), Failure> {
+    if args.out.proto {
+        return run_proto(args);
+    }
     let (opts, warnings) = args.report.to_options();
     for w in warnings {
         eprintln!("{w}");
@@ -83,7 +86,7 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
     timer.lap("aggregate");
     let report = TopReport::build(&analysis);
     timer.lap("trim+report");
-    print(&report, args.json)
+    print(&report, args)
 }
 
 /// The reports other than `top`.
@@ -100,6 +103,9 @@ enum Report<'a> {
 
 fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
     use pprofx::report::{comments, list, raw, tags, traces, tree};
+    if args.out.proto {
+        return run_proto(args);
+    }
     let (mut opts, warnings) = args.report.to_options();
     for w in warnings {
         eprintln!("{w}");
@@ -135,19 +141,60 @@ fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
             Box::new(list)
         }
     };
-    print(report.as_ref(), args.json)
+    print(report.as_ref(), args)
 }
 
-/// Prints a report to stdout as text, or as JSON when `json` is set.
-fn print(report: &dyn Render, json: bool) -> Result<(), Failure> {
-    write_stdout(|w| {
+/// Prints a report as text, or as JSON under `--json`, to stdout or to the
+/// `-o` file (written to a temporary file and renamed).
+fn print(report: &dyn Render, args: &TopArgs) -> Result<(), Failure> {
+    let json = args.json;
+    let write = |w: &mut dyn Write| {
         if json {
             serde_json::to_writer_pretty(&mut *w, &report.to_json())?;
             writeln!(w)
         } else {
             report.write_text(w)
         }
-    })
+    };
+    match args.out.output.as_deref() {
+        None => write_stdout(write),
+        Some(target) => {
+            pprofx::flame::export::write_output(target, write).map_err(|e| Failure::new(target, e))
+        }
+    }
+}
+
+/// `--proto -o FILE`: writes the profile as the report sees it (after the
+/// base, drop_frames and the filters), as `go tool pprof -proto` does.
+fn run_proto(args: &TopArgs) -> Result<(), Failure> {
+    use pprofx::report::proto;
+    let Some(target) = args.out.output.as_deref() else {
+        return Err(Failure::new("--proto", "needs -o FILE"));
+    };
+    let (opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let profile = load_sources(&args.load, &args.profiles)?;
+    let source = args.profiles.join(" ");
+    let an = Analysis::new(&profile, proto::proto_options(opts))
+        .map_err(|e| Failure::new(&source, e))?;
+    for m in &an.messages {
+        eprintln!("{m}");
+    }
+    let out = proto::filtered_profile(&an);
+    if target != "-" {
+        return pprofx::encode::write_file(&out, std::path::Path::new(target))
+            .map_err(|e| Failure::new(target, e));
+    }
+    if io::IsTerminal::is_terminal(&io::stdout()) {
+        return Err(Failure::new(
+            "-o -",
+            "refusing to write a binary profile to a terminal",
+        ));
+    }
+    let bytes = pprofx::encode::gzipped(&out).map_err(|e| Failure::new(target, e))?;
+    write_stdout(|w| w.write_all(&bytes))
 }
 
 /// Loads, merges and applies the base profiles of a command line, then the

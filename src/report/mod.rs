@@ -11,6 +11,7 @@ pub mod comments;
 pub mod header;
 pub mod labels;
 pub mod list;
+pub mod proto;
 pub mod raw;
 pub mod source;
 pub mod tags;

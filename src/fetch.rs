@@ -1,0 +1,830 @@
+//! Live endpoints: profiles fetched over HTTP(S), as `go tool pprof URL` does.
+//!
+//! A source that is not an existing file and reads as `http://…`,
+//! `https://…` (`https+insecure://…` skips certificate checks) or
+//! `host:port[/path]` is fetched with pprof's rules ([`target`]):
+//!
+//! * no path (or `/`) means `/debug/pprof/profile`, the Go CPU profile;
+//! * `--seconds N` sets `seconds=N` in the query; without it a `seconds`
+//!   already in the URL is the capture's length; the query is re-encoded
+//!   with its keys sorted, as Go's `url.Values.Encode` does;
+//! * the fetch must be done within `--timeout` seconds; the default is
+//!   pprof's effective limit, 60 s (or 1.5 × the capture's length) plus the
+//!   5 s its HTTP client adds.
+//!
+//! [`load_remote`] announces the fetch on stderr (`Fetching profile over HTTP
+//! from URL`), shows a progress line while a capture runs (only when stderr
+//! is a terminal; no colours), reads the body (capped by `--max_size`),
+//! parses it through the ordinary load path ([`crate::input::parse`]) and
+//! saves the capture ([`save`]): in `$PPROF_TMPDIR`, else `$HOME/pprof`, else
+//! the system's temporary directory, named as pprof names its captures
+//! (`pprof.<binary>.<sample types>.NNN.pb.gz`, the first free NNN from 001),
+//! through a temporary file linked into place so that no capture is ever
+//! overwritten or half-written. Every failure is a [`FetchError`], one line.
+//!
+//! Unlike pprof, which saves the profile it built from all its sources after
+//! merging and `-base`, pprofx saves each fetched profile as it came, as soon
+//! as it has been read: the capture survives a later failure, and reloads to
+//! exactly what the server sent.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::LoadError;
+use crate::input::{Bytes, LoadOptions};
+use crate::model::Profile;
+
+/// The path asked for when a source names only `host:port`.
+pub const DEFAULT_PATH: &str = "/debug/pprof/profile";
+
+/// pprof's default `-timeout` when no capture length is known.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What pprof's HTTP client adds to the timeout.
+const CLIENT_SLACK: Duration = Duration::from_secs(5);
+
+/// Options of remote sources (`--seconds`, `--timeout`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FetchOptions {
+    /// Capture length to ask for: sets `seconds=N` in the query (0 = none).
+    pub seconds: u32,
+    /// Deadline for the whole fetch (connect, capture, body); `None` for
+    /// pprof's default (see the module docs).
+    pub timeout: Option<Duration>,
+}
+
+/// A remote source resolved with pprof's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The URL as printed (`https+insecure` kept).
+    pub url: String,
+    /// The capture's length, from `--seconds` or the URL's `seconds`.
+    pub duration: Option<Duration>,
+    /// Deadline for the whole fetch.
+    pub timeout: Duration,
+    scheme: String,
+    authority: String,
+    rest: String,
+}
+
+impl Target {
+    /// `host:port` of the server.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// The URL actually requested (`https+insecure` becomes `https`).
+    fn request_url(&self) -> String {
+        let scheme = if self.scheme == "https+insecure" {
+            "https"
+        } else {
+            &self.scheme
+        };
+        format!("{scheme}://{}{}", self.authority, self.rest)
+    }
+}
+
+/// Why a remote source could not be fetched. Messages are lower-case
+/// fragments to follow `pprofx: SOURCE: `.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The server answered with a status other than 200.
+    #[error("server response: {status}{}", detail.as_deref().map(|d| format!(" - {d}")).unwrap_or_default())]
+    Status {
+        /// Code and reason, e.g. `404 Not Found`.
+        status: String,
+        /// The error text a Go pprof handler sends with it, if any.
+        detail: Option<String>,
+    },
+    /// Nothing listens on the port.
+    #[error("cannot connect to {0}: connection refused")]
+    Refused(String),
+    /// The host name does not resolve.
+    #[error("cannot resolve host {0}")]
+    HostNotFound(String),
+    /// The deadline passed.
+    #[error("no complete answer within {0} (see --timeout)")]
+    Timeout(String),
+    /// A network or protocol failure.
+    #[error("{0}")]
+    Network(String),
+    /// `https` without the `tls` feature.
+    #[error("https needs pprofx built with the `tls` cargo feature")]
+    NoTls,
+    /// A scheme other than http and https.
+    #[error("unsupported URL scheme {0:?} (use http or https)")]
+    Scheme(String),
+    /// The body is bigger than `--max_size`.
+    #[error("response exceeds the limit of {0} bytes (use --max_size to raise it)")]
+    TooLarge(u64),
+    /// An HTML page instead of a profile.
+    #[error(
+        "not a profile: the server sent an HTML page (is the path right? e.g. /debug/pprof/heap)"
+    )]
+    Html,
+    /// A body that is neither profile.proto nor a known text format.
+    #[error("not a profile{}: {error}", content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    NotProfile {
+        /// The response's Content-Type.
+        content_type: Option<String>,
+        /// Why it did not parse.
+        error: String,
+    },
+}
+
+/// Resolves `source` as a URL with pprof's rules, or `None` when it does not
+/// look like one (then it is a file path). Does not look at the file system:
+/// see [`remote_target`].
+pub fn target(source: &str, opts: &FetchOptions) -> Option<Target> {
+    let (scheme, rest) = match source.find("://") {
+        Some(i) if is_scheme(&source[..i]) => (source[..i].to_ascii_lowercase(), &source[i + 3..]),
+        Some(_) => return None,
+        None => {
+            let end = source.find(['/', '?', '#']).unwrap_or(source.len());
+            if !is_host_port(&source[..end]) {
+                return None;
+            }
+            ("http".to_string(), source)
+        }
+    };
+    if scheme == "file" {
+        return None;
+    }
+    let rest = rest.split('#').next().unwrap_or_default();
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() {
+        return None;
+    }
+    let after = &rest[end..];
+    let (path, query) = match after.find('?') {
+        Some(q) => (&after[..q], &after[q + 1..]),
+        None => (after, ""),
+    };
+    let path = if path.is_empty() || path == "/" {
+        DEFAULT_PATH
+    } else {
+        path
+    };
+    let mut values = parse_query(query);
+    let mut duration = None;
+    if opts.seconds > 0 {
+        values.retain(|(k, _)| k != "seconds");
+        values.push(("seconds".to_string(), opts.seconds.to_string()));
+        duration = Some(Duration::from_secs(u64::from(opts.seconds)));
+    } else if let Some((_, v)) = values.iter().find(|(k, _)| k == "seconds") {
+        duration = v
+            .parse::<i32>()
+            .ok()
+            .filter(|&s| s > 0)
+            .map(|s| Duration::from_secs(s as u64));
+    }
+    let timeout = opts
+        .timeout
+        .filter(|t| !t.is_zero())
+        .unwrap_or_else(|| duration.map_or(DEFAULT_TIMEOUT, |d| d + d / 2) + CLIENT_SLACK);
+    let query = encode_query(values);
+    let rest = if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    };
+    Some(Target {
+        url: format!("{scheme}://{authority}{rest}"),
+        duration,
+        timeout,
+        scheme,
+        authority: authority.to_string(),
+        rest,
+    })
+}
+
+/// [`target`] for a source that is not `-` and not an existing file.
+pub fn remote_target(source: &str, opts: &FetchOptions) -> Option<Target> {
+    if source == "-" || Path::new(source).exists() {
+        return None;
+    }
+    target(source, opts)
+}
+
+/// A URL scheme: a letter, then letters, digits, `+`, `-`, `.`.
+fn is_scheme(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// `host:port` with a numeric port: a host name, an IPv4 address or a
+/// bracketed IPv6 address.
+fn is_host_port(s: &str) -> bool {
+    let Some(colon) = s.rfind(':') else {
+        return false;
+    };
+    let (host, port) = (&s[..colon], &s[colon + 1..]);
+    let port_ok = !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u32>().is_ok_and(|p| p <= 65535);
+    let host_ok = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    } else {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    };
+    port_ok && host_ok
+}
+
+/// Go's `url.ParseQuery`, keeping the pairs in order (undecodable pairs are
+/// dropped, as Go drops them).
+fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|kv| !kv.is_empty())
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            Some((query_unescape(k)?, query_unescape(v)?))
+        })
+        .collect()
+}
+
+/// Go's `url.Values.Encode`: keys sorted, each pair query-escaped.
+fn encode_query(mut values: Vec<(String, String)>) -> String {
+    values.sort_by(|a, b| a.0.cmp(&b.0));
+    values
+        .iter()
+        .map(|(k, v)| format!("{}={}", query_escape(k), query_escape(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Go's `url.QueryUnescape`: `+` is a space, `%XX` a byte.
+fn query_unescape(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Go's `url.QueryEscape`.
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A response body and its content type.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The body as sent (gzip is not undone here).
+    pub body: Vec<u8>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+}
+
+/// GETs `target`, within its deadline, reading at most `max_size` bytes.
+pub fn fetch(target: &Target, max_size: u64) -> Result<Fetched, FetchError> {
+    match target.scheme.as_str() {
+        "http" => {}
+        "https" | "https+insecure" if cfg!(feature = "tls") => {}
+        "https" | "https+insecure" => return Err(FetchError::NoTls),
+        s => return Err(FetchError::Scheme(s.to_string())),
+    }
+    let mut cfg = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(target.timeout))
+        .user_agent(format!("pprofx/{}", env!("CARGO_PKG_VERSION")));
+    if is_loopback(&target.authority) {
+        // Go's ProxyFromEnvironment never proxies loopback addresses.
+        cfg = cfg.proxy(None);
+    }
+    #[cfg(feature = "tls")]
+    if target.scheme == "https+insecure" {
+        cfg = cfg.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .disable_verification(true)
+                .build(),
+        );
+    }
+    let agent: ureq::Agent = cfg.build().into();
+    let fail = |e: ureq::Error| map_error(e, target, max_size);
+    let mut resp = agent.get(&target.request_url()).call().map_err(fail)?;
+    let status = resp.status();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let content_type = header("content-type");
+    if status != ureq::http::StatusCode::OK {
+        let from_pprof = header("x-go-pprof").is_some()
+            && content_type
+                .as_deref()
+                .is_some_and(|c| c.contains("text/plain"));
+        let detail = if from_pprof {
+            resp.body_mut()
+                .with_config()
+                .limit(4096)
+                .read_to_vec()
+                .ok()
+                .map(|b| one_line(&String::from_utf8_lossy(&b)))
+                .filter(|d| !d.is_empty())
+        } else {
+            None
+        };
+        let status = match status.canonical_reason() {
+            Some(r) => format!("{} {r}", status.as_u16()),
+            None => status.as_u16().to_string(),
+        };
+        return Err(FetchError::Status { status, detail });
+    }
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(max_size)
+        .read_to_vec()
+        .map_err(fail)?;
+    Ok(Fetched { body, content_type })
+}
+
+/// The first line of `s`, trimmed and cut to 200 characters.
+fn one_line(s: &str) -> String {
+    let line = s.trim().lines().next().unwrap_or("").trim();
+    let mut out: String = line.chars().take(200).collect();
+    if line.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// True for `localhost`, `127.x.x.x` and `[::1]` authorities.
+fn is_loopback(authority: &str) -> bool {
+    let host = match authority.rfind(':') {
+        Some(i) if !authority.ends_with(']') => &authority[..i],
+        _ => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn map_error(e: ureq::Error, target: &Target, max_size: u64) -> FetchError {
+    use ureq::Error;
+    let host = || {
+        let a = target.authority.as_str();
+        match a.rfind(':') {
+            Some(i) if !a.ends_with(']') => a[..i].to_string(),
+            _ => a.to_string(),
+        }
+    };
+    match e {
+        Error::Timeout(_) => FetchError::Timeout(format_duration(target.timeout)),
+        Error::HostNotFound => FetchError::HostNotFound(host()),
+        Error::BodyExceedsLimit(_) => FetchError::TooLarge(max_size),
+        Error::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused => FetchError::Refused(target.authority.clone()),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                FetchError::Timeout(format_duration(target.timeout))
+            }
+            _ => match ureq::Error::from(io) {
+                // ureq hands some of its own errors back wrapped in io::Error.
+                Error::Io(io) => {
+                    let phrase = io_phrase(&io);
+                    if phrase.contains("lookup address") {
+                        // std's resolver: "failed to lookup address information: …".
+                        let why = phrase.rsplit(": ").next().unwrap_or_default();
+                        FetchError::HostNotFound(format!("{} ({why})", host()))
+                    } else if io.kind() == io::ErrorKind::InvalidData
+                        && target.scheme.starts_with("https")
+                    {
+                        FetchError::Network(format!("TLS: {phrase}"))
+                    } else if io.kind() == io::ErrorKind::UnexpectedEof {
+                        let hint = if target.scheme.starts_with("https") {
+                            " (does it speak https?)"
+                        } else {
+                            ""
+                        };
+                        FetchError::Network(format!(
+                            "the server closed the connection before a complete answer{hint}"
+                        ))
+                    } else {
+                        FetchError::Network(phrase)
+                    }
+                }
+                e => map_error(e, target, max_size),
+            },
+        },
+        Error::Protocol(p) => FetchError::Network(format!("bad HTTP response: {p}")),
+        e => FetchError::Network(e.to_string()),
+    }
+}
+
+/// An I/O error as a short phrase, without Rust's "(os error N)".
+fn io_phrase(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A duration as Go prints it for whole and fractional seconds: `30s`,
+/// `1m30s`, `1h0m0s`, `500ms`, `1.5s`.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let secs = d.as_secs();
+    let frac = d.subsec_millis();
+    let s = if frac == 0 {
+        format!("{}s", secs % 60)
+    } else {
+        let f = format!("{}.{frac:03}", secs % 60);
+        format!("{}s", f.trim_end_matches('0'))
+    };
+    match (secs / 3600, (secs / 60) % 60) {
+        (0, 0) => s,
+        (0, m) => format!("{m}m{s}"),
+        (h, m) => format!("{h}h{m}m{s}"),
+    }
+}
+
+/// Loads a remote source: announces it, fetches it (with a progress line on
+/// a terminal while a capture runs), parses it like a file and saves it.
+pub fn load_remote(target: &Target, opts: &LoadOptions) -> Result<Profile, LoadError> {
+    eprintln!("Fetching profile over HTTP from {}", target.url);
+    let progress = target.duration.and_then(|d| {
+        let tty = io::stderr().is_terminal();
+        if !tty {
+            eprintln!("Please wait... ({})", format_duration(d));
+        }
+        tty.then(|| Progress::start(d, target.timeout)).flatten()
+    });
+    let fetched = fetch(target, opts.max_size);
+    drop(progress);
+    let Fetched { body, content_type } = fetched?;
+    let html = looks_like_html(content_type.as_deref(), &body);
+    // A gzipped body is saved as it came; anything else as the parsed profile.
+    let gzipped = crate::input::is_gzip(&body).then(|| body.clone());
+    let profile = match crate::input::parse(Bytes::Owned(body), opts) {
+        Ok(p) => p,
+        Err(e @ (LoadError::TooLarge { .. } | LoadError::Gzip(_))) => return Err(e),
+        Err(_) if html => return Err(FetchError::Html.into()),
+        Err(e) => {
+            return Err(FetchError::NotProfile {
+                content_type,
+                error: e.to_string(),
+            }
+            .into())
+        }
+    };
+    match save(gzipped.as_deref(), &profile) {
+        Ok(path) => eprintln!("Saved profile in {}", path.display()),
+        Err(e) => eprintln!("pprofx: could not save profile: {}", io_phrase(&e)),
+    }
+    Ok(profile)
+}
+
+/// An HTML content type, or a body that starts like markup.
+fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    content_type.is_some_and(|c| c.to_ascii_lowercase().contains("html"))
+        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+}
+
+/// Only one progress line at a time (several sources load concurrently).
+static PROGRESS_BUSY: AtomicBool = AtomicBool::new(false);
+
+/// A progress line on stderr, redrawn until dropped.
+struct Progress {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    /// Starts drawing, unless another progress line is already shown.
+    fn start(capture: Duration, timeout: Duration) -> Option<Progress> {
+        if PROGRESS_BUSY.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let t0 = Instant::now();
+            let mut width = 0;
+            loop {
+                let line = progress_line(t0.elapsed(), capture, timeout);
+                width = width.max(line.chars().count());
+                let mut err = io::stderr().lock();
+                let _ = write!(err, "\r{line:<width$}");
+                let _ = err.flush();
+                drop(err);
+                match rx.recv_timeout(Duration::from_millis(250)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+                    _ => break,
+                }
+            }
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "\r{:width$}\r", "");
+            let _ = err.flush();
+            PROGRESS_BUSY.store(false, Ordering::Release);
+        });
+        Some(Progress {
+            stop: Some(tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The progress line after `elapsed` of a `capture`-long profile:
+/// `Capturing profile: [=====>         ] 12s / 30s`, then, past the capture,
+/// `Waiting for the server... 31s (gives up at 50s)`.
+pub fn progress_line(elapsed: Duration, capture: Duration, timeout: Duration) -> String {
+    const WIDTH: usize = 24;
+    let secs = elapsed.as_secs();
+    if elapsed < capture {
+        let done = ((elapsed.as_secs_f64() / capture.as_secs_f64()) * WIDTH as f64) as usize;
+        let done = done.min(WIDTH - 1);
+        format!(
+            "Capturing profile: [{}>{}] {}s / {}",
+            "=".repeat(done),
+            " ".repeat(WIDTH - 1 - done),
+            secs,
+            format_duration(capture)
+        )
+    } else {
+        format!(
+            "Waiting for the server... {}s (gives up at {})",
+            secs,
+            format_duration(timeout)
+        )
+    }
+}
+
+/// Where captures are saved: `$PPROF_TMPDIR`, else `$HOME/pprof`, else the
+/// system's temporary directory — the first that exists or can be created.
+pub fn save_dir() -> io::Result<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os("PPROF_TMPDIR").filter(|d| !d.is_empty()) {
+        dirs.push(PathBuf::from(d));
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        dirs.push(PathBuf::from(h).join("pprof"));
+    }
+    dirs.push(std::env::temp_dir());
+    let mut last = None;
+    for d in dirs {
+        match std::fs::create_dir_all(&d) {
+            Ok(()) => return Ok(d),
+            Err(e) => {
+                eprintln!("pprofx: could not use {}: {}", d.display(), io_phrase(&e));
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no directory to save profiles in")))
+}
+
+/// pprof's name for a saved capture, without the number and suffix:
+/// `pprof.<base name of the main binary>.<each sample type>.`
+pub fn save_prefix(p: &Profile) -> String {
+    let mut prefix = String::from("pprof.");
+    if let Some(m) = p.mappings.first() {
+        let file = p.str(m.filename);
+        if !file.is_empty() {
+            prefix.push_str(crate::graph::go_base(file));
+            prefix.push('.');
+        }
+    }
+    for t in &p.sample_types {
+        prefix.push_str(p.str(t.ty));
+        prefix.push('.');
+    }
+    prefix
+}
+
+/// Saves a fetched profile in [`save_dir`] under pprof's name
+/// ([`save_prefix`] + `NNN.pb.gz`): `gzipped`, the body as it came when it
+/// was gzip, byte for byte; otherwise (plain protobuf, text formats) the
+/// gzipped profile.proto of `profile`. Returns the path.
+pub fn save(gzipped: Option<&[u8]>, profile: &Profile) -> io::Result<PathBuf> {
+    let dir = save_dir()?;
+    let encoded;
+    let bytes = match gzipped {
+        Some(b) => b,
+        None => {
+            encoded = crate::encode::gzipped(profile)?;
+            &encoded
+        }
+    };
+    write_new_file(&dir, &save_prefix(profile), ".pb.gz", bytes)
+}
+
+/// Writes `bytes` to `dir/{prefix}NNN{suffix}` for the first NNN (001…9999)
+/// that does not exist yet: a temporary file is written, synced, and
+/// hard-linked to the name (which fails rather than overwrite), so readers
+/// never see half a file and two writers never pick the same name.
+pub fn write_new_file(dir: &Path, prefix: &str, suffix: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let tmp = dir.join(format!(
+        ".{prefix}{}-{}.tmp",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        for n in 1..10000 {
+            let path = dir.join(format!("{prefix}{n:03}{suffix}"));
+            match std::fs::hard_link(&tmp, &path) {
+                Ok(()) => return Ok(path),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(_) if !path.exists() => {
+                    // A file system without hard links: rename (not atomic
+                    // against a concurrent writer of the same name).
+                    std::fs::rename(&tmp, &path)?;
+                    return Ok(path);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::other(format!(
+            "could not create a file of the form {prefix}001{suffix}"
+        )))
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Option<String> {
+        target(s, &FetchOptions::default()).map(|t| t.url)
+    }
+
+    #[test]
+    fn sources_resolve_as_pprof_resolves_them() {
+        assert_eq!(
+            t("localhost:6060").as_deref(),
+            Some("http://localhost:6060/debug/pprof/profile")
+        );
+        assert_eq!(
+            t("localhost:6060/debug/pprof/heap").as_deref(),
+            Some("http://localhost:6060/debug/pprof/heap")
+        );
+        assert_eq!(
+            t("127.0.0.1:6060/").as_deref(),
+            Some("http://127.0.0.1:6060/debug/pprof/profile")
+        );
+        assert_eq!(t("[::1]:6060/x").as_deref(), Some("http://[::1]:6060/x"));
+        assert_eq!(
+            t("HTTPS://example.com/debug/pprof/heap?debug=1").as_deref(),
+            Some("https://example.com/debug/pprof/heap?debug=1")
+        );
+        assert_eq!(
+            t("http://h:1/p?b=2&a=1#frag").as_deref(),
+            Some("http://h:1/p?a=1&b=2")
+        );
+        // Paths, not URLs.
+        for s in [
+            "cpu.pb.gz",
+            "dir/cpu.pb.gz",
+            "dir/mem:12:30.pb.gz",
+            "localhost/x",
+            "host:port",
+            "-",
+            "file:///tmp/x",
+            "/abs/x:80",
+            "http:///nohost",
+        ] {
+            assert_eq!(t(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn seconds_and_timeouts_follow_pprof() {
+        let o = FetchOptions {
+            seconds: 5,
+            timeout: None,
+        };
+        let x = target("localhost:6060/debug/pprof/profile?seconds=30&debug=0", &o).unwrap();
+        assert_eq!(
+            x.url,
+            "http://localhost:6060/debug/pprof/profile?debug=0&seconds=5"
+        );
+        assert_eq!(x.duration, Some(Duration::from_secs(5)));
+        assert_eq!(x.timeout, Duration::from_millis(7500) + CLIENT_SLACK);
+        let y = target("h:1/p?seconds=30", &FetchOptions::default()).unwrap();
+        assert_eq!(y.duration, Some(Duration::from_secs(30)));
+        assert_eq!(y.timeout, Duration::from_secs(50));
+        let z = target("h:1", &FetchOptions::default()).unwrap();
+        assert_eq!((z.duration, z.timeout), (None, Duration::from_secs(65)));
+        let w = target(
+            "h:1",
+            &FetchOptions {
+                seconds: 0,
+                timeout: Some(Duration::from_millis(300)),
+            },
+        )
+        .unwrap();
+        assert_eq!(w.timeout, Duration::from_millis(300));
+    }
+
+    #[test]
+    fn queries_round_trip_as_go_encodes_them() {
+        assert_eq!(
+            encode_query(parse_query("x=a+b&gc=1&y=%2F&bad=%zz")),
+            "gc=1&x=a+b&y=%2F"
+        );
+    }
+
+    #[test]
+    fn durations_print_as_go_prints_them() {
+        assert_eq!(format_duration(Duration::from_secs(30)), "30s");
+        assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(format_duration(Duration::from_secs(3600)), "1h0m0s");
+        assert_eq!(format_duration(Duration::from_millis(500)), "500ms");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[test]
+    fn progress_lines() {
+        let l = progress_line(
+            Duration::from_secs(15),
+            Duration::from_secs(30),
+            Duration::from_secs(50),
+        );
+        assert!(l.starts_with("Capturing profile: [============>"), "{l}");
+        assert!(l.ends_with("15s / 30s"), "{l}");
+        let l = progress_line(
+            Duration::from_secs(31),
+            Duration::from_secs(30),
+            Duration::from_secs(50),
+        );
+        assert_eq!(l, "Waiting for the server... 31s (gives up at 50s)");
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        assert!(is_loopback("localhost:1"));
+        assert!(is_loopback("127.0.0.1:1"));
+        assert!(is_loopback("[::1]:1"));
+        assert!(!is_loopback("example.com:80"));
+    }
+
+    #[test]
+    fn saved_names_never_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write_new_file(dir.path(), "pprof.x.cpu.", ".pb.gz", b"a").unwrap();
+        let b = write_new_file(dir.path(), "pprof.x.cpu.", ".pb.gz", b"b").unwrap();
+        assert_eq!(a.file_name().unwrap(), "pprof.x.cpu.001.pb.gz");
+        assert_eq!(b.file_name().unwrap(), "pprof.x.cpu.002.pb.gz");
+        assert_eq!(std::fs::read(&a).unwrap(), b"a");
+        assert_eq!(std::fs::read(&b).unwrap(), b"b");
+        // Only the two files: no temporary left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+}
