@@ -72,7 +72,8 @@ pub enum Command {
     /// Annotated source of the functions matching REGEX, as `go tool pprof -list=REGEX`.
     #[command(args_override_self = true)]
     List(Box<PeekArgs>),
-    /// Draw a flame graph (SVG via inferno), or export folded stacks or speedscope JSON.
+    /// Draw a flame graph (SVG, or an HTML report with --html; two profiles: differential),
+    /// or export folded stacks or speedscope JSON.
     #[command(args_override_self = true)]
     Flame(Box<FlameArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -166,6 +167,9 @@ pub struct DiffArgs {
     /// growth that confident crosses.
     #[arg(long = "min_confidence", value_name = "P", help_heading = "CI gates")]
     pub min_confidence: Option<String>,
+    /// Draw a differential flame graph (or an HTML report) instead of the table.
+    #[command(flatten)]
+    pub draw: DiffFlameArgs,
     /// Report options shared with pprof.
     #[command(flatten)]
     pub report: ReportArgs,
@@ -175,6 +179,39 @@ pub struct DiffArgs {
     /// BASE NEW [NEWER…]: files (gzipped or raw profile.proto) or `-` for one stdin.
     #[arg(value_name = "PROFILE", required = true, num_args = 2..)]
     pub profiles: Vec<String>,
+}
+
+/// `pprofx diff --flame` / `--html`: the differential flame graph of the
+/// first and last profile, written to `-o` instead of the table.
+#[derive(Debug, Args)]
+pub struct DiffFlameArgs {
+    /// Write the differential flame graph (SVG) to -o instead of printing the table.
+    #[arg(long, help_heading = "Flame graph")]
+    pub flame: bool,
+    /// Write the HTML report (flame graph, diff and top tables) to -o instead.
+    #[arg(long, conflicts_with = "flame", help_heading = "Flame graph")]
+    pub html: bool,
+    /// Output file of --flame/--html (`-` = standard output); written atomically.
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Flame graph")]
+    pub output: Option<String>,
+    /// Omit frames narrower than this percentage of the total.
+    #[arg(long = "min_width", value_name = "PERCENT", default_value_t = pprofx::flame::DEFAULT_MIN_WIDTH, help_heading = "Flame graph")]
+    pub min_width: f64,
+    /// Title (default: `BASE → NEW — TYPE`).
+    #[arg(long, value_name = "TEXT", help_heading = "Flame graph")]
+    pub title: Option<String>,
+    /// SVG width in pixels (default 1200).
+    #[arg(long, value_name = "PIXELS", help_heading = "Flame graph")]
+    pub width: Option<usize>,
+    /// Icicle graph: roots at the top.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Flame graph")]
+    pub icicle: bool,
+    /// Bottom-up graph: leaf functions at the base, their callers above.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Flame graph")]
+    pub reverse: bool,
+    /// Frame width: base+new (removed code stays visible) or new (the classic look).
+    #[arg(long = "diff_width", value_name = "WIDTH", default_value = "base+new", value_parser = ["base+new", "new"], help_heading = "Flame graph")]
+    pub diff_width: String,
 }
 
 /// Output formats of `pprofx flame`.
@@ -222,13 +259,22 @@ pub struct FlameArgs {
     /// wakeup, java, js, perl, python, rust (default: by sample type).
     #[arg(long, value_name = "PALETTE", help_heading = "Flame graph")]
     pub colors: Option<String>,
+    /// Write a self-contained HTML report (flame graph, top table, and the
+    /// diff table for two profiles) instead of an SVG.
+    #[arg(long, help_heading = "Flame graph")]
+    pub html: bool,
+    /// Differential graphs: frame width base+new (removed code stays
+    /// visible) or new (the classic look).
+    #[arg(long = "diff_width", value_name = "WIDTH", default_value = "base+new", value_parser = ["base+new", "new"], help_heading = "Flame graph")]
+    pub diff_width: String,
     /// Report options shared with pprof.
     #[command(flatten)]
     pub report: ReportArgs,
     /// Loading options.
     #[command(flatten)]
     pub load: LoadArgs,
-    /// The profile: a file (gzipped or raw profile.proto), or `-` for stdin.
+    /// The profile (a file, gzipped or raw profile.proto, or `-` for stdin),
+    /// or BASE NEW for a differential graph.
     #[arg(value_name = "PROFILE", required = true)]
     pub profiles: Vec<String>,
 }

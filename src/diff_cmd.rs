@@ -1,11 +1,12 @@
-//! `pprofx diff`: flags to options, profiles to a report, report to stdout,
-//! and the diff-specific exit codes (kept here so the other commands' error
-//! path in `main.rs` is unchanged).
+//! `pprofx diff`: flags to options, profiles to a report, report to stdout
+//! (or, with `--flame`/`--html`, the differential flame graph of the first
+//! and last profile to `-o`), and the diff-specific exit codes (kept here so
+//! the other commands' error path in `main.rs` is unchanged).
 
 use std::process::ExitCode;
 
 use super::cli::DiffArgs;
-use super::write_stdout;
+use super::{flame_cmd, write_stdout, Failure};
 
 /// `pprofx diff`: exit 0 when no threshold is crossed, 1 when one is, 2 on
 /// usage or parse errors (including unreadable profiles), 3 when the profiles
@@ -68,6 +69,18 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         gates: gates.clone(),
         trim_runtime: args.trim_runtime,
     };
+    let draw = &args.draw;
+    let drawing = draw.flame || draw.html;
+    match (&draw.output, drawing) {
+        (None, true) => return fail(2, None, &"--flame and --html need -o FILE"),
+        (Some(_), false) => return fail(2, None, &"-o is for --flame or --html"),
+        _ => {}
+    }
+    if drawing {
+        if let Err(f) = flame_cmd::check(draw.min_width, draw.width) {
+            return fail(2, f.subject.as_deref(), &f.message);
+        }
+    }
     if args.profiles.iter().filter(|p| *p == "-").count() > 1 {
         return fail(2, None, &"standard input (-) can be read only once");
     }
@@ -104,6 +117,13 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         growth_only: args.growth_only,
         nodecount: report_opts.nodecount,
     };
+    if drawing {
+        let (rows, _) = render::visible_rows(&report, &render_opts);
+        if let Err(f) = draw_diff(args, &profiles, &report, rows) {
+            return fail(2, f.subject.as_deref(), &f.message);
+        }
+        return ExitCode::from(if report.crossed() { 1 } else { 0 });
+    }
     let written = write_stdout(|w| {
         if args.json {
             serde_json::to_writer_pretty(&mut *w, &render::to_json(&report, &render_opts, &gates))?;
@@ -116,4 +136,52 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         return fail(2, f.subject.as_deref(), &f.message);
     }
     ExitCode::from(if report.crossed() { 1 } else { 0 })
+}
+
+/// `diff --flame/--html`: draws the first and last profile as diff compared
+/// them (the same sample type by name, report options and filters), with
+/// `rows` as the HTML report's diff table.
+fn draw_diff(
+    args: &DiffArgs,
+    profiles: &[pprofx::Profile],
+    report: &pprofx::diff::DiffReport,
+    rows: Vec<&pprofx::diff::DiffRow>,
+) -> Result<(), Failure> {
+    use pprofx::report::Analysis;
+    let (report_opts, _) = args.report.to_options();
+    let analysis = |i: usize| -> Result<Analysis<'_>, Failure> {
+        let p = &profiles[i];
+        let source = &args.profiles[i];
+        let index = p
+            .sample_type_names()
+            .iter()
+            .position(|n| *n == report.sample_type)
+            .ok_or_else(|| {
+                Failure::new(source, format!("no sample type {:?}", report.sample_type))
+            })?;
+        let mut ro = report_opts.clone();
+        ro.sample_index = index.to_string();
+        ro.mean = false;
+        Analysis::new(p, ro).map_err(|e| Failure::new(source, e))
+    };
+    let last = profiles.len() - 1;
+    let (ab, an) = (analysis(0)?, analysis(last)?);
+    let d = &args.draw;
+    let o = flame_cmd::DrawOptions {
+        output: d.output.as_deref().unwrap_or("-"),
+        min_width: d.min_width,
+        title: d.title.as_deref(),
+        width: d.width,
+        icicle: d.icicle,
+        reverse: d.reverse,
+        width_mode: pprofx::flame::diff::DiffWidth::parse(&d.diff_width).unwrap_or_default(),
+        html: d.html,
+    };
+    let table = d.html.then_some((report, rows));
+    flame_cmd::write_diff(
+        &o,
+        (&args.profiles[0], &ab),
+        (&args.profiles[last], &an),
+        table,
+    )
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod diff_cmd;
+mod flame_cmd;
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -227,18 +228,30 @@ fn run_merge(args: &cli::MergeArgs) -> Result<(), Failure> {
     pprofx::encode::write_file(&profile, &args.output).map_err(|e| Failure::new(&out, e))
 }
 
-/// Checks the flame options that clap cannot (ranges), before any loading.
+/// Checks the flame options that clap cannot (ranges, combinations), before
+/// any loading.
 fn check_flame_args(args: &FlameArgs) -> Result<(), Failure> {
-    if !(args.min_width.is_finite() && (0.0..=100.0).contains(&args.min_width)) {
+    if args.html && args.format != cli::FlameFormat::Svg {
         return Err(Failure::new(
-            "--min_width",
-            "must be a percentage in [0, 100]",
+            "--html",
+            "writes its own format; leave out --format",
         ));
     }
-    if args.width == Some(0) {
-        return Err(Failure::new("--width", "must be positive"));
+    flame_cmd::check(args.min_width, args.width)
+}
+
+/// The drawing options of `pprofx flame`.
+fn draw_options(args: &FlameArgs) -> flame_cmd::DrawOptions<'_> {
+    flame_cmd::DrawOptions {
+        output: &args.output,
+        min_width: args.min_width,
+        title: args.title.as_deref(),
+        width: args.width,
+        icicle: args.icicle,
+        reverse: args.reverse,
+        width_mode: pprofx::flame::diff::DiffWidth::parse(&args.diff_width).unwrap_or_default(),
+        html: args.html,
     }
-    Ok(())
 }
 
 fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
@@ -290,14 +303,26 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
             export::write_speedscope(&tree, &title, &unit, w)
         }),
         FlameFormat::Svg => {
+            let palette = args.colors.clone().unwrap_or_else(|| {
+                svg::default_palette(&analysis.sel.type_name, &unit).to_string()
+            });
+            if args.html {
+                let r = flame_cmd::write_single_html(
+                    &draw_options(args),
+                    &analysis,
+                    &tree,
+                    title,
+                    &palette,
+                );
+                timer.lap("render+write");
+                return r;
+            }
             let svg_opts = svg::SvgOptions {
                 title,
                 count_name: unit.clone(),
                 width: args.width,
                 icicle: args.icicle,
-                palette: args.colors.clone().unwrap_or_else(|| {
-                    svg::default_palette(&analysis.sel.type_name, &unit).to_string()
-                }),
+                palette,
                 min_width: args.min_width,
             };
             export::write_output(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
@@ -308,11 +333,10 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
 }
 
 fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure> {
-    use pprofx::flame::{diff, export, StackTree, TreeOptions};
     if args.format != cli::FlameFormat::Svg {
         return Err(Failure::new(
             "--format",
-            "differential graphs are SVG only for now",
+            "differential graphs are SVG or HTML (--html) only",
         ));
     }
     check_flame_args(args)?;
@@ -320,47 +344,30 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
     for w in warnings {
         eprintln!("{w}");
     }
-    let tree_opts = TreeOptions {
-        min_width: args.min_width,
-        reverse: args.reverse,
-    };
     let pb = load_sources(&args.load, &[base.to_string()])?;
     let pn = load_sources(&args.load, &[new.to_string()])?;
     let ab = Analysis::new(&pb, opts.clone()).map_err(|e| Failure::new(base, e))?;
-    let an = Analysis::new(&pn, opts).map_err(|e| Failure::new(new, e))?;
-    if ab.sel.unit != an.sel.unit {
-        return Err(Failure::new(
-            new,
-            format!(
-                "sample unit {:?} differs from the base profile's {:?}",
-                an.sel.unit, ab.sel.unit
-            ),
-        ));
+    let an = Analysis::new(&pn, opts.clone()).map_err(|e| Failure::new(new, e))?;
+    let draw = draw_options(args);
+    if !args.html {
+        return flame_cmd::write_diff(&draw, (base, &ab), (new, &an), None);
     }
-    let merged = diff::DiffTree::merge(
-        &StackTree::build(&ab, &tree_opts),
-        &StackTree::build(&an, &tree_opts),
-    );
-    let name = |s: &str| {
-        if s == "-" {
-            "stdin".to_string()
-        } else {
-            pprofx::graph::go_base(s).to_string()
-        }
+    // The HTML report also lists diff's rows (its default mode and keying).
+    let render_opts = pprofx::diff::render::RenderOptions {
+        nodecount: opts.nodecount,
+        ..Default::default()
     };
-    let o = diff::DiffSvgOptions {
-        title: args
-            .title
-            .clone()
-            .unwrap_or_else(|| format!("{} → {} — {}", name(base), name(new), an.sel.type_label)),
-        unit: an.sel.unit.clone(),
-        width: args.width.unwrap_or(1200),
-        icicle: args.icicle,
-        min_width: args.min_width,
-        noise: 0.1,
+    let diff_opts = pprofx::diff::DiffOptions {
+        report: opts,
+        ..Default::default()
     };
-    export::write_output(&args.output, |w| diff::write_diff_svg(&merged, &o, w))
-        .map_err(|e| Failure::new(&args.output, e))
+    let report =
+        pprofx::diff::diff(&[(base, &pb), (new, &pn)], &diff_opts).map_err(|e| Failure {
+            subject: None,
+            message: e.to_string(),
+        })?;
+    let (rows, _) = pprofx::diff::render::visible_rows(&report, &render_opts);
+    flame_cmd::write_diff(&draw, (base, &ab), (new, &an), Some((&report, rows)))
 }
 
 /// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).

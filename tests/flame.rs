@@ -5,13 +5,13 @@
 //! Regenerate the goldens with `PPROFX_BLESS=1 cargo test --test flame`.
 
 mod common;
+#[path = "common/flame_fixtures.rs"]
+mod flame_fixtures;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-
-use prost::Message;
 
 use common::{pprofx_bin, repo_root};
+use flame_fixtures::{hostile_profile, stacks_profile, HOSTILE_NAMES};
 
 fn run(args: &[&str]) -> std::process::Output {
     std::process::Command::new(pprofx_bin())
@@ -187,69 +187,19 @@ fn svg_is_well_formed_and_deterministic() {
     }
 }
 
-/// A profile whose names are markup, script, separators and control
-/// characters, built in code.
-fn hostile_profile(dir: &Path) -> PathBuf {
-    use pprofx::proto::{Function, Line, Location, Profile, Sample, ValueType};
-    let names = [
-        "<script>alert(1)</script>",
-        "a;b",
-        "quote\"s'and`back\\slash",
-        "new\nline\r\u{1}\u{0}",
-        "]]><x/>&amp;<!--",
-        "# comment-like",
-        "%3B",
-    ];
-    let mut strings: Vec<String> = vec![
-        String::new(),
-        "cpu\"<u>".into(),
-        "nano<seconds>".into(),
-        "file<&>.go".into(),
-    ];
-    let mut functions = Vec::new();
-    let mut locations = Vec::new();
-    for (i, n) in names.iter().enumerate() {
-        strings.push(n.to_string());
-        let id = i as u64 + 1;
-        functions.push(Function {
-            id,
-            name: strings.len() as i64 - 1,
-            system_name: 0,
-            filename: 3,
-            start_line: 1,
-        });
-        locations.push(Location {
-            id,
-            mapping_id: 0,
-            address: 0x1000 + id,
-            line: vec![Line {
-                function_id: id,
-                line: 7,
-                column: 0,
-            }],
-            is_folded: false,
-        });
-    }
-    let samples = (0..names.len() as u64)
-        .map(|i| Sample {
-            // Leaf first: name i under all the names before it.
-            location_id: (1..=i + 1).rev().collect(),
-            value: vec![10 + i as i64],
-            label: vec![],
-        })
-        .collect();
-    let p = Profile {
-        sample_type: vec![ValueType { r#type: 1, unit: 2 }],
-        sample: samples,
-        location: locations,
-        function: functions,
-        string_table: strings,
-        ..Default::default()
-    };
-    let path = dir.join("hostile.pb");
-    fs::write(&path, p.encode_to_vec()).unwrap();
-    path
-}
+/// Markup from the hostile names that must never appear unescaped.
+const LIVE: [&str; 10] = [
+    "<script>alert",
+    "<x/>",
+    "<u>",
+    "<seconds>",
+    "<!--\"",
+    "<&>",
+    "<img",
+    "onerror=\"",
+    "</script><script>",
+    "<b>",
+];
 
 #[test]
 fn hostile_names_are_inert() {
@@ -265,7 +215,7 @@ fn hostile_names_are_inert() {
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         let svg = fs::read_to_string(&out).unwrap();
         parse_svg(&svg);
-        for live in ["<script>alert", "<x/>", "<u>", "<seconds>", "<!--\"", "<&>"] {
+        for live in LIVE {
             assert!(!svg.contains(live), "live markup {live:?} in SVG");
         }
         assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -275,17 +225,20 @@ fn hostile_names_are_inert() {
     // Differential graph of the hostile profile against itself.
     let svg = String::from_utf8(stdout_of(&["flame", "-o", "-", prof, prof])).unwrap();
     parse_svg(&svg);
-    for live in ["<script", "<x/>", "<u>", "<seconds>", "<&>"] {
+    for live in LIVE {
         assert!(!svg.contains(live), "live markup {live:?} in diff SVG");
     }
+    // Exactly one <script> element: ours.
+    assert_eq!(svg.matches("<script").count(), 1);
     // Folded: one line per stack, `;` only between frames.
     let folded =
         String::from_utf8(stdout_of(&["flame", "--format=folded", "-o", "-", prof])).unwrap();
     let lines: Vec<&str> = folded.lines().collect();
-    assert_eq!(lines.len(), 7, "{folded}");
+    let n = HOSTILE_NAMES.len();
+    assert_eq!(lines.len(), n, "{folded}");
     for (i, l) in lines.iter().enumerate() {
         let (stack, _) = l.rsplit_once(' ').unwrap();
-        assert!(stack.split(';').count() <= 7, "line {i}: {l}");
+        assert!(stack.split(';').count() <= n, "line {i}: {l}");
     }
     assert!(folded.contains("a%3Bb"));
     assert!(folded.contains("new%0Aline%0D%01%00"));
@@ -341,55 +294,6 @@ fn output_is_atomic() {
     assert_eq!(r.status.code(), Some(1));
 }
 
-/// A profile with the given stacks (root first) and values.
-fn stacks_profile(dir: &Path, file: &str, stacks: &[(&[&str], i64)]) -> String {
-    use pprofx::proto::{Function, Line, Location, Profile, Sample, ValueType};
-    let mut strings: Vec<String> = vec![String::new(), "cpu".into(), "nanoseconds".into()];
-    let mut ids: std::collections::HashMap<&str, u64> = Default::default();
-    let (mut functions, mut locations, mut samples) = (Vec::new(), Vec::new(), Vec::new());
-    for (stack, v) in stacks {
-        let mut locs = Vec::new();
-        for name in stack.iter().rev() {
-            let n = ids.len() as u64 + 1;
-            let id = *ids.entry(name).or_insert_with(|| {
-                strings.push(name.to_string());
-                functions.push(Function {
-                    id: n,
-                    name: strings.len() as i64 - 1,
-                    ..Default::default()
-                });
-                locations.push(Location {
-                    id: n,
-                    line: vec![Line {
-                        function_id: n,
-                        line: 1,
-                        column: 0,
-                    }],
-                    ..Default::default()
-                });
-                n
-            });
-            locs.push(id);
-        }
-        samples.push(Sample {
-            location_id: locs,
-            value: vec![*v],
-            label: vec![],
-        });
-    }
-    let p = Profile {
-        sample_type: vec![ValueType { r#type: 1, unit: 2 }],
-        sample: samples,
-        location: locations,
-        function: functions,
-        string_table: strings,
-        ..Default::default()
-    };
-    let path = dir.join(file);
-    fs::write(&path, p.encode_to_vec()).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
 #[test]
 fn differential_svg() {
     let dir = temp_dir();
@@ -442,4 +346,307 @@ fn differential_svg() {
     // Deterministic.
     let again = stdout_of(&["flame", "-o", "-", &base, &new]);
     assert_eq!(svg.as_bytes(), again);
+}
+
+/// The two profiles of the differential tests: one function grows, one
+/// shrinks, one disappears, one is added (with markup in its name), one
+/// stays the same.
+fn diff_pair(dir: &std::path::Path) -> (String, String) {
+    let base = stacks_profile(
+        dir,
+        "base.pb",
+        &[
+            (&["main", "grows"], 100),
+            (&["main", "shrinks"], 400),
+            (&["main", "gone"], 50),
+            (&["main", "same"], 1000),
+        ],
+    );
+    let new = stacks_profile(
+        dir,
+        "new.pb",
+        &[
+            (&["main", "grows"], 300),
+            (&["main", "shrinks"], 100),
+            (&["main", "added<&>"], 70),
+            (&["main", "same"], 1000),
+        ],
+    );
+    (base, new)
+}
+
+/// The `<g>` of the frame whose tooltip starts with `name`.
+fn svg_frame(svg: &str, name: &str) -> Option<String> {
+    let start = svg.find(&format!("<title>{name}&#10;"))?;
+    let end = start + svg[start..].find("</g>")?;
+    Some(svg[start..end].to_string())
+}
+
+/// A frame's `width` attribute.
+fn rect_width(frame: &str) -> f64 {
+    let at = frame.find(" width=\"").unwrap() + 8;
+    frame[at..at + frame[at..].find('"').unwrap()]
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn differential_svg_golden_zoom_search_and_width_modes() {
+    let dir = temp_dir();
+    let (base, new) = diff_pair(dir.path());
+    let sum = String::from_utf8(stdout_of(&["flame", "-o", "-", &base, &new])).unwrap();
+    let classic = String::from_utf8(stdout_of(&[
+        "flame",
+        "--diff-width=new",
+        "--icicle",
+        "-o",
+        "-",
+        &base,
+        &new,
+    ]))
+    .unwrap();
+    check_golden("diff.svg", sum.as_bytes());
+    check_golden("diff.new.icicle.svg", classic.as_bytes());
+    for svg in [&sum, &classic] {
+        parse_svg(svg);
+        // Our zoom/search script, inside CDATA, and its controls.
+        assert_eq!(svg.matches("<script").count(), 1);
+        assert!(svg.contains("<![CDATA[\nvar W = 1200, PAD = 10, CW = 7.2, DASH_MIN = 4;"));
+        for id in ["reset", "search", "details", "matched"] {
+            assert!(svg.contains(&format!("id=\"{id}\"")), "no #{id}");
+        }
+        assert!(svg.contains("closest('g.f')"));
+    }
+    assert!(sum.contains("width = base + new;"));
+    assert!(classic.contains("width = new;"));
+    // base + new: "gone" is drawn, "main" fills the width (1200 − 2 × 10).
+    assert!(svg_frame(&sum, "gone").is_some());
+    assert_eq!(rect_width(&svg_frame(&sum, "main").unwrap()), 1180.0);
+    // new only: "gone" has no width, so no frame; "grows" is 300 of 1470.
+    assert!(svg_frame(&classic, "gone").is_none());
+    let grows = rect_width(&svg_frame(&classic, "grows").unwrap());
+    assert!((grows - 1180.0 * 300.0 / 1470.0).abs() < 0.01, "{grows}");
+    // Same colours in both modes (one shading path).
+    let fill = |svg: &str, name: &str| {
+        let f = svg_frame(svg, name).unwrap();
+        let at = f.find("fill=\"").unwrap() + 6;
+        f[at..at + f[at..].find('"').unwrap()].to_string()
+    };
+    for name in ["grows", "shrinks", "same", "main"] {
+        assert_eq!(fill(&sum, name), fill(&classic, name), "{name}");
+    }
+    // Bad width mode: usage error.
+    let r = run(&["flame", "--diff-width=old", "-o", "-", &base, &new]);
+    assert_eq!(r.status.code(), Some(2));
+}
+
+#[test]
+fn diff_flame_draws_the_same_graph() {
+    let dir = temp_dir();
+    let (base, new) = diff_pair(dir.path());
+    let a = dir.path().join("a.svg");
+    let b = dir.path().join("b.svg");
+    let r = run(&["diff", "--flame", "-o", a.to_str().unwrap(), &base, &new]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(r.stdout.is_empty(), "the table is replaced by the graph");
+    let r = run(&["flame", "-o", b.to_str().unwrap(), &base, &new]);
+    assert!(r.status.success());
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+    // Options pass through; gates still decide the exit status.
+    let r = run(&[
+        "diff",
+        "--flame",
+        "--diff-width=new",
+        "--fail_on_growth=100",
+        "-o",
+        a.to_str().unwrap(),
+        &base,
+        &new,
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let svg = fs::read_to_string(&a).unwrap();
+    parse_svg(&svg);
+    assert!(svg.contains("width = new;"));
+    // -o without --flame, --flame without -o: usage errors.
+    for bad in [
+        &["diff", "-o", "x.svg", &base, &new][..],
+        &["diff", "--flame", &base, &new][..],
+        &["diff", "--flame", "--min_width=200", "-o", "-", &base, &new][..],
+    ] {
+        let r = run(bad);
+        assert_eq!(r.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&r.stderr).starts_with("pprofx: "));
+    }
+}
+
+/// The JSON data of an HTML report.
+fn html_data(html: &str) -> serde_json::Value {
+    let open = "<script type=\"application/json\" id=\"pprofx-data\">";
+    let start = html.find(open).expect("data element") + open.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).expect("data is JSON")
+}
+
+#[test]
+fn html_report_is_self_contained_and_deterministic() {
+    let dir = temp_dir();
+    let a = dir.path().join("a.html");
+    let b = dir.path().join("b.html");
+    let c = cpu();
+    for p in [&a, &b] {
+        let r = run(&["flame", "--html", "-o", p.to_str().unwrap(), &c]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    let html = fs::read_to_string(&a).unwrap();
+    assert_eq!(html.as_bytes(), fs::read(&b).unwrap(), "two runs differ");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<title>cpu.pb.gz — cpu, total 3.10s</title>"));
+    // Offline: nothing loaded from anywhere; a strict policy.
+    for remote in ["http://", "https://", " src=", "<link", "@import", "url("] {
+        assert!(!html.contains(remote), "{remote:?} in the page");
+    }
+    assert!(html.contains("content=\"default-src 'none'; script-src 'sha256-"));
+    assert_eq!(html.matches("<script").count(), 2);
+    let d = html_data(&html);
+    assert_eq!(d["v"], 1);
+    assert_eq!(d["kind"], "flame");
+    assert_eq!(d["unit"], "nanoseconds");
+    let f = d["f"].as_array().unwrap();
+    let t = d["t"].as_array().unwrap();
+    assert_eq!(f.len(), t.len());
+    assert_eq!(f[0], -1);
+    // The root is pprof's total; the top table is pprof's.
+    assert_eq!(t[0], 3_100_000_000u64);
+    assert_eq!(d["top"]["total"], 3_100_000_000u64);
+    let names = d["names"].as_array().unwrap();
+    let first = &d["top"]["rows"][0];
+    assert_eq!(names[first[0].as_u64().unwrap() as usize], "main.mix");
+    assert_eq!(first[1], 670_000_000u64);
+    // The same tree as the folded export: as many frames as distinct paths.
+    let folded =
+        String::from_utf8(stdout_of(&["flame", "--format=folded", "-o", "-", &c])).unwrap();
+    let mut paths = std::collections::BTreeSet::new();
+    for l in folded.lines() {
+        let stack = l.rsplit_once(' ').unwrap().0;
+        let frames: Vec<&str> = stack.split(';').collect();
+        for i in 1..=frames.len() {
+            paths.insert(frames[..i].join(";"));
+        }
+    }
+    assert_eq!(f.len(), paths.len() + 1);
+    // --html is its own format.
+    let r = run(&["flame", "--html", "--format=folded", "-o", "-", &c]);
+    assert_eq!(r.status.code(), Some(1));
+}
+
+#[test]
+fn html_report_of_a_diff_has_the_diff_table() {
+    let dir = temp_dir();
+    let (base, new) = diff_pair(dir.path());
+    let html = String::from_utf8(stdout_of(&["flame", "--html", "-o", "-", &base, &new])).unwrap();
+    let d = html_data(&html);
+    assert_eq!(d["kind"], "diff");
+    assert_eq!(d["width"], "sum");
+    let names: Vec<&str> = d["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let rows = d["diff"]["rows"].as_array().unwrap();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| names[r[0].as_u64().unwrap() as usize] == name)
+            .unwrap_or_else(|| panic!("no row {name}"))
+    };
+    assert_eq!(row("gone")[1], "gone");
+    assert_eq!(row("added<&>")[1], "new");
+    assert_eq!(row("added<&>")[5], serde_json::Value::Null);
+    assert_eq!(row("grows")[2], 100);
+    assert_eq!(row("grows")[3], 300);
+    assert_eq!(row("grows")[4], 200);
+    assert_eq!(row("grows")[5], 2.0);
+    // Shades are the SVG's: red for grows, blue for shrinks, grey for same.
+    let f = d["f"].as_array().unwrap();
+    let c = d["c"].as_array().unwrap();
+    let shade = |name: &str| {
+        let i = names.iter().position(|n| *n == name).unwrap();
+        c[f.iter().position(|x| x.as_u64() == Some(i as u64)).unwrap()]
+            .as_i64()
+            .unwrap()
+    };
+    assert!(shade("grows") > 0);
+    assert!(shade("shrinks") < 0);
+    assert_eq!(shade("same"), 0);
+    // diff --html writes the same report (the default table rows).
+    let again = String::from_utf8(stdout_of(&["diff", "--html", "-o", "-", &base, &new])).unwrap();
+    assert_eq!(html_data(&again)["diff"], d["diff"]);
+    // --diff-width=new leaves out frames without new weight.
+    let classic = String::from_utf8(stdout_of(&[
+        "flame",
+        "--html",
+        "--diff-width=new",
+        "-o",
+        "-",
+        &base,
+        &new,
+    ]))
+    .unwrap();
+    let dc = html_data(&classic);
+    assert_eq!(dc["width"], "new");
+    assert!(dc["n"].as_array().unwrap()[1..]
+        .iter()
+        .all(|v| v.as_u64() != Some(0)));
+}
+
+#[test]
+fn html_report_of_hostile_names_is_inert() {
+    let dir = temp_dir();
+    let prof = hostile_profile(dir.path());
+    let prof = prof.to_str().unwrap();
+    for args in [
+        &["flame", "--html", "-o", "-", prof][..],
+        &[
+            "flame",
+            "--html",
+            "--title=</title><script>x()</script>",
+            "-o",
+            "-",
+            prof,
+        ][..],
+        &["flame", "--html", "-o", "-", prof, prof][..],
+    ] {
+        let html = String::from_utf8(stdout_of(args)).unwrap();
+        for live in LIVE {
+            assert!(
+                !html.contains(live),
+                "live markup {live:?} in HTML ({args:?})"
+            );
+        }
+        // Our two script elements only, each closed once.
+        assert_eq!(html.matches("<script").count(), 2, "{args:?}");
+        assert_eq!(html.matches("</script>").count(), 2, "{args:?}");
+        assert!(!html.contains('\u{2028}') && !html.contains('\u{2029}'));
+        // The data still carries every name exactly.
+        let d = html_data(&html);
+        let names: Vec<&str> = d["names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        for n in HOSTILE_NAMES {
+            assert!(names.contains(&n), "{n:?} missing");
+        }
+    }
 }

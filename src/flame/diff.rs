@@ -6,8 +6,14 @@
 //! Frames present on one side only get a dashed outline and say so in their
 //! tooltip, which shows base, new, Δ and Δ%. inferno cannot draw these
 //! semantics (its differential mode takes the width from the new profile and
-//! colours leaf deltas only), so this module writes the SVG itself: static
-//! rectangles with `<title>` tooltips, no script.
+//! colours leaf deltas only), so this module writes the SVG itself:
+//! rectangles with `<title>` tooltips, plus a small inline script of ours
+//! (`diff_svg.js`) for click-to-zoom and regex search (Ctrl-F). Without
+//! script (an `<img>`), the picture is the same, static.
+//!
+//! `DiffWidth::New` gives the classic look: frames as wide as the new profile
+//! only, so removed code has no width. Geometry ([`layout`]) and colour
+//! ([`shade`]) are computed here once, for the SVG and the HTML report alike.
 //!
 //! Each side's tree is pruned at `min_width` before merging; a frame kept on
 //! one side whose other side was pruned shows that side's weight as 0 (an
@@ -91,6 +97,43 @@ impl DiffTree {
     }
 }
 
+/// What a frame's width stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DiffWidth {
+    /// base + new: code that vanished stays visible (the default).
+    #[default]
+    Sum,
+    /// new only: the classic differential flame graph.
+    New,
+}
+
+impl DiffWidth {
+    /// Parses `base+new` (or `sum`) and `new`.
+    pub fn parse(s: &str) -> Option<DiffWidth> {
+        match s {
+            "base+new" | "sum" | "both" => Some(DiffWidth::Sum),
+            "new" => Some(DiffWidth::New),
+            _ => None,
+        }
+    }
+
+    /// The name used in the HTML report's data: `sum` or `new`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiffWidth::Sum => "sum",
+            DiffWidth::New => "new",
+        }
+    }
+
+    /// The width of a frame, in sample units.
+    pub fn of(self, n: &DiffNode) -> u64 {
+        match self {
+            DiffWidth::Sum => n.base.saturating_add(n.new),
+            DiffWidth::New => n.new,
+        }
+    }
+}
+
 /// What the differential SVG looks like.
 #[derive(Debug, Clone)]
 pub struct DiffSvgOptions {
@@ -102,13 +145,105 @@ pub struct DiffSvgOptions {
     pub width: usize,
     /// Roots at the top.
     pub icicle: bool,
-    /// Frames narrower than this percentage of base + new are not drawn.
+    /// Frames narrower than this percentage of the root's width are not drawn.
     pub min_width: f64,
     /// |Δ| below this percentage of the larger total is drawn grey.
     pub noise: f64,
+    /// What a frame's width stands for.
+    pub width_mode: DiffWidth,
 }
 
-fn esc(s: &str) -> String {
+/// One laid-out frame: node index, left edge in sample units from the left
+/// of the graph, depth (0 = the root's children).
+pub type Placed = (u32, u64, usize);
+
+/// Lays out the merged tree depth-first (children in name order), widths by
+/// `mode`, skipping frames narrower than `min_width` percent of the root's
+/// width (and their subtrees) and frames of zero width. Returns the frames in
+/// drawing order and the number of rows.
+pub fn layout(t: &DiffTree, mode: DiffWidth, min_width: f64) -> (Vec<Placed>, usize) {
+    let total = mode.of(&t.nodes[0]);
+    let min_w = min_width / 100.0 * total as f64;
+    let mut frames: Vec<Placed> = Vec::new();
+    let mut rows = 0;
+    let mut work: Vec<Placed> = Vec::new();
+    let push_children = |work: &mut Vec<Placed>, i: u32, x: u64, depth: usize| {
+        let start = work.len();
+        let mut cx = x;
+        for &c in &t.nodes[i as usize].children {
+            work.push((c, cx, depth));
+            cx = cx.saturating_add(mode.of(&t.nodes[c as usize]));
+        }
+        work[start..].reverse();
+    };
+    push_children(&mut work, 0, 0, 0);
+    while let Some((i, x, depth)) = work.pop() {
+        let width = mode.of(&t.nodes[i as usize]);
+        if width == 0 || (width as f64) < min_w {
+            continue;
+        }
+        frames.push((i, x, depth));
+        rows = rows.max(depth + 1);
+        push_children(&mut work, i, x, depth + 1);
+    }
+    (frames, rows)
+}
+
+/// Colour scale of a merged tree: the noise floor and the largest |Δ|.
+#[derive(Debug, Clone, Copy)]
+pub struct Shading {
+    /// |Δ| below this is drawn grey.
+    pub noise: f64,
+    /// The largest |Δ| of any frame (at least 1).
+    pub max_delta: f64,
+}
+
+impl Shading {
+    /// The scale of `t` with a noise floor of `noise` percent of the larger total.
+    pub fn of(t: &DiffTree, noise: f64) -> Shading {
+        let root = &t.nodes[0];
+        let max_delta = t
+            .nodes
+            .iter()
+            .map(|n| (n.new as i128 - n.base as i128).unsigned_abs())
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64;
+        Shading {
+            noise: noise / 100.0 * root.base.max(root.new) as f64,
+            max_delta,
+        }
+    }
+
+    /// A frame's shade: 0 for grey (|Δ| within noise), else `c` in 50..=220
+    /// for `rgb(255,c,c)` (grew) or `-c` for `rgb(c,c,255)` (shrank); lighter
+    /// is a smaller |Δ| (`c` falls with √(|Δ| / max |Δ|)).
+    pub fn shade(&self, n: &DiffNode) -> i16 {
+        let delta = n.new as i128 - n.base as i128;
+        if delta == 0 || (delta.unsigned_abs() as f64) < self.noise {
+            return 0;
+        }
+        let f = (delta.unsigned_abs() as f64 / self.max_delta).sqrt();
+        let c = (220.0 - 170.0 * f).round().clamp(50.0, 220.0) as i16;
+        if delta > 0 {
+            c
+        } else {
+            -c
+        }
+    }
+}
+
+/// The SVG/CSS colour of a [`Shading::shade`] value.
+pub fn shade_fill(shade: i16) -> String {
+    match shade {
+        0 => "rgb(200,200,200)".to_string(),
+        c if c > 0 => format!("rgb(255,{c},{c})"),
+        c => format!("rgb({0},{0},255)", -c),
+    }
+}
+
+/// Escapes text for XML content and attribute values.
+pub fn esc(s: &str) -> String {
     let s = xml_text(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -126,7 +261,8 @@ fn esc(s: &str) -> String {
     out
 }
 
-fn pct(d: i128, of: u64) -> String {
+/// `Δ%` of `of` as text (`new` when `of` is 0).
+pub fn pct(d: i128, of: u64) -> String {
     if of == 0 {
         "new".to_string()
     } else {
@@ -134,101 +270,98 @@ fn pct(d: i128, of: u64) -> String {
     }
 }
 
+/// Frame geometry of the SVG, in pixels (shared with its script).
+const FRAME_H: f64 = 16.0;
+const PAD: f64 = 10.0;
+const TOP: f64 = 48.0;
+/// Estimated width of a 12px monospace character, for fitting labels.
+const CHAR_W: f64 = 7.2;
+/// One-side frames narrower than this many pixels get no dashed outline.
+const DASH_MIN: f64 = 4.0;
+
+/// The zoom-and-search script of the differential SVG (ours; see the file).
+const SCRIPT: &str = include_str!("diff_svg.js");
+
+/// A frame's label: the name, cut to what fits in `width` pixels (`..`
+/// marks a cut), or `None` when fewer than 3 characters fit. The SVG's
+/// script applies the same rule when zooming.
+fn label(name: &str, width: f64) -> Option<String> {
+    let fit = ((width - 6.0) / CHAR_W).floor();
+    if fit < 3.0 {
+        return None;
+    }
+    let fit = fit as usize;
+    Some(if name.chars().count() <= fit {
+        name.to_string()
+    } else {
+        let mut l: String = name.chars().take(fit - 2).collect();
+        l.push_str("..");
+        l
+    })
+}
+
 /// Writes the merged tree as a differential SVG flame graph.
 pub fn write_diff_svg(t: &DiffTree, o: &DiffSvgOptions, w: &mut dyn Write) -> io::Result<()> {
-    const FRAME_H: f64 = 16.0;
-    const PAD: f64 = 10.0;
-    const TOP: f64 = 48.0;
-    let root = &t.nodes[0];
-    let total = root.base.saturating_add(root.new);
+    let total = o.width_mode.of(&t.nodes[0]);
     if total == 0 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            "no samples to draw (all values are zero)",
+            match o.width_mode {
+                DiffWidth::Sum => "no samples to draw (all values are zero)",
+                DiffWidth::New => "no samples to draw (all values of the new profile are zero)",
+            },
         ));
     }
-    let min_w = o.min_width / 100.0 * total as f64;
-    let noise = o.noise / 100.0 * root.base.max(root.new) as f64;
-    let max_delta = t
-        .nodes
-        .iter()
-        .map(|n| (n.new as i128 - n.base as i128).unsigned_abs())
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
+    let shading = Shading::of(t, o.noise);
     let scale = (o.width as f64 - 2.0 * PAD) / total as f64;
+    let (frames, rows) = layout(t, o.width_mode, o.min_width);
 
-    // Lay out: (node, x in weight units, depth), depth-first, skipping narrow frames.
-    let mut frames: Vec<(u32, f64, usize)> = Vec::new();
-    let mut max_depth = 0;
-    let mut work: Vec<(u32, f64, usize)> = Vec::new();
-    let mut x = 0.0;
-    for &c in &t.nodes[0].children {
-        let n = &t.nodes[c as usize];
-        work.push((c, x, 0));
-        x += n.base.saturating_add(n.new) as f64;
-    }
-    work.reverse();
-    while let Some((i, x, depth)) = work.pop() {
-        let n = &t.nodes[i as usize];
-        let width = n.base.saturating_add(n.new) as f64;
-        if width < min_w || width <= 0.0 {
-            continue;
-        }
-        frames.push((i, x, depth));
-        max_depth = max_depth.max(depth + 1);
-        let mut cx = x;
-        let mut kids = Vec::with_capacity(n.children.len());
-        for &c in &n.children {
-            let cn = &t.nodes[c as usize];
-            kids.push((c, cx, depth + 1));
-            cx += cn.base.saturating_add(cn.new) as f64;
-        }
-        work.extend(kids.into_iter().rev());
-    }
-
-    let height = TOP + (max_depth as f64 + 1.0) * FRAME_H + 2.0 * PAD;
+    // Rows of frames, plus one for the details line at the bottom.
+    let height = TOP + (rows as f64 + 2.0) * FRAME_H + 2.0 * PAD;
+    let bottom = height - PAD - FRAME_H;
+    let width_note = match o.width_mode {
+        DiffWidth::Sum => "width = base + new",
+        DiffWidth::New => "width = new",
+    };
     let mut s = String::new();
     let _ = write!(
         s,
         "<?xml version=\"1.0\" standalone=\"no\"?>\n<svg version=\"1.1\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\">\n\
-<style>text {{ font-family: monospace; font-size: 12px; }} .one {{ stroke: black; stroke-dasharray: 3,2; stroke-width: 1; }} g:hover rect {{ stroke: black; stroke-width: 0.5; }}</style>\n\
+<style>text {{ font-family: monospace; font-size: 12px; }} .one {{ stroke: black; stroke-dasharray: 3,2; stroke-width: 1; }} g.f:hover rect {{ stroke: black; stroke-width: 0.5; }} g.f {{ cursor: pointer; }} .dim {{ opacity: 0.5; }} .btn {{ cursor: pointer; fill: #333; }} .hide {{ display: none; }}</style>\n\
 <rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"#f8f8f8\"/>\n\
 <text x=\"{cx}\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">{title}</text>\n\
-<text x=\"{cx}\" y=\"40\" text-anchor=\"middle\" fill=\"#666\">width = base + new; red grew, blue shrank, grey within noise; dashed = one side only</text>\n",
+<text x=\"{cx}\" y=\"40\" text-anchor=\"middle\" fill=\"#666\">{width_note}; red grew, blue shrank, grey within noise; dashed = one side only</text>\n\
+<text id=\"reset\" class=\"btn hide\" x=\"{pad}\" y=\"24\">Reset Zoom</text>\n\
+<text id=\"search\" class=\"btn\" x=\"{right}\" y=\"24\" text-anchor=\"end\">Search</text>\n\
+<text id=\"details\" x=\"{pad}\" y=\"{dy}\"> </text>\n\
+<text id=\"matched\" x=\"{right}\" y=\"{dy}\" text-anchor=\"end\"> </text>\n",
         w = o.width,
         h = height,
         cx = o.width / 2,
+        pad = PAD,
+        right = o.width as f64 - PAD,
+        dy = height - PAD - 3.0,
         title = esc(&o.title),
     );
     for (i, x, depth) in frames {
         let n = &t.nodes[i as usize];
-        let width = n.base.saturating_add(n.new) as f64 * scale;
-        let px = PAD + x * scale;
+        let width = o.width_mode.of(n) as f64 * scale;
+        let px = PAD + x as f64 * scale;
         let py = if o.icicle {
             TOP + depth as f64 * FRAME_H
         } else {
-            height - PAD - (depth as f64 + 1.0) * FRAME_H
+            bottom - (depth as f64 + 1.0) * FRAME_H
         };
         let delta = n.new as i128 - n.base as i128;
-        let fill = if (delta.unsigned_abs() as f64) < noise || delta == 0 {
-            "rgb(200,200,200)".to_string()
-        } else {
-            let f = (delta.unsigned_abs() as f64 / max_delta).sqrt();
-            let c = (220.0 - 170.0 * f).round() as u8;
-            if delta > 0 {
-                format!("rgb(255,{c},{c})")
-            } else {
-                format!("rgb({c},{c},255)")
-            }
-        };
+        let fill = shade_fill(shading.shade(n));
         let side = match (n.base, n.new) {
-            (0, _) => " (new: only in the new profile)",
-            (_, 0) => " (gone: only in the base profile)",
+            (0, _) => "new: only in the new profile; ",
+            (_, 0) => "gone: only in the base profile; ",
             _ => "",
         };
+        // The name is everything before the last newline (the script relies on it).
         let tooltip = format!(
-            "{}{side}\nbase {} {u}, new {} {u}, Δ {:+} {u} ({})",
+            "{}\n{side}base {} {u}, new {} {u}, Δ {:+} {u} ({})",
             n.name,
             n.base,
             n.new,
@@ -236,38 +369,97 @@ pub fn write_diff_svg(t: &DiffTree, o: &DiffSvgOptions, w: &mut dyn Write) -> io
             pct(delta, n.base),
             u = o.unit
         );
-        let class = if side.is_empty() {
+        // Dashes on frames narrower than this only darken them.
+        let class = if side.is_empty() || width < DASH_MIN {
             ""
         } else {
             " class=\"one\""
         };
         let _ = write!(
             s,
-            "<g><title>{}</title><rect x=\"{px:.2}\" y=\"{py:.1}\" width=\"{:.2}\" height=\"{:.1}\" fill=\"{fill}\" rx=\"2\"{class}/>",
+            "<g class=\"f\"><title>{}</title><rect x=\"{px:.3}\" y=\"{py:.1}\" width=\"{:.3}\" height=\"{:.1}\" fill=\"{fill}\" rx=\"2\"{class}/>",
             esc(&tooltip),
             width,
             FRAME_H - 1.0
         );
-        let fit = ((width - 6.0) / 7.2).floor();
-        if fit >= 3.0 {
-            let fit = fit as usize;
-            let label: String = if n.name.chars().count() <= fit {
-                n.name.clone()
-            } else {
-                let mut l: String = n.name.chars().take(fit - 2).collect();
-                l.push_str("..");
-                l
-            };
+        if let Some(l) = label(&n.name, width) {
             let _ = write!(
                 s,
                 "<text x=\"{:.2}\" y=\"{:.1}\">{}</text>",
                 px + 3.0,
                 py + 11.5,
-                esc(&label)
+                esc(&l)
             );
         }
         s.push_str("</g>\n");
     }
-    s.push_str("</svg>\n");
+    let _ = write!(
+        s,
+        "<script type=\"text/ecmascript\"><![CDATA[\nvar W = {}, PAD = {PAD}, CW = {CHAR_W}, DASH_MIN = {DASH_MIN};\n{SCRIPT}]]></script>\n</svg>\n",
+        o.width
+    );
     w.write_all(s.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, parent: u32, base: u64, new: u64, children: Vec<u32>) -> DiffNode {
+        DiffNode {
+            name: name.to_string(),
+            parent,
+            base,
+            new,
+            children,
+        }
+    }
+
+    fn tree() -> DiffTree {
+        DiffTree {
+            nodes: vec![
+                node("", NONE, 100, 100, vec![1, 2]),
+                node("a", 0, 60, 0, vec![]),
+                node("b", 0, 40, 100, vec![3]),
+                node("c", 2, 40, 1, vec![]),
+            ],
+        }
+    }
+
+    #[test]
+    fn layout_by_width_mode() {
+        let t = tree();
+        let (f, rows) = layout(&t, DiffWidth::Sum, 0.0);
+        assert_eq!(f, vec![(1, 0, 0), (2, 60, 0), (3, 60, 1)]);
+        assert_eq!(rows, 2);
+        // New only: "a" has no width, "b" starts at 0.
+        let (f, _) = layout(&t, DiffWidth::New, 0.0);
+        assert_eq!(f, vec![(2, 0, 0), (3, 0, 1)]);
+        // c is 1 of 100 = 1% wide: dropped at 2%.
+        let (f, rows) = layout(&t, DiffWidth::New, 2.0);
+        assert_eq!(f, vec![(2, 0, 0)]);
+        assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn shades() {
+        let t = tree();
+        let s = Shading::of(&t, 0.1);
+        assert_eq!(s.max_delta, 60.0);
+        assert_eq!(s.shade(&t.nodes[0]), 0);
+        assert_eq!(s.shade(&t.nodes[1]), -50);
+        assert_eq!(s.shade(&t.nodes[2]), 50);
+        assert_eq!(shade_fill(0), "rgb(200,200,200)");
+        assert_eq!(shade_fill(80), "rgb(255,80,80)");
+        assert_eq!(shade_fill(-80), "rgb(80,80,255)");
+        assert_eq!(label("abcdef", 40.0), Some("ab..".to_string()));
+        assert_eq!(label("abc", 40.0), Some("abc".to_string()));
+        assert_eq!(label("abc", 20.0), None);
+    }
+
+    #[test]
+    fn script_cannot_end_cdata() {
+        assert!(!SCRIPT.contains("]]>"));
+        assert!(!SCRIPT.contains("</script"));
+    }
 }

@@ -16,12 +16,15 @@
 //!
 //! The surviving tree is small (a few thousand frames for a million samples
 //! at the default width), and only it is turned into folded lines for
-//! inferno ([`svg`]) or exported ([`export`]: folded stacks, speedscope JSON).
+//! inferno ([`svg`]), drawn by the HTML report ([`html`]), or exported
+//! ([`export`]: folded stacks, speedscope JSON). Two trees merge into a
+//! differential graph ([`diff`]).
 //! Weights are absolute sample values (`|v|`) in the sample unit, so the
 //! root's weight is pprof's total.
 
 pub mod diff;
 pub mod export;
+pub mod html;
 pub mod svg;
 
 use std::collections::HashMap;
