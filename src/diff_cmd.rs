@@ -118,7 +118,7 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         nodecount: report_opts.nodecount,
     };
     if drawing {
-        let (rows, _) = render::visible_rows(&report, &render_opts);
+        let rows = render::visible_rows(&report, &render_opts).rows;
         if let Err(f) = draw_diff(args, &profiles, &report, rows) {
             return fail(2, f.subject.as_deref(), &f.message);
         }

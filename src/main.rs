@@ -366,7 +366,7 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
             subject: None,
             message: e.to_string(),
         })?;
-    let (rows, _) = pprofx::diff::render::visible_rows(&report, &render_opts);
+    let rows = pprofx::diff::render::visible_rows(&report, &render_opts).rows;
     flame_cmd::write_diff(&draw, (base, &ab), (new, &an), Some((&report, rows)))
 }
 
