@@ -516,7 +516,7 @@ enum LabelKind {
 fn kind(l: &Label) -> LabelKind {
     if l.str != 0 {
         LabelKind::Str
-    } else if l.num != 0 || l.num_unit != 0 {
+    } else if l.is_numeric() {
         LabelKind::Num
     } else {
         LabelKind::Dropped

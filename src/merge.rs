@@ -304,6 +304,7 @@ pub fn set_label(p: &mut Profile, key: &str, value: &str) {
             str: v,
             num: 0,
             num_unit: 0,
+            kept_zero: false,
         });
         p.samples.label_ends.push(p.samples.labels.len() as u32);
         start = end as usize;
@@ -464,7 +465,7 @@ fn go_labels<'a>(p: &'a Profile, labels: &[Label]) -> GoLabels<'a> {
                 Some((_, v)) => v.push(p.str(l.str)),
                 None => strs.push((key, vec![p.str(l.str)])),
             }
-        } else if l.num != 0 || l.num_unit != 0 {
+        } else if l.is_numeric() {
             let i = match nums.iter().position(|(k, _, _)| *k == key) {
                 Some(i) => i,
                 None => {
@@ -658,6 +659,7 @@ impl Merger {
                     str: self.intern(v),
                     num: 0,
                     num_unit: 0,
+                    kept_zero: false,
                 };
                 out.push(l);
             }
@@ -677,6 +679,7 @@ impl Merger {
                     str: 0,
                     num: v,
                     num_unit: unit,
+                    kept_zero: v == 0,
                 };
                 out.push(l);
             }

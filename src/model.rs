@@ -138,6 +138,19 @@ pub struct Label {
     pub num: i64,
     /// String index of the numeric value's unit (0 = none).
     pub num_unit: u32,
+    /// A numeric label of value 0 with no unit that the source kept: Go's
+    /// heap text profiles give every sample a `bytes` label, 0 included,
+    /// and pprof shows it; profile.proto cannot carry one (its decoders
+    /// drop a label with no string, no number and no unit).
+    pub kept_zero: bool,
+}
+
+impl Label {
+    /// True if this is a numeric label (pprof's `NumLabel`), false for a
+    /// string label or one that carries nothing.
+    pub fn is_numeric(&self) -> bool {
+        self.str == 0 && (self.num != 0 || self.num_unit != 0 || self.kept_zero)
+    }
 }
 
 /// The profile's locations, column by column.
@@ -282,5 +295,32 @@ impl Profile {
     /// The sample type names, in order.
     pub fn sample_type_names(&self) -> Vec<&str> {
         self.sample_types.iter().map(|t| self.str(t.ty)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Label;
+
+    #[test]
+    fn numeric_labels() {
+        let num = |num, num_unit, kept_zero| Label {
+            key: 1,
+            num,
+            num_unit,
+            kept_zero,
+            ..Label::default()
+        };
+        assert!(num(3, 0, false).is_numeric());
+        assert!(num(0, 2, false).is_numeric());
+        assert!(num(0, 0, true).is_numeric());
+        // What profile.proto carries as an empty label is nothing.
+        assert!(!num(0, 0, false).is_numeric());
+        let s = Label {
+            key: 1,
+            str: 2,
+            ..Label::default()
+        };
+        assert!(!s.is_numeric());
     }
 }

@@ -112,15 +112,6 @@ fn classify(args: &[String]) -> Option<Result<Vec<String>, String>> {
         Err("no source".to_string())
     } else if let Some(s) = sources
         .iter()
-        .find(|s| s.contains("heap") && s.ends_with(".txt"))
-    {
-        // Known gap: pprof's heap text parser keeps numeric `bytes` labels of
-        // value 0 (which its protobuf decoder drops); pprofx drops both.
-        Err(format!(
-            "source {s}: zero-valued bytes labels of heap text profiles"
-        ))
-    } else if let Some(s) = sources
-        .iter()
         .find(|s| !(s.ends_with(".pb.gz") || s.ends_with(".pb") || s.ends_with(".debug1.txt")))
     {
         Err(format!("source {s} is not .pb/.pb.gz/.debug1.txt"))

@@ -411,6 +411,7 @@ impl<'s> Builder<'s> {
             str: 0,
             num,
             num_unit: 0,
+            kept_zero: num == 0,
         }
     }
 
@@ -420,6 +421,7 @@ impl<'s> Builder<'s> {
             str: self.str(value),
             num: 0,
             num_unit: 0,
+            kept_zero: false,
         }
     }
 

@@ -45,7 +45,7 @@ impl<'p> SampleLabels<'p> {
                     Some((_, vs)) => vs.push(value),
                     None => out.strs.push((key, vec![value])),
                 }
-            } else if l.num != 0 || l.num_unit != 0 {
+            } else if l.is_numeric() {
                 let i = match out.nums.iter().position(|n| n.key == key) {
                     Some(i) => i,
                     None => {
@@ -184,6 +184,7 @@ mod tests {
             str,
             num,
             num_unit,
+            kept_zero: false,
         }
     }
 
