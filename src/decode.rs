@@ -30,14 +30,9 @@ const WIRE_I32: u8 = 5;
 /// Decodes an uncompressed profile.proto message into a [`Profile`].
 pub fn decode(buf: &[u8]) -> Result<Profile> {
     let mut d = Decoder::default();
-    let t = std::time::Instant::now();
+    let mut timer = crate::timing::Timer::from_env();
     d.first_pass(buf)?;
-    if std::env::var_os("PPROFX_TIMINGS").is_some() {
-        eprintln!(
-            "pprofx: first pass: {:.1} ms",
-            t.elapsed().as_secs_f64() * 1e3
-        );
-    }
+    timer.lap("first pass");
     d.finish(buf)
 }
 

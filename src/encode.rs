@@ -118,27 +118,6 @@ pub fn gzipped(p: &Profile) -> std::io::Result<Vec<u8>> {
 /// Writes `p` as a gzipped profile.proto to `path`, through a temporary file
 /// in the same directory renamed into place (readers never see half a file).
 pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
-    use std::io::Write;
     let bytes = gzipped(p)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "profile".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::output::write_file(path, |w| w.write_all(&bytes))
 }

@@ -494,8 +494,14 @@ pub fn load_remote(target: &Target, opts: &LoadOptions) -> Result<Profile, LoadE
     let Fetched { body, content_type } = fetched?;
     let html = looks_like_html(content_type.as_deref(), &body);
     // A gzipped body is saved as it came; anything else as the parsed profile.
-    let gzipped = crate::input::is_gzip(&body).then(|| body.clone());
-    let profile = match crate::input::parse(Bytes::Owned(body), opts) {
+    let (parsed, gzipped) = if crate::input::is_gzip(&body) {
+        let raw = crate::input::gunzip(&body, opts.max_size);
+        let parsed = raw.and_then(|raw| crate::input::parse(Bytes::Owned(raw), opts));
+        (parsed, Some(body))
+    } else {
+        (crate::input::parse(Bytes::Owned(body), opts), None)
+    };
+    let profile = match parsed {
         Ok(p) => p,
         Err(e @ (LoadError::TooLarge { .. } | LoadError::Gzip(_))) => return Err(e),
         Err(_) if html => return Err(FetchError::Html.into()),

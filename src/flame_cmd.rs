@@ -3,7 +3,7 @@
 //! single-profile HTML report, and the notes under the report's title.
 
 use pprofx::diff::{DiffReport, DiffRow};
-use pprofx::flame::{diff, export, html, StackTree, TreeOptions};
+use pprofx::flame::{diff, html, StackTree, TreeOptions};
 use pprofx::report::top::TopReport;
 use pprofx::report::Analysis;
 
@@ -100,7 +100,7 @@ pub fn write_single_html(
         top: Some(&top),
         diff: None,
     };
-    export::write_output(o.output, |w| html::write_html(&report, w))
+    pprofx::output::write_output(o.output, |w| html::write_html(&report, w))
         .map_err(|e| Failure::new(o.output, e))
 }
 
@@ -163,7 +163,7 @@ pub fn write_diff(
             top: Some(&top),
             diff: table,
         };
-        export::write_output(o.output, |w| html::write_html(&report, w))
+        pprofx::output::write_output(o.output, |w| html::write_html(&report, w))
     } else {
         let svg = diff::DiffSvgOptions {
             title,
@@ -174,7 +174,7 @@ pub fn write_diff(
             noise: NOISE,
             width_mode: o.width_mode,
         };
-        export::write_output(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
+        pprofx::output::write_output(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
     };
     result.map_err(|e| Failure::new(o.output, e))
 }

@@ -96,6 +96,11 @@ pub fn decompress(data: Bytes, max_size: u64) -> Result<Bytes, LoadError> {
         }
         return Ok(data);
     }
+    gunzip(&data, max_size).map(Bytes::Owned)
+}
+
+/// Inflates the gzip file `data` (every member), enforcing `max_size`.
+pub fn gunzip(data: &[u8], max_size: u64) -> Result<Vec<u8>, LoadError> {
     // The trailer's ISIZE is the last member's size modulo 2^32: only a hint.
     let hint = if data.len() >= 18 {
         let t = &data[data.len() - 4..];
@@ -107,18 +112,18 @@ pub fn decompress(data: Bytes, max_size: u64) -> Result<Bytes, LoadError> {
     let bound = (data.len() as u64).saturating_mul(1032);
     #[cfg(feature = "libdeflate")]
     if hint <= max_size && hint <= bound {
-        if let Some(out) = fast::gunzip_single_member(&data, hint as usize) {
-            return Ok(Bytes::Owned(out));
+        if let Some(out) = fast::gunzip_single_member(data, hint as usize) {
+            return Ok(out);
         }
     }
     let mut out = Vec::with_capacity(hint.min(max_size).min(bound) as usize);
-    let mut dec = MultiGzDecoder::new(&data[..]).take(max_size.saturating_add(1));
+    let mut dec = MultiGzDecoder::new(data).take(max_size.saturating_add(1));
     dec.read_to_end(&mut out)
         .map_err(|e| LoadError::Gzip(gzip_message(&e)))?;
     if out.len() as u64 > max_size {
         return Err(LoadError::TooLarge { limit: max_size });
     }
-    Ok(Bytes::Owned(out))
+    Ok(out)
 }
 
 /// The libdeflate fast path: whole-buffer inflation of a file made of one
@@ -180,11 +185,9 @@ pub fn load(source: &str, opts: &LoadOptions) -> Result<Profile, LoadError> {
 /// Inflates and decodes a profile's bytes: profile.proto, gzipped or not,
 /// else the Go runtime's text formats.
 pub fn parse(raw: Bytes, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    let t = std::time::Instant::now();
+    let mut timer = crate::timing::Timer::from_env();
     let data = decompress(raw, opts.max_size)?;
-    if std::env::var_os("PPROFX_TIMINGS").is_some() {
-        eprintln!("pprofx: gunzip: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-    }
+    timer.lap("gunzip");
     if data.is_empty() {
         return Err(LoadError::Empty);
     }

@@ -41,6 +41,7 @@ pub mod legacy;
 pub mod measurement;
 pub mod merge;
 pub mod model;
+pub mod output;
 pub mod parallel;
 pub mod proto;
 pub mod prune;
@@ -48,6 +49,7 @@ pub mod report;
 pub mod select;
 pub mod sources;
 pub mod symbolize;
+pub mod timing;
 pub mod view;
 
 pub use error::{DecodeError, LoadError, OptionError};

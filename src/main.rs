@@ -8,7 +8,7 @@ mod cli;
 mod diff_cmd;
 mod flame_cmd;
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -76,7 +76,7 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
     for w in warnings {
         eprintln!("{w}");
     }
-    let mut timer = Timer::from_env();
+    let mut timer = pprofx::timing::Timer::from_env();
     let profile = load_sources(&args.load, &args.profiles)?;
     timer.lap("load");
     let source = args.profiles.join(" ");
@@ -160,7 +160,7 @@ fn print(report: &dyn Render, args: &TopArgs) -> Result<(), Failure> {
     match args.out.output.as_deref() {
         None => write_stdout(write),
         Some(target) => {
-            pprofx::flame::export::write_output(target, write).map_err(|e| Failure::new(target, e))
+            pprofx::output::write_output(target, write).map_err(|e| Failure::new(target, e))
         }
     }
 }
@@ -276,7 +276,7 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     for w in warnings {
         eprintln!("{w}");
     }
-    let mut timer = Timer::from_env();
+    let mut timer = pprofx::timing::Timer::from_env();
     let profile = load_sources(&args.load, std::slice::from_ref(source))?;
     timer.lap("load");
     let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
@@ -297,9 +297,9 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     let unit = analysis.sel.unit.clone();
     let result = match args.format {
         FlameFormat::Folded => {
-            export::write_output(&args.output, |w| export::write_folded(&tree, w))
+            pprofx::output::write_output(&args.output, |w| export::write_folded(&tree, w))
         }
-        FlameFormat::Speedscope => export::write_output(&args.output, |w| {
+        FlameFormat::Speedscope => pprofx::output::write_output(&args.output, |w| {
             export::write_speedscope(&tree, &title, &unit, w)
         }),
         FlameFormat::Svg => {
@@ -325,7 +325,7 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
                 palette,
                 min_width: args.min_width,
             };
-            export::write_output(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
+            pprofx::output::write_output(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
         }
     };
     timer.lap("render+write");
@@ -370,29 +370,7 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
     flame_cmd::write_diff(&draw, (base, &ab), (new, &an), Some((&report, rows)))
 }
 
-/// Stage timings on stderr when `PPROFX_TIMINGS` is set (for benchmarking).
-struct Timer(Option<std::time::Instant>);
-
-impl Timer {
-    fn from_env() -> Self {
-        Timer(std::env::var_os("PPROFX_TIMINGS").map(|_| std::time::Instant::now()))
-    }
-
-    fn lap(&mut self, stage: &str) {
-        if let Some(t) = self.0 {
-            eprintln!("pprofx: {stage}: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-            self.0 = Some(std::time::Instant::now());
-        }
-    }
-}
-
 /// Writes to a buffered stdout; a closed pipe (`| head`) is not an error.
 fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
-    let stdout = io::stdout();
-    let mut w = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    match f(&mut w).and_then(|()| w.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new("stdout", e)),
-    }
+    pprofx::output::write_output("-", f).map_err(|e| Failure::new("stdout", e))
 }

@@ -297,26 +297,7 @@ fn output_is_atomic() {
 #[test]
 fn differential_svg() {
     let dir = temp_dir();
-    let base = stacks_profile(
-        dir.path(),
-        "base.pb",
-        &[
-            (&["main", "grows"], 100),
-            (&["main", "shrinks"], 400),
-            (&["main", "gone"], 50),
-            (&["main", "same"], 1000),
-        ],
-    );
-    let new = stacks_profile(
-        dir.path(),
-        "new.pb",
-        &[
-            (&["main", "grows"], 300),
-            (&["main", "shrinks"], 100),
-            (&["main", "added<&>"], 70),
-            (&["main", "same"], 1000),
-        ],
-    );
+    let (base, new) = diff_pair(dir.path());
     let out = dir.path().join("d.svg");
     let r = run(&["flame", "-o", out.to_str().unwrap(), &base, &new]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));

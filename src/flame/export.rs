@@ -1,4 +1,4 @@
-//! Exports of the stack tree, name escaping, and all-or-nothing output files.
+//! Exports of the stack tree and name escaping.
 //!
 //! * [`write_folded`]: Brendan Gregg's folded stacks, one line per stack,
 //!   `root;child;leaf WEIGHT`, sorted by frame names;
@@ -7,14 +7,11 @@
 //! * [`escape_frame`]: the escaping every frame name gets before it enters
 //!   folded text, so that a name can neither split a frame (`;`), end a line,
 //!   nor carry characters XML forbids;
-//! * [`write_output`]: writes a report to a file through a temporary file in
-//!   the same directory and a rename, so the target is never half-written and
-//!   an existing file survives a failed run; `-` is standard output.
+//!
+//! Files are written with [`crate::output::write_output`].
 
 use std::borrow::Cow;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
 
 use serde::Serialize;
 
@@ -187,61 +184,6 @@ pub fn write_speedscope(
     };
     serde_json::to_writer(&mut *w, &file).map_err(io::Error::other)?;
     w.write_all(b"\n")
-}
-
-/// Writes through `f` to `target`: standard output for `-` (a closed pipe is
-/// not an error), else a temporary file next to `target` that is renamed over
-/// it only once everything was written and flushed. On failure the temporary
-/// file is removed and an existing `target` is left untouched.
-pub fn write_output(
-    target: &str,
-    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    if target == "-" {
-        let stdout = io::stdout();
-        let mut w = BufWriter::with_capacity(64 * 1024, stdout.lock());
-        return match f(&mut w).and_then(|()| w.flush()) {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-            r => r,
-        };
-    }
-    let path = Path::new(target);
-    let (tmp_path, file) = create_temp(path)?;
-    let result = (|| {
-        let mut w = BufWriter::with_capacity(256 * 1024, file);
-        f(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp_path, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp_path);
-    }
-    result
-}
-
-/// Creates a fresh temporary file in `target`'s directory.
-fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".to_string());
-    let pid = std::process::id();
-    let mut last_err = None;
-    for attempt in 0..100u32 {
-        let tmp = dir.join(format!(".{base}.{pid}.{attempt}.tmp"));
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => return Ok((tmp, f)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last_err.unwrap_or_else(|| io::Error::other("cannot create a temporary file")))
 }
 
 #[cfg(test)]
