@@ -33,7 +33,9 @@ pub fn decode(buf: &[u8]) -> Result<Profile> {
     let mut timer = crate::timing::Timer::from_env();
     d.first_pass(buf)?;
     timer.lap("first pass");
-    d.finish(buf)
+    let p = d.finish(buf)?;
+    timer.lap("tables+samples");
+    Ok(p)
 }
 
 /// A cursor over one message (or sub-message) of the input.
@@ -281,6 +283,9 @@ struct Decoder {
     raw: RawLocations,
     /// Byte ranges of the sample messages, in file order.
     sample_ranges: Vec<(usize, usize)>,
+    /// The table messages (mappings, locations, functions, strings) as
+    /// (field, start, end), in file order, decoded after the scan.
+    tables: Vec<(u8, usize, usize)>,
     time_seen: bool,
     /// Raw int64 string indices gathered in the first pass, checked once the table is complete.
     pending_strings: Vec<i64>,
@@ -312,27 +317,9 @@ impl Decoder {
                     let m = r.message(field, wire, at)?;
                     self.sample_ranges.push((m.pos, m.end));
                 }
-                3 => {
+                3..=6 => {
                     let m = r.message(field, wire, at)?;
-                    self.mapping(m)?;
-                }
-                4 => {
-                    let m = r.message(field, wire, at)?;
-                    self.location(m)?;
-                }
-                5 => {
-                    let m = r.message(field, wire, at)?;
-                    self.function(m)?;
-                }
-                6 => {
-                    let m = r.message(field, wire, at)?;
-                    let bytes = &buf[m.pos..m.end];
-                    let s = String::from_utf8_lossy(bytes);
-                    if self.p.strings.push(&s).is_none() {
-                        return Err(DecodeError::Overflow {
-                            what: "string bytes",
-                        });
-                    }
+                    self.tables.push((field as u8, m.pos, m.end));
                 }
                 7 => {
                     let v = r.scalar(field, wire, at)?;
@@ -373,6 +360,27 @@ impl Decoder {
                     self.p.doc_url = str_idx(&mut self.pending_strings, v);
                 }
                 _ => r.skip(field, wire, at)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes the table messages the scan found, in file order.
+    fn decode_tables(&mut self, buf: &[u8]) -> Result<()> {
+        for &(field, start, end) in &std::mem::take(&mut self.tables) {
+            let m = Reader::new(buf, start, end);
+            match field {
+                3 => self.mapping(m)?,
+                4 => self.location(m)?,
+                5 => self.function(m)?,
+                _ => {
+                    let s = String::from_utf8_lossy(&buf[start..end]);
+                    if self.p.strings.push(&s).is_none() {
+                        return Err(DecodeError::Overflow {
+                            what: "string bytes",
+                        });
+                    }
+                }
             }
         }
         Ok(())
@@ -473,8 +481,25 @@ impl Decoder {
         Ok(())
     }
 
-    /// Resolves ids, validates string indices and decodes the samples.
+    /// Decodes the tables, resolves ids, validates string indices and
+    /// decodes the samples.
     fn finish(mut self, buf: &[u8]) -> Result<Profile> {
+        let nvalues = self.p.sample_types.len();
+        let ranges = std::mem::take(&mut self.sample_ranges);
+        self.decode_tables(buf)?;
+        self.resolve()?;
+        let loc_index = IdIndex::build(&self.p.locations.id, "location")?;
+        if nvalues == 0 && !ranges.is_empty() {
+            return Err(DecodeError::MissingSampleTypes);
+        }
+        let nstr = self.p.strings.len();
+        self.p.samples = decode_samples(buf, &ranges, nvalues, &loc_index, nstr)?;
+        Ok(self.p)
+    }
+
+    /// Checks the string table and string indices, and turns mapping and
+    /// function ids into indices.
+    fn resolve(&mut self) -> Result<()> {
         let nstr = self.p.strings.len();
         if nstr == 0 {
             return Err(DecodeError::NoStringTable);
@@ -533,19 +558,17 @@ impl Decoder {
             }
         }
         self.raw = RawLocations::default();
-
-        let loc_index = IdIndex::build(&locs.id, "location")?;
-        let nvalues = self.p.sample_types.len();
-        if nvalues == 0 && !self.sample_ranges.is_empty() {
-            return Err(DecodeError::MissingSampleTypes);
-        }
-        self.p.samples = decode_samples(buf, &self.sample_ranges, nvalues, &loc_index, nstr)?;
-        Ok(self.p)
+        Ok(())
     }
 }
 
 /// The second pass: decodes every sample message into the flat arrays, in
 /// chunks on several threads for large profiles, then joins the chunks.
+///
+/// The chunks write their location indices straight into one shared arena,
+/// each into its own region sized by its bytes (every frame takes at least
+/// one byte); joining then only slides each region down behind the previous
+/// one. The arena starts zeroed, which costs nothing for pages never written.
 fn decode_samples(
     buf: &[u8],
     ranges: &[(usize, usize)],
@@ -553,26 +576,59 @@ fn decode_samples(
     loc_index: &IdIndex,
     nstr: usize,
 ) -> Result<Samples> {
-    let parts = crate::parallel::in_parallel(ranges.len(), |r| {
-        let first = r.start;
-        decode_sample_chunk(buf, &ranges[r], first, nvalues, loc_index, nstr)
-    });
-    let mut parts = parts.into_iter().collect::<Result<Vec<Samples>>>()?;
-    if parts.len() == 1 {
-        return Ok(parts.pop().unwrap_or_default());
+    let chunks = crate::parallel::split(ranges.len());
+    let bounds: Vec<usize> = chunks
+        .iter()
+        .map(|c| ranges[c.clone()].iter().map(|(s, e)| e - s).sum())
+        .collect();
+    let mut arena = vec![0u32; bounds.iter().sum()];
+    let mut jobs = Vec::with_capacity(chunks.len());
+    let mut rest: &mut [u32] = &mut arena;
+    for (c, &bound) in chunks.into_iter().zip(&bounds) {
+        let (region, tail) = rest.split_at_mut(bound);
+        jobs.push((c, region));
+        rest = tail;
     }
-    // The first chunk becomes the result; the others are appended to it.
-    let rest = parts.split_off(1);
-    let mut s = parts.pop().unwrap_or_default();
-    let more = |f: fn(&Samples) -> usize| rest.iter().map(f).sum::<usize>();
+    let chunks = crate::parallel::run_each(jobs, |(r, region)| {
+        let first = r.start;
+        decode_sample_chunk(buf, &ranges[r], first, nvalues, loc_index, nstr, region)
+    });
+    join_chunks(arena, &bounds, chunks)
+}
+
+/// Joins decoded chunks: their frames (in `arena`, each chunk's in its
+/// region of `bounds`) slid together, the rest appended.
+fn join_chunks(
+    mut arena: Vec<u32>,
+    bounds: &[usize],
+    chunks: Vec<Result<(Samples, usize)>>,
+) -> Result<Samples> {
+    let parts = chunks
+        .into_iter()
+        .collect::<Result<Vec<(Samples, usize)>>>()?;
+
+    // Slide each chunk's frames down behind the previous chunk's.
+    let (mut len, mut region_start) = (0usize, 0usize);
+    for ((_, used), bound) in parts.iter().zip(bounds) {
+        arena.copy_within(region_start..region_start + used, len);
+        len += used;
+        region_start += bound;
+    }
+    arena.truncate(len);
+    arena.shrink_to_fit();
+
+    let mut parts = parts.into_iter();
+    let (mut s, mut frames) = parts.next().unwrap_or_default();
+    s.stack_locs = arena;
+    let rest: Vec<(Samples, usize)> = parts.collect();
+    let more = |f: fn(&Samples) -> usize| rest.iter().map(|(p, _)| f(p)).sum::<usize>();
     s.stack_ends.reserve_exact(more(|p| p.stack_ends.len()));
-    s.stack_locs.reserve_exact(more(|p| p.stack_locs.len()));
     s.values.reserve_exact(more(|p| p.values.len()));
     s.label_ends.reserve_exact(more(|p| p.label_ends.len()));
     s.labels.reserve_exact(more(|p| p.labels.len()));
-    for part in rest {
-        let stack_base = u32::try_from(s.stack_locs.len())
-            .map_err(|_| DecodeError::Overflow { what: "frames" })?;
+    for (part, used) in rest {
+        let stack_base =
+            u32::try_from(frames).map_err(|_| DecodeError::Overflow { what: "frames" })?;
         let label_base =
             u32::try_from(s.labels.len()).map_err(|_| DecodeError::Overflow { what: "labels" })?;
         let add = |base: u32, e: u32| {
@@ -585,14 +641,38 @@ fn decode_samples(
         for &e in &part.label_ends {
             s.label_ends.push(add(label_base, e)?);
         }
-        s.stack_locs.extend_from_slice(&part.stack_locs);
         s.values.extend_from_slice(&part.values);
         s.labels.extend_from_slice(&part.labels);
+        frames += used;
     }
     Ok(s)
 }
 
-/// Decodes the samples at `ranges` (the first being sample number `first`).
+/// Location indices written into a chunk's region of the shared arena.
+struct Frames<'a> {
+    region: &'a mut [u32],
+    len: usize,
+}
+
+impl Frames<'_> {
+    #[inline(always)]
+    fn push(&mut self, idx: u32) -> Result<()> {
+        match self.region.get_mut(self.len) {
+            Some(slot) => {
+                *slot = idx;
+                self.len += 1;
+                Ok(())
+            }
+            // Cannot happen (a frame takes at least one byte of the region's
+            // bound), but a wrong bound must not panic.
+            None => Err(DecodeError::Overflow { what: "frames" }),
+        }
+    }
+}
+
+/// Decodes the samples at `ranges` (the first being sample number `first`),
+/// their frames into `region`; returns the samples without frames and the
+/// number of frames written.
 fn decode_sample_chunk(
     buf: &[u8],
     ranges: &[(usize, usize)],
@@ -600,14 +680,14 @@ fn decode_sample_chunk(
     nvalues: usize,
     loc_index: &IdIndex,
     nstr: usize,
-) -> Result<Samples> {
+    region: &mut [u32],
+) -> Result<(Samples, usize)> {
     let n = ranges.len();
     let bytes: usize = ranges.iter().map(|(s, e)| e - s).sum();
+    let mut frames = Frames { region, len: 0 };
     let mut s = Samples {
         stack_ends: Vec::with_capacity(n),
-        // Every frame takes at least one byte, so this bounds the arena; pages
-        // never written are never touched.
-        stack_locs: Vec::with_capacity(bytes.saturating_sub(n * 2 * nvalues)),
+        stack_locs: Vec::new(),
         // Each value takes at least one byte: never reserve more than the input holds.
         values: Vec::with_capacity(n.saturating_mul(nvalues).min(bytes)),
         label_ends: Vec::with_capacity(n),
@@ -630,13 +710,19 @@ fn decode_sample_chunk(
         while !r.at_end() {
             let (field, wire, at) = r.key()?;
             match field {
+                1 if wire == WIRE_LEN => {
+                    let (start, end) = r.len_delimited()?;
+                    push_locations(buf, start, end, loc_index, &mut frames).map_err(
+                        |e| match e {
+                            PackedError::Unknown(id) => unknown_location(si, id),
+                            PackedError::Decode(e) => e,
+                        },
+                    )?;
+                }
                 1 => {
-                    let locs = &mut s.stack_locs;
+                    let frames = &mut frames;
                     r.repeated(field, wire, at, |id| match loc_index.get(id) {
-                        Some(idx) => {
-                            locs.push(idx);
-                            Ok(())
-                        }
+                        Some(idx) => frames.push(idx),
                         None => Err(unknown_location(si, id)),
                     })?;
                 }
@@ -672,15 +758,76 @@ fn decode_sample_chunk(
                 types: nvalues,
             });
         }
-        let stack_end = u32::try_from(s.stack_locs.len())
-            .map_err(|_| DecodeError::Overflow { what: "frames" })?;
+        let stack_end =
+            u32::try_from(frames.len).map_err(|_| DecodeError::Overflow { what: "frames" })?;
         s.stack_ends.push(stack_end);
         let label_end =
             u32::try_from(s.labels.len()).map_err(|_| DecodeError::Overflow { what: "labels" })?;
         s.label_ends.push(label_end);
     }
-    s.stack_locs.shrink_to_fit();
-    Ok(s)
+    Ok((s, frames.len))
+}
+
+/// Why [`push_locations`] stopped.
+enum PackedError {
+    /// A location id not in the profile.
+    Unknown(u64),
+    /// A malformed varint.
+    Decode(DecodeError),
+}
+
+/// Decodes a packed list of location ids (the body of a sample's field 1,
+/// `buf[start..end]`) into dense indices appended to `out`: the
+/// hottest loop of a load, so it is written out for the one-byte to
+/// three-byte ids that nearly all profiles use, with a dense id table.
+#[inline]
+fn push_locations(
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    index: &IdIndex,
+    out: &mut Frames<'_>,
+) -> std::result::Result<(), PackedError> {
+    let table: &[u32] = match index {
+        IdIndex::Dense(v) => v,
+        IdIndex::Sparse(_) => &[],
+    };
+    let mut i = start;
+    while i < end {
+        let id = match buf.get(i..i + 4) {
+            // Ids of up to three bytes, without branching on their length:
+            // the stop bit (a clear high bit) ends the varint.
+            Some(word)
+                if (!u32::from_le_bytes([word[0], word[1], word[2], word[3]]) & 0x0080_8080)
+                    != 0 =>
+            {
+                let w = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+                let stop = (!w & 0x0080_8080).trailing_zeros() + 1; // 8, 16 or 24 bits
+                let len = (stop / 8) as usize;
+                if i + len > end {
+                    return Err(PackedError::Decode(DecodeError::Truncated {
+                        offset: i,
+                        what: "varint",
+                    }));
+                }
+                let m = w & (u32::MAX >> (32 - stop));
+                i += len;
+                u64::from((m & 0x7f) | ((m >> 1) & 0x3f80) | ((m >> 2) & 0x1f_c000))
+            }
+            _ => {
+                let mut r = Reader::new(buf, i, end);
+                let v = r.varint().map_err(PackedError::Decode)?;
+                i = r.pos;
+                v
+            }
+        };
+        let idx = match table.get(id as usize) {
+            Some(&idx) if idx != NONE => idx,
+            _ => index.get(id).ok_or(PackedError::Unknown(id))?,
+        };
+        out.push(idx).map_err(PackedError::Decode)?;
+    }
+    Ok(())
 }
 
 #[cold]

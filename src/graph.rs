@@ -122,7 +122,13 @@ pub struct NodeMap {
     /// True for nodes that appear as an inlined (non-last) line somewhere:
     /// only edges into them can be inline.
     pub inlinable: Vec<bool>,
+    /// Per location, its only node, or [`MULTI`] when it has several: the
+    /// hot loops' one-lookup path for the common single-line location.
+    single: Vec<u32>,
 }
+
+/// [`NodeMap`]'s `single` entry of a location with more than one node.
+const MULTI: u32 = u32::MAX;
 
 impl NodeMap {
     /// Maps every location of `p` (with the lines `view` gives it) to nodes under `opts`.
@@ -261,12 +267,22 @@ impl NodeMap {
             }
             loc_ends.push(loc_nodes.len() as u32);
         }
+        let single = (0..loc_ends.len())
+            .map(|i| {
+                let start = if i == 0 { 0 } else { loc_ends[i - 1] as usize };
+                match &loc_nodes[start..loc_ends[i] as usize] {
+                    [only] => *only,
+                    _ => MULTI,
+                }
+            })
+            .collect();
         NodeMap {
             infos,
             symbols,
             loc_ends,
             loc_nodes,
             inlinable,
+            single,
         }
     }
 
@@ -426,9 +442,35 @@ fn aggregate_range(
     sel: &ValueSelection,
     range: std::ops::Range<usize>,
 ) -> Weights {
-    let mut w = Weights::zeroed(nodes.len());
-    // stamp[node] = 1 + index of the last sample that added to its cum.
-    let mut stamp: Vec<u32> = vec![0; nodes.len()];
+    if sel.mean {
+        aggregate_range_with::<true>(p, view, nodes, sel, range)
+    } else {
+        aggregate_range_with::<false>(p, view, nodes, sel, range)
+    }
+}
+
+/// One node's running cum, next to the stamp that keeps it counted once per
+/// sample (one cache line holds both, so each frame costs one random access).
+#[derive(Clone, Copy, Default)]
+struct CumSlot {
+    /// 1 + index of the last sample that added to `cum`.
+    stamp: u32,
+    cum: i64,
+}
+
+/// [`aggregate_range`] with the mean divisors summed only when `MEAN` (they
+/// are all zero otherwise).
+fn aggregate_range_with<const MEAN: bool>(
+    p: &Profile,
+    view: &View,
+    nodes: &NodeMap,
+    sel: &ValueSelection,
+    range: std::ops::Range<usize>,
+) -> Weights {
+    let n = nodes.len();
+    let mut w = Weights::zeroed(n);
+    let mut slots: Vec<CumSlot> = vec![CumSlot::default(); n];
+    let mut cum_div: Vec<(u32, i64)> = if MEAN { vec![(0, 0); n] } else { Vec::new() };
     for s in range {
         let (v, dv) = sample_weight(view.values(p, s), sel);
         if v == 0 && dv == 0 {
@@ -436,13 +478,23 @@ fn aggregate_range(
         }
         let stack = view.stack(p, s);
         let mark = s as u32 + 1;
+        let mut add = |ni: usize| {
+            let slot = &mut slots[ni];
+            if slot.stamp != mark {
+                slot.stamp = mark;
+                slot.cum = slot.cum.wrapping_add(v);
+                if MEAN {
+                    cum_div[ni].1 = cum_div[ni].1.wrapping_add(dv);
+                }
+            }
+        };
         for &loc in stack.iter().rev() {
-            for &node in nodes.location(loc).iter().rev() {
-                let ni = node as usize;
-                if stamp[ni] != mark {
-                    stamp[ni] = mark;
-                    w.cum[ni] = w.cum[ni].wrapping_add(v);
-                    w.cum_div[ni] = w.cum_div[ni].wrapping_add(dv);
+            let single = nodes.single[loc as usize];
+            if single != MULTI {
+                add(single as usize);
+            } else {
+                for &node in nodes.location(loc).iter().rev() {
+                    add(node as usize);
                 }
             }
         }
@@ -450,8 +502,18 @@ fn aggregate_range(
             if let Some(&leaf) = nodes.location(leaf_loc).first() {
                 let li = leaf as usize;
                 w.flat[li] = w.flat[li].wrapping_add(v);
-                w.flat_div[li] = w.flat_div[li].wrapping_add(dv);
+                if MEAN {
+                    w.flat_div[li] = w.flat_div[li].wrapping_add(dv);
+                }
             }
+        }
+    }
+    for (c, slot) in w.cum.iter_mut().zip(&slots) {
+        *c = slot.cum;
+    }
+    if MEAN {
+        for (c, d) in w.cum_div.iter_mut().zip(&cum_div) {
+            *c = d.1;
         }
     }
     w
@@ -471,6 +533,12 @@ pub struct Edge {
 /// Weighs the edges between kept nodes whose callee satisfies `want_callee`,
 /// walking each stack over kept nodes only (dropped frames make the next edge
 /// residual). Keys are `(caller, callee)`.
+///
+/// pprof counts an edge once per sample, at its first (rootmost) occurrence,
+/// and calls it inline only if every counted occurrence was an inlined call;
+/// so does this walk. Each location is looked at once beforehand
+/// ([`EdgeWalk`]): most hold no wanted callee and only move the walk's
+/// current caller, and the edges between nodes of one location are fixed.
 pub fn edges_into(
     p: &Profile,
     view: &View,
@@ -479,54 +547,51 @@ pub fn edges_into(
     kept: &[bool],
     want_callee: &[bool],
 ) -> HashMap<(u32, u32), Edge, RandomState> {
-    // Locations none of whose nodes are kept only make the next edge residual.
-    let loc_kept: Vec<bool> = (0..p.locations.len() as u32)
-        .map(|l| nodes.location(l).iter().any(|&n| kept[n as usize]))
-        .collect();
+    let walk = EdgeWalk::new(nodes, kept, want_callee);
     let parts = crate::parallel::in_parallel(view.len(p), |range| {
-        let mut edges: HashMap<(u32, u32), Edge, RandomState> = HashMap::default();
-        let mut seen: Vec<(u32, u32)> = Vec::new();
+        let mut acc = walk.accumulator();
         for s in range {
             let (v, dv) = sample_weight(view.values(p, s), sel);
             if v == 0 && dv == 0 {
                 continue;
             }
-            seen.clear();
+            let mark = s as u32 + 1;
             let mut parent = NONE;
             let mut residual = false;
             for &loc in view.stack(p, s).iter().rev() {
-                if !loc_kept[loc as usize] {
-                    residual = true;
+                let step = walk.step[loc as usize];
+                if step < EdgeWalk::PLAN {
+                    // No wanted callee here: the walk moves to the location's
+                    // innermost kept node, if it has one.
+                    let no_kept = step == EdgeWalk::NO_KEPT;
+                    parent = if no_kept {
+                        parent
+                    } else {
+                        step & EdgeWalk::NODE
+                    };
+                    residual = no_kept | (step & EdgeWalk::DROPPED_INSIDE != 0);
                     continue;
                 }
-                let locn = nodes.location(loc);
-                let last = locn.len() - 1;
-                for (ni, &node) in locn.iter().enumerate().rev() {
-                    if !kept[node as usize] {
-                        residual = true;
-                        continue;
-                    }
-                    if parent != NONE && parent != node && want_callee[node as usize] {
-                        let key = (parent, node);
-                        if !seen.contains(&key) {
-                            seen.push(key);
-                            let inline = ni != last;
-                            let e = edges.entry(key).or_insert(Edge {
-                                weight: 0,
-                                inline,
-                                residual,
-                            });
-                            e.weight = e.weight.wrapping_add(v);
-                            e.inline &= inline;
-                            e.residual |= residual;
-                        }
-                    }
-                    parent = node;
-                    residual = false;
+                let plan = &walk.plans[(step & EdgeWalk::NODE) as usize];
+                if plan.first_callee != NONE && parent != NONE && parent != plan.first {
+                    let slot = acc.slot(plan.first_callee, parent);
+                    acc.add(
+                        slot,
+                        mark,
+                        v,
+                        plan.first_inline,
+                        residual | plan.dropped_before_first,
+                    );
                 }
+                let inside = &walk.internal[plan.internal.0 as usize..plan.internal.1 as usize];
+                for &(slot, inline, residual) in inside {
+                    acc.add(slot, mark, v, inline, residual);
+                }
+                parent = plan.exit;
+                residual = plan.exit_dropped;
             }
         }
-        edges
+        acc.into_edges(&walk.callees)
     });
     let mut parts = parts.into_iter();
     let mut edges = parts.next().unwrap_or_default();
@@ -539,6 +604,232 @@ pub fn edges_into(
         }
     }
     edges
+}
+
+/// What [`edges_into`]'s walk does at each location, decided once per
+/// location from the kept and wanted nodes.
+///
+/// `step[loc]` is either [`EdgeWalk::NO_KEPT`] (the location only makes the
+/// next edge residual), or the location's innermost kept node (with
+/// [`EdgeWalk::DROPPED_INSIDE`] when dropped nodes lie inside it), or, for a
+/// location that holds a wanted callee, [`EdgeWalk::PLAN`] plus the index of
+/// its [`LocationPlan`].
+struct EdgeWalk {
+    step: Vec<u32>,
+    plans: Vec<LocationPlan>,
+    /// The edges inside plan locations, per plan (`internal` ranges), as
+    /// (slot, inline, residual) of each occurrence.
+    internal: Vec<(u32, bool, bool)>,
+    /// Number of slots of edges known before the walk (those inside locations).
+    fixed_slots: u32,
+    /// Callee node of each compact callee index.
+    callees: Vec<u32>,
+    /// Per callee index, its fixed slots as (caller, slot).
+    fixed_callers: Vec<Vec<(u32, u32)>>,
+}
+
+/// The edges a location holding a wanted callee adds, given the caller the
+/// walk arrives with.
+struct LocationPlan {
+    /// The outermost kept node (the callee of the edge from outside).
+    first: u32,
+    /// Its compact callee index, or `NONE` if it is not wanted.
+    first_callee: u32,
+    /// Whether that edge is an inlined call (`first` is not the last line).
+    first_inline: bool,
+    /// Whether dropped nodes lie outside `first` in this location.
+    dropped_before_first: bool,
+    /// Range in [`EdgeWalk::internal`] of the fixed edges inside the location.
+    internal: (u32, u32),
+    /// The innermost kept node, where the walk leaves the location.
+    exit: u32,
+    /// Whether dropped nodes lie inside `exit`.
+    exit_dropped: bool,
+}
+
+impl EdgeWalk {
+    /// Marks a location without kept nodes.
+    const NO_KEPT: u32 = 1 << 31;
+    /// Marks (with the plan index) a location holding a wanted callee.
+    const PLAN: u32 = 3 << 30;
+    /// Set with a node id when dropped nodes lie inside it.
+    const DROPPED_INSIDE: u32 = 1 << 30;
+    /// The node id (or plan index) bits.
+    const NODE: u32 = (1 << 30) - 1;
+
+    fn new(nodes: &NodeMap, kept: &[bool], want_callee: &[bool]) -> EdgeWalk {
+        let mut callee_index = vec![NONE; nodes.len()];
+        let mut callees = Vec::new();
+        for n in 0..nodes.len() {
+            if want_callee[n] && kept[n] {
+                callee_index[n] = callees.len() as u32;
+                callees.push(n as u32);
+            }
+        }
+        // Node ids beyond the packed bits would need a wider step; such
+        // profiles (over a billion nodes) cannot be loaded anyway.
+        assert!(nodes.len() <= Self::NODE as usize, "too many nodes to pack");
+        let mut walk = EdgeWalk {
+            step: Vec::with_capacity(nodes.loc_ends.len()),
+            plans: Vec::new(),
+            internal: Vec::new(),
+            fixed_slots: 0,
+            fixed_callers: vec![Vec::new(); callees.len()],
+            callees,
+        };
+        for l in 0..nodes.loc_ends.len() as u32 {
+            let locn = nodes.location(l);
+            let step = if !locn.iter().any(|&n| callee_index[n as usize] != NONE) {
+                // Lines are innermost first: the first kept one is where the walk stops.
+                match locn.iter().position(|&n| kept[n as usize]) {
+                    None => Self::NO_KEPT,
+                    Some(0) => locn[0],
+                    Some(i) => locn[i] | Self::DROPPED_INSIDE,
+                }
+            } else {
+                let plan = walk.plan(locn, kept, &callee_index);
+                let index = walk.plans.len() as u32;
+                assert!(index <= Self::NODE, "too many locations to pack");
+                walk.plans.push(plan);
+                Self::PLAN | index
+            };
+            walk.step.push(step);
+        }
+        walk
+    }
+
+    /// The plan of a location holding a wanted callee (so at least one kept node).
+    fn plan(&mut self, locn: &[u32], kept: &[bool], callee_index: &[u32]) -> LocationPlan {
+        let last = locn.len() - 1;
+        let start = self.internal.len() as u32;
+        let mut first = None;
+        let mut parent = NONE;
+        let mut residual = false;
+        for (ni, &node) in locn.iter().enumerate().rev() {
+            if !kept[node as usize] {
+                residual = true;
+                continue;
+            }
+            let ci = callee_index[node as usize];
+            if first.is_none() {
+                first = Some((node, ci, ni != last, residual));
+            } else if ci != NONE && parent != node {
+                let slot = self.fixed_slot(ci, parent);
+                self.internal.push((slot, ni != last, residual));
+            }
+            parent = node;
+            residual = false;
+        }
+        let (first, first_callee, first_inline, dropped_before_first) =
+            first.expect("a location with a wanted callee has a kept node");
+        LocationPlan {
+            first,
+            first_callee,
+            first_inline,
+            dropped_before_first,
+            internal: (start, self.internal.len() as u32),
+            exit: parent,
+            exit_dropped: residual,
+        }
+    }
+
+    /// The slot of edge `caller → callees[ci]`, one per edge, so that a
+    /// sample counts the edge once whichever location it occurs in.
+    fn fixed_slot(&mut self, ci: u32, caller: u32) -> u32 {
+        let list = &mut self.fixed_callers[ci as usize];
+        if let Some(&(_, slot)) = list.iter().find(|(c, _)| *c == caller) {
+            return slot;
+        }
+        let slot = self.fixed_slots;
+        self.fixed_slots += 1;
+        list.push((caller, slot));
+        slot
+    }
+
+    fn accumulator(&self) -> EdgeAccumulator {
+        EdgeAccumulator {
+            slots: vec![SlotSum::default(); self.fixed_slots as usize],
+            callers: self.fixed_callers.clone(),
+        }
+    }
+}
+
+/// One thread's edge sums while [`edges_into`] walks.
+struct EdgeAccumulator {
+    slots: Vec<SlotSum>,
+    /// Per compact callee index, its slots as (caller, slot).
+    callers: Vec<Vec<(u32, u32)>>,
+}
+
+/// The running sum of one edge slot.
+#[derive(Clone, Copy)]
+struct SlotSum {
+    /// 1 + index of the last sample that added to the slot's edge.
+    stamp: u32,
+    weight: i64,
+    inline: bool,
+    residual: bool,
+    /// Whether any sample added to the slot.
+    used: bool,
+}
+
+impl Default for SlotSum {
+    fn default() -> Self {
+        SlotSum {
+            stamp: 0,
+            weight: 0,
+            inline: true,
+            residual: false,
+            used: false,
+        }
+    }
+}
+
+impl EdgeAccumulator {
+    /// The slot of edge `caller → callee index ci` (a new one if unseen).
+    #[inline]
+    fn slot(&mut self, ci: u32, caller: u32) -> u32 {
+        let list = &mut self.callers[ci as usize];
+        if let Some(&(_, slot)) = list.iter().find(|(c, _)| *c == caller) {
+            return slot;
+        }
+        let slot = self.slots.len() as u32;
+        self.slots.push(SlotSum::default());
+        list.push((caller, slot));
+        slot
+    }
+
+    /// Adds one occurrence to a slot's edge, once per sample (`mark`): only
+    /// the first (rootmost) occurrence in a sample counts, flags included.
+    #[inline]
+    fn add(&mut self, slot: u32, mark: u32, v: i64, inline: bool, residual: bool) {
+        let s = &mut self.slots[slot as usize];
+        if s.stamp != mark {
+            s.stamp = mark;
+            s.weight = s.weight.wrapping_add(v);
+            s.inline &= inline;
+            s.residual |= residual;
+            s.used = true;
+        }
+    }
+
+    fn into_edges(self, callees: &[u32]) -> HashMap<(u32, u32), Edge, RandomState> {
+        let mut edges: HashMap<(u32, u32), Edge, RandomState> = HashMap::default();
+        for (list, &callee) in self.callers.iter().zip(callees) {
+            for &(caller, slot) in list {
+                let s = self.slots[slot as usize];
+                if s.used {
+                    let edge = Edge {
+                        weight: s.weight,
+                        inline: s.inline,
+                        residual: s.residual,
+                    };
+                    edges.insert((caller, callee), edge);
+                }
+            }
+        }
+        edges
+    }
 }
 
 /// Go's `filepath.Base`: the last element of a slash-separated path.

@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alloc;
 pub mod decode;
 pub mod diff;
 pub mod encode;

@@ -10,27 +10,47 @@
 /// when `n` is large, and returns the chunks' results in order. The thread
 /// count is the available parallelism (at most 4), or `PPROFX_THREADS`.
 pub fn in_parallel<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    run_each(split(n), f)
+}
+
+/// The chunks [`in_parallel`] splits `0..n` into: one per thread, in order.
+pub fn split(n: usize) -> Vec<std::ops::Range<usize>> {
     const MIN_PER_THREAD: usize = 50_000;
-    let threads = std::env::var("PPROFX_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get().min(4)))
-        .clamp(1, (n / MIN_PER_THREAD).max(1));
-    if threads == 1 {
-        return vec![f(0..n)];
-    }
+    let threads = max_threads().clamp(1, (n / MIN_PER_THREAD).max(1));
     let per = n.div_ceil(threads);
+    (0..threads)
+        .map(|t| (t * per).min(n)..((t + 1) * per).min(n))
+        .collect()
+}
+
+/// Runs `f` on each job, one thread per job (the first on the calling
+/// thread), and returns the results in job order.
+pub fn run_each<J: Send, T: Send>(jobs: Vec<J>, f: impl Fn(J) -> T + Sync) -> Vec<T> {
+    let mut jobs = jobs.into_iter();
+    let Some(first) = jobs.next() else {
+        return Vec::new();
+    };
     let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = (t * per).min(n)..((t + 1) * per).min(n);
-                scope.spawn(move || f(range))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        let handles: Vec<_> = jobs.map(|job| scope.spawn(move || f(job))).collect();
+        let mut results = Vec::with_capacity(handles.len() + 1);
+        results.push(f(first));
+        for h in handles {
+            results.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        results
+    })
+}
+
+/// The thread count for large inputs: `PPROFX_THREADS`, else the available
+/// parallelism (at most 4). Asked once: finding the parallelism reads the
+/// cgroup files on every call.
+fn max_threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::env::var("PPROFX_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get().min(4)))
     })
 }

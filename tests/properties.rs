@@ -20,7 +20,10 @@
 //!    never panics (decoding, then reporting on what was accepted), and a
 //!    truncation that is accepted reads exactly as prost reads it;
 //! 5. `measurement::percentage` never panics and is at least 6 characters wide
-//!    (`"%5.2f%"`-style field) for any `(value, total)`.
+//!    (`"%5.2f%"`-style field) for any `(value, total)`;
+//! 6. `graph::edges_into` weighs the same edges, with the same inline and
+//!    residual flags, as a direct walk of pprof's rule, for any kept and
+//!    wanted nodes.
 
 use pprofx::decode::decode;
 use pprofx::encode::to_proto;
@@ -37,12 +40,16 @@ use prost::Message;
 /// stacks, inlining and recursion, small enough to run in seconds in debug.
 const CASES: u32 = 256;
 
-/// `n` distinct ids, in random order: either small (dense index path) or
-/// anywhere in u64 (sparse, hash-map path).
+/// `n` distinct ids, in random order: small (dense index path, one-byte or
+/// two-byte varints), or anywhere in u64 (sparse, hash-map path).
 fn ids(n: usize) -> impl Strategy<Value = Vec<u64>> {
-    prop_oneof![btree_set(1u64..64, n), btree_set(1u64..=u64::MAX, n)]
-        .prop_map(|s| s.into_iter().collect::<Vec<_>>())
-        .prop_shuffle()
+    prop_oneof![
+        btree_set(1u64..64, n),
+        btree_set(1u64..1024, n),
+        btree_set(1u64..=u64::MAX, n)
+    ]
+    .prop_map(|s| s.into_iter().collect::<Vec<_>>())
+    .prop_shuffle()
 }
 
 /// An index into a string table of `nstr` strings.
@@ -464,5 +471,80 @@ proptest! {
         let once = pprofx::filter::apply(&p, pprofx::view::View::all(), &f).expect("valid regex").view;
         let twice = pprofx::filter::apply(&p, once.clone(), &f).expect("valid regex").view;
         prop_assert_eq!(view_contents(&p, &once), view_contents(&p, &twice));
+    }
+}
+
+/// pprof's edge rule written as plainly as possible: walk each stack from the
+/// root over kept nodes; an edge into a wanted callee counts once per sample,
+/// at its first occurrence, is inline only if every counted occurrence was
+/// an inlined line, and residual if any jumped over dropped nodes.
+fn edges_by_direct_walk(
+    an: &Analysis<'_>,
+    kept: &[bool],
+    want: &[bool],
+) -> std::collections::BTreeMap<(u32, u32), (i64, bool, bool)> {
+    let (p, view, nodes) = (an.profile, &an.view, &an.nodes);
+    let mut edges = std::collections::BTreeMap::new();
+    for s in 0..view.len(p) {
+        let v = view.values(p, s)[an.sel.index];
+        if v == 0 {
+            continue;
+        }
+        let mut seen = Vec::new();
+        let (mut parent, mut residual) = (None, false);
+        for &loc in view.stack(p, s).iter().rev() {
+            let locn = nodes.location(loc);
+            for (ni, &node) in locn.iter().enumerate().rev() {
+                if !kept[node as usize] {
+                    residual = true;
+                    continue;
+                }
+                if let Some(caller) = parent.filter(|&c| c != node && want[node as usize]) {
+                    if !seen.contains(&(caller, node)) {
+                        seen.push((caller, node));
+                        let inline = ni != locn.len() - 1;
+                        let e = edges.entry((caller, node)).or_insert((0, true, false));
+                        e.0 += v;
+                        e.1 &= inline;
+                        e.2 |= residual;
+                    }
+                }
+                parent = Some(node);
+                residual = false;
+            }
+        }
+    }
+    edges
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// `graph::edges_into` (precomputed per-location steps, fixed in-location
+    /// edges) weighs exactly the edges the direct walk does, for any kept
+    /// and wanted nodes, at any granularity.
+    #[test]
+    fn edges_match_the_direct_walk(
+        pp in unpruned(profile()),
+        granularity in granularity(),
+        noinlines in any::<bool>(),
+        kept_bits in any::<u64>(),
+        want_bits in any::<u64>(),
+    ) {
+        let p = decode(&pp.encode_to_vec()).expect("valid profile decodes");
+        let opts = ReportOptions { granularity, noinlines, ..Default::default() };
+        let an = Analysis::new(&p, opts).expect("analysis of a valid profile");
+        let n = an.nodes.len();
+        // Mostly kept and wanted, so that long chains, residual jumps and
+        // in-location edges all occur.
+        let bit = |bits: u64, i: usize| bits >> (i % 64) & 1 == 1 || i % 3 == 0;
+        let kept: Vec<bool> = (0..n).map(|i| bit(kept_bits, i) || bit(kept_bits, i + 7)).collect();
+        let want: Vec<bool> = (0..n).map(|i| bit(want_bits, i)).collect();
+        let got: std::collections::BTreeMap<_, _> =
+            pprofx::graph::edges_into(&p, &an.view, &an.nodes, &an.sel, &kept, &want)
+                .into_iter()
+                .map(|(k, e)| (k, (e.weight, e.inline, e.residual)))
+                .collect();
+        prop_assert_eq!(got, edges_by_direct_walk(&an, &kept, &want));
     }
 }
