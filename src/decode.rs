@@ -563,12 +563,14 @@ impl Decoder {
 }
 
 /// The second pass: decodes every sample message into the flat arrays, in
-/// chunks on several threads for large profiles, then joins the chunks.
+/// chunks on several threads for large profiles.
 ///
-/// The chunks write their location indices straight into one shared arena,
-/// each into its own region sized by its bytes (every frame takes at least
-/// one byte); joining then only slides each region down behind the previous
-/// one. The arena starts zeroed, which costs nothing for pages never written.
+/// Every array but the labels is allocated once, and each chunk writes its
+/// own part of it: stack ends and values have exactly one slot per sample,
+/// and frames go into a region of one arena sized by the chunk's bytes (a
+/// frame takes at least one byte). Joining then only slides each chunk's
+/// frames down behind the previous chunk's and rebases its stack ends. The
+/// arrays start zeroed, which costs nothing for pages never written.
 fn decode_samples(
     buf: &[u8],
     ranges: &[(usize, usize)],
@@ -576,91 +578,127 @@ fn decode_samples(
     loc_index: &IdIndex,
     nstr: usize,
 ) -> Result<Samples> {
-    let chunks = crate::parallel::split(ranges.len());
+    let n = ranges.len();
+    let chunks = crate::parallel::split(n);
     let bounds: Vec<usize> = chunks
         .iter()
         .map(|c| ranges[c.clone()].iter().map(|(s, e)| e - s).sum())
         .collect();
-    let mut arena = vec![0u32; bounds.iter().sum()];
+    let bytes: usize = bounds.iter().sum();
+    let mut frames = vec![0u32; bytes];
+    let mut stack_ends = vec![0u32; n];
+    let mut label_ends = vec![0u32; n];
+    // A value takes at least one byte: if the values cannot fit the input, some
+    // sample has the wrong count, and the decode fails on the first such one
+    // without storing any.
+    let value_slots = n.saturating_mul(nvalues);
+    let mut values = vec![0i64; if value_slots <= bytes { value_slots } else { 0 }];
+
     let mut jobs = Vec::with_capacity(chunks.len());
-    let mut rest: &mut [u32] = &mut arena;
-    for (c, &bound) in chunks.into_iter().zip(&bounds) {
-        let (region, tail) = rest.split_at_mut(bound);
-        jobs.push((c, region));
-        rest = tail;
+    let (mut f, mut e, mut l, mut v) = (
+        &mut frames[..],
+        &mut stack_ends[..],
+        &mut label_ends[..],
+        &mut values[..],
+    );
+    for (c, &bound) in chunks.iter().zip(&bounds) {
+        let (fr, f_rest) = f.split_at_mut(bound);
+        let (en, e_rest) = e.split_at_mut(c.len());
+        let (le, l_rest) = l.split_at_mut(c.len());
+        let (va, v_rest) = v.split_at_mut((c.len() * nvalues).min(v.len()));
+        jobs.push((
+            c.clone(),
+            ChunkOut {
+                frames: fr,
+                frame_count: 0,
+                stack_ends: en,
+                label_ends: le,
+                values: va,
+                labels: Vec::new(),
+            },
+        ));
+        (f, e, l, v) = (f_rest, e_rest, l_rest, v_rest);
     }
-    let chunks = crate::parallel::run_each(jobs, |(r, region)| {
+    let outs = crate::parallel::run_each(jobs, |(r, mut out)| {
         let first = r.start;
-        decode_sample_chunk(buf, &ranges[r], first, nvalues, loc_index, nstr, region)
+        decode_sample_chunk(buf, &ranges[r], first, nvalues, loc_index, nstr, &mut out)?;
+        Ok((out.frame_count, out.labels))
     });
-    join_chunks(arena, &bounds, chunks)
+    let outs = outs
+        .into_iter()
+        .collect::<Result<Vec<(usize, Vec<Label>)>>>()?;
+    join_chunks(
+        frames, stack_ends, label_ends, values, &chunks, &bounds, outs,
+    )
 }
 
-/// Joins decoded chunks: their frames (in `arena`, each chunk's in its
-/// region of `bounds`) slid together, the rest appended.
+/// Joins the chunks of [`decode_samples`]: slides each chunk's frames down
+/// behind the previous chunk's, rebases its stack and label ends, and
+/// appends its labels.
 fn join_chunks(
-    mut arena: Vec<u32>,
+    mut frames: Vec<u32>,
+    mut stack_ends: Vec<u32>,
+    mut label_ends: Vec<u32>,
+    values: Vec<i64>,
+    chunks: &[std::ops::Range<usize>],
     bounds: &[usize],
-    chunks: Vec<Result<(Samples, usize)>>,
+    outs: Vec<(usize, Vec<Label>)>,
 ) -> Result<Samples> {
-    let parts = chunks
-        .into_iter()
-        .collect::<Result<Vec<(Samples, usize)>>>()?;
-
-    // Slide each chunk's frames down behind the previous chunk's.
     let (mut len, mut region_start) = (0usize, 0usize);
-    for ((_, used), bound) in parts.iter().zip(bounds) {
-        arena.copy_within(region_start..region_start + used, len);
+    let mut labels: Vec<Label> = Vec::with_capacity(outs.iter().map(|(_, l)| l.len()).sum());
+    for ((c, bound), (used, chunk_labels)) in chunks.iter().zip(bounds).zip(outs) {
+        frames.copy_within(region_start..region_start + used, len);
+        let frame_base =
+            u32::try_from(len).map_err(|_| DecodeError::Overflow { what: "frames" })?;
+        let label_base =
+            u32::try_from(labels.len()).map_err(|_| DecodeError::Overflow { what: "labels" })?;
+        if frame_base != 0 || label_base != 0 {
+            let rebase = |ends: &mut [u32], base: u32, what: &'static str| {
+                ends.iter_mut().try_for_each(|e| {
+                    *e = e.checked_add(base).ok_or(DecodeError::Overflow { what })?;
+                    Ok(())
+                })
+            };
+            rebase(&mut stack_ends[c.clone()], frame_base, "frames")?;
+            rebase(&mut label_ends[c.clone()], label_base, "labels")?;
+        }
         len += used;
         region_start += bound;
+        labels.extend(chunk_labels);
     }
-    arena.truncate(len);
-    arena.shrink_to_fit();
-
-    let mut parts = parts.into_iter();
-    let (mut s, mut frames) = parts.next().unwrap_or_default();
-    s.stack_locs = arena;
-    let rest: Vec<(Samples, usize)> = parts.collect();
-    let more = |f: fn(&Samples) -> usize| rest.iter().map(|(p, _)| f(p)).sum::<usize>();
-    s.stack_ends.reserve_exact(more(|p| p.stack_ends.len()));
-    s.values.reserve_exact(more(|p| p.values.len()));
-    s.label_ends.reserve_exact(more(|p| p.label_ends.len()));
-    s.labels.reserve_exact(more(|p| p.labels.len()));
-    for (part, used) in rest {
-        let stack_base =
-            u32::try_from(frames).map_err(|_| DecodeError::Overflow { what: "frames" })?;
-        let label_base =
-            u32::try_from(s.labels.len()).map_err(|_| DecodeError::Overflow { what: "labels" })?;
-        let add = |base: u32, e: u32| {
-            e.checked_add(base)
-                .ok_or(DecodeError::Overflow { what: "frames" })
-        };
-        for &e in &part.stack_ends {
-            s.stack_ends.push(add(stack_base, e)?);
-        }
-        for &e in &part.label_ends {
-            s.label_ends.push(add(label_base, e)?);
-        }
-        s.values.extend_from_slice(&part.values);
-        s.labels.extend_from_slice(&part.labels);
-        frames += used;
-    }
-    Ok(s)
+    frames.truncate(len);
+    frames.shrink_to_fit();
+    Ok(Samples {
+        stack_ends,
+        stack_locs: frames,
+        values,
+        label_ends,
+        labels,
+    })
 }
 
-/// Location indices written into a chunk's region of the shared arena.
-struct Frames<'a> {
-    region: &'a mut [u32],
-    len: usize,
+/// One chunk's share of [`decode_samples`]'s arrays, and its labels.
+struct ChunkOut<'a> {
+    /// The chunk's region of the frame arena.
+    frames: &'a mut [u32],
+    /// Frames written so far.
+    frame_count: usize,
+    /// One end per sample, relative to the region's start.
+    stack_ends: &'a mut [u32],
+    /// One end per sample, relative to `labels`.
+    label_ends: &'a mut [u32],
+    /// `nvalues` slots per sample (none when the values cannot fit).
+    values: &'a mut [i64],
+    labels: Vec<Label>,
 }
 
-impl Frames<'_> {
+impl ChunkOut<'_> {
     #[inline(always)]
-    fn push(&mut self, idx: u32) -> Result<()> {
-        match self.region.get_mut(self.len) {
+    fn push_frame(&mut self, idx: u32) -> Result<()> {
+        match self.frames.get_mut(self.frame_count) {
             Some(slot) => {
                 *slot = idx;
-                self.len += 1;
+                self.frame_count += 1;
                 Ok(())
             }
             // Cannot happen (a frame takes at least one byte of the region's
@@ -670,9 +708,8 @@ impl Frames<'_> {
     }
 }
 
-/// Decodes the samples at `ranges` (the first being sample number `first`),
-/// their frames into `region`; returns the samples without frames and the
-/// number of frames written.
+/// Decodes the samples at `ranges` (the first being sample number `first`)
+/// into `out`.
 fn decode_sample_chunk(
     buf: &[u8],
     ranges: &[(usize, usize)],
@@ -680,19 +717,8 @@ fn decode_sample_chunk(
     nvalues: usize,
     loc_index: &IdIndex,
     nstr: usize,
-    region: &mut [u32],
-) -> Result<(Samples, usize)> {
-    let n = ranges.len();
-    let bytes: usize = ranges.iter().map(|(s, e)| e - s).sum();
-    let mut frames = Frames { region, len: 0 };
-    let mut s = Samples {
-        stack_ends: Vec::with_capacity(n),
-        stack_locs: Vec::new(),
-        // Each value takes at least one byte: never reserve more than the input holds.
-        values: Vec::with_capacity(n.saturating_mul(nvalues).min(bytes)),
-        label_ends: Vec::with_capacity(n),
-        labels: Vec::new(),
-    };
+    out: &mut ChunkOut<'_>,
+) -> Result<()> {
     let check_str = |v: u64| -> Result<u32> {
         let i = v as i64;
         if i < 0 || i as u64 >= nstr as u64 {
@@ -706,30 +732,33 @@ fn decode_sample_chunk(
     for (k, &(start, end)) in ranges.iter().enumerate() {
         let si = first + k;
         let mut r = Reader::new(buf, start, end);
-        let values_before = s.values.len();
+        let mut got = 0usize;
         while !r.at_end() {
             let (field, wire, at) = r.key()?;
             match field {
                 1 if wire == WIRE_LEN => {
                     let (start, end) = r.len_delimited()?;
-                    push_locations(buf, start, end, loc_index, &mut frames).map_err(
-                        |e| match e {
-                            PackedError::Unknown(id) => unknown_location(si, id),
-                            PackedError::Decode(e) => e,
-                        },
-                    )?;
+                    push_locations(buf, start, end, loc_index, out).map_err(|e| match e {
+                        PackedError::Unknown(id) => unknown_location(si, id),
+                        PackedError::Decode(e) => e,
+                    })?;
                 }
                 1 => {
-                    let frames = &mut frames;
+                    let out = &mut *out;
                     r.repeated(field, wire, at, |id| match loc_index.get(id) {
-                        Some(idx) => frames.push(idx),
+                        Some(idx) => out.push_frame(idx),
                         None => Err(unknown_location(si, id)),
                     })?;
                 }
                 2 => {
-                    let values = &mut s.values;
+                    let values = &mut *out.values;
                     r.repeated(field, wire, at, |v| {
-                        values.push(v as i64);
+                        if got < nvalues {
+                            if let Some(slot) = values.get_mut(k * nvalues + got) {
+                                *slot = v as i64;
+                            }
+                        }
+                        got += 1;
                         Ok(())
                     })?;
                 }
@@ -746,26 +775,23 @@ fn decode_sample_chunk(
                             _ => m.skip(field, wire, at)?,
                         }
                     }
-                    s.labels.push(l);
+                    out.labels.push(l);
                 }
                 _ => r.skip(field, wire, at)?,
             }
         }
-        let got = s.values.len() - values_before;
         if got != nvalues {
             return Err(DecodeError::ValueCount {
                 values: got,
                 types: nvalues,
             });
         }
-        let stack_end =
-            u32::try_from(frames.len).map_err(|_| DecodeError::Overflow { what: "frames" })?;
-        s.stack_ends.push(stack_end);
-        let label_end =
-            u32::try_from(s.labels.len()).map_err(|_| DecodeError::Overflow { what: "labels" })?;
-        s.label_ends.push(label_end);
+        out.stack_ends[k] =
+            u32::try_from(out.frame_count).map_err(|_| DecodeError::Overflow { what: "frames" })?;
+        out.label_ends[k] = u32::try_from(out.labels.len())
+            .map_err(|_| DecodeError::Overflow { what: "labels" })?;
     }
-    Ok((s, frames.len))
+    Ok(())
 }
 
 /// Why [`push_locations`] stopped.
@@ -786,7 +812,7 @@ fn push_locations(
     start: usize,
     end: usize,
     index: &IdIndex,
-    out: &mut Frames<'_>,
+    out: &mut ChunkOut<'_>,
 ) -> std::result::Result<(), PackedError> {
     let table: &[u32] = match index {
         IdIndex::Dense(v) => v,
@@ -825,7 +851,7 @@ fn push_locations(
             Some(&idx) if idx != NONE => idx,
             _ => index.get(id).ok_or(PackedError::Unknown(id))?,
         };
-        out.push(idx).map_err(PackedError::Decode)?;
+        out.push_frame(idx).map_err(PackedError::Decode)?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@
 //!    nodes), as pprof does when it rebuilds its trimmed graph.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
 
@@ -78,10 +79,21 @@ pub struct NodeInfo {
 }
 
 /// A string interner for node names and files; symbol 0 is the empty string.
-#[derive(Debug, Default)]
+///
+/// Each string is stored once; the table holds symbol ids and finds them by
+/// the string's hash, so interning a new string costs one hash and one
+/// allocation.
+#[derive(Default)]
 pub struct Symbols {
-    ids: HashMap<Box<str>, u32, RandomState>,
+    table: hashbrown::HashTable<u32>,
     strs: Vec<Box<str>>,
+    hasher: RandomState,
+}
+
+impl std::fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbols").field("strs", &self.strs).finish()
+    }
 }
 
 impl Symbols {
@@ -93,13 +105,23 @@ impl Symbols {
 
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(s);
+        let strs = &mut self.strs;
+        let entry = self.table.entry(
+            hash,
+            |&id| &*strs[id as usize] == s,
+            |&id| hasher.hash_one(&*strs[id as usize]),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let id = strs.len() as u32;
+                strs.push(s.into());
+                e.insert(id);
+                id
+            }
         }
-        let id = self.strs.len() as u32;
-        self.strs.push(s.into());
-        self.ids.insert(s.into(), id);
-        id
     }
 
     /// The text of symbol `id`.
@@ -122,13 +144,17 @@ pub struct NodeMap {
     /// True for nodes that appear as an inlined (non-last) line somewhere:
     /// only edges into them can be inline.
     pub inlinable: Vec<bool>,
-    /// Per location, its only node, or [`MULTI`] when it has several: the
-    /// hot loops' one-lookup path for the common single-line location.
-    single: Vec<u32>,
+    /// Per location, for the aggregation loop: its only node, or (with
+    /// [`MULTI`] set) where its nodes start in `multi_nodes`. Empty when ids
+    /// would not fit the packing (the loop then uses [`NodeMap::location`]).
+    packed: Vec<u32>,
+    /// The nodes of multi-line locations, innermost first, the last of each
+    /// location marked with [`MULTI`].
+    multi_nodes: Vec<u32>,
 }
 
-/// [`NodeMap`]'s `single` entry of a location with more than one node.
-const MULTI: u32 = u32::MAX;
+/// The flag bit of [`NodeMap`]'s packed entries.
+const MULTI: u32 = 1 << 31;
 
 impl NodeMap {
     /// Maps every location of `p` (with the lines `view` gives it) to nodes under `opts`.
@@ -202,9 +228,12 @@ impl NodeMap {
             .collect();
 
         let locs = &p.locations;
-        let mut index: HashMap<NodeInfo, u32, RandomState> = HashMap::default();
-        let mut infos: Vec<NodeInfo> = Vec::new();
-        let mut inlinable: Vec<bool> = Vec::new();
+        // About one node per function at the usual granularities.
+        let expect = p.functions.len();
+        let mut index: HashMap<NodeInfo, u32, RandomState> =
+            HashMap::with_capacity_and_hasher(expect, RandomState::default());
+        let mut infos: Vec<NodeInfo> = Vec::with_capacity(expect);
+        let mut inlinable: Vec<bool> = Vec::with_capacity(expect);
         let mut loc_ends = Vec::with_capacity(locs.len());
         let mut loc_nodes = Vec::with_capacity(locs.lines.len());
         let mut intern =
@@ -215,6 +244,11 @@ impl NodeMap {
                     (infos.len() - 1) as u32
                 })
             };
+        let by_function = !keep_line && !keep_addr && !untouched && !opts.obj_names;
+        let mut fn_node = vec![NONE; if by_function { p.functions.len() } else { 0 }];
+        // Named nodes that are the name alone never meet the `index` map's
+        // keys (those have no name, or more than a name).
+        let mut name_node = vec![NONE; if by_function { symbols.strs.len() } else { 0 }];
         for l in 0..locs.len() as u32 {
             let mut lines = view.lines(p, l);
             if opts.noinlines && lines.len() > 1 {
@@ -242,6 +276,17 @@ impl NodeMap {
                 let start = loc_nodes.len();
                 for line in lines {
                     let (name, file) = fn_syms[line.function as usize];
+                    // Where the node depends on the function alone (function
+                    // or file granularity, named functions), look it up once
+                    // per function.
+                    let by_function = by_function && name != 0;
+                    if by_function {
+                        let memo = fn_node[line.function as usize];
+                        if memo != NONE {
+                            loc_nodes.push(memo);
+                            continue;
+                        }
+                    }
                     let mut info = NodeInfo {
                         name,
                         address,
@@ -258,7 +303,22 @@ impl NodeMap {
                         info.objfile = objfile;
                         info.start_line = p.functions[line.function as usize].start_line;
                     }
-                    loc_nodes.push(intern(info, &mut infos, &mut inlinable));
+                    let node = if by_function && !keep_file {
+                        // The node is the name alone: find it by symbol, no hashing.
+                        let slot = &mut name_node[name as usize];
+                        if *slot == NONE {
+                            infos.push(info);
+                            inlinable.push(false);
+                            *slot = (infos.len() - 1) as u32;
+                        }
+                        *slot
+                    } else {
+                        intern(info, &mut infos, &mut inlinable)
+                    };
+                    if by_function {
+                        fn_node[line.function as usize] = node;
+                    }
+                    loc_nodes.push(node);
                 }
                 let end = loc_nodes.len();
                 for &n in &loc_nodes[start..end - 1] {
@@ -267,22 +327,30 @@ impl NodeMap {
             }
             loc_ends.push(loc_nodes.len() as u32);
         }
-        let single = (0..loc_ends.len())
-            .map(|i| {
+        let (mut packed, mut multi_nodes) = (Vec::with_capacity(loc_ends.len()), Vec::new());
+        if infos.len() < MULTI as usize && loc_nodes.len() < MULTI as usize {
+            for i in 0..loc_ends.len() {
                 let start = if i == 0 { 0 } else { loc_ends[i - 1] as usize };
                 match &loc_nodes[start..loc_ends[i] as usize] {
-                    [only] => *only,
-                    _ => MULTI,
+                    [only] => packed.push(*only),
+                    many => {
+                        packed.push(MULTI | multi_nodes.len() as u32);
+                        multi_nodes.extend_from_slice(many);
+                        if let Some(last) = multi_nodes.last_mut() {
+                            *last |= MULTI;
+                        }
+                    }
                 }
-            })
-            .collect();
+            }
+        }
         NodeMap {
             infos,
             symbols,
             loc_ends,
             loc_nodes,
             inlinable,
-            single,
+            packed,
+            multi_nodes,
         }
     }
 
@@ -488,13 +556,25 @@ fn aggregate_range_with<const MEAN: bool>(
                 }
             }
         };
-        for &loc in stack.iter().rev() {
-            let single = nodes.single[loc as usize];
-            if single != MULTI {
-                add(single as usize);
-            } else {
-                for &node in nodes.location(loc).iter().rev() {
+        if nodes.packed.is_empty() {
+            for &loc in stack {
+                for &node in nodes.location(loc) {
                     add(node as usize);
+                }
+            }
+        } else {
+            // Cum counts each node once per sample, so frame order does not matter.
+            for &loc in stack {
+                let entry = nodes.packed[loc as usize];
+                if entry & MULTI == 0 {
+                    add(entry as usize);
+                    continue;
+                }
+                for &node in &nodes.multi_nodes[(entry & !MULTI) as usize..] {
+                    add((node & !MULTI) as usize);
+                    if node & MULTI != 0 {
+                        break;
+                    }
                 }
             }
         }
