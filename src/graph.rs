@@ -630,6 +630,7 @@ pub fn edges_into(
     let walk = EdgeWalk::new(nodes, kept, want_callee);
     let parts = crate::parallel::in_parallel(view.len(p), |range| {
         let mut acc = walk.accumulator();
+        let mut memo = vec![(NONE, 0u32); walk.plans.len()];
         for s in range {
             let (v, dv) = sample_weight(view.values(p, s), sel);
             if v == 0 && dv == 0 {
@@ -654,7 +655,16 @@ pub fn edges_into(
                 }
                 let plan = &walk.plans[(step & EdgeWalk::NODE) as usize];
                 if plan.first_callee != NONE && parent != NONE && parent != plan.first {
-                    let slot = acc.slot(plan.first_callee, parent);
+                    // A location is usually entered from the same caller as
+                    // last time: remember its slot per plan.
+                    let memo = &mut memo[(step & EdgeWalk::NODE) as usize];
+                    let slot = if memo.0 == parent {
+                        memo.1
+                    } else {
+                        let slot = acc.slot(plan.first_callee, parent);
+                        *memo = (parent, slot);
+                        slot
+                    };
                     acc.add(
                         slot,
                         mark,
