@@ -25,6 +25,10 @@
 //!
 //! [`proto`] holds the prost-generated types of profile.proto, used to write
 //! profiles and as the decoder's oracle in tests.
+//!
+//! [`parallel`] splits the per-sample loops over threads, [`timing`] prints
+//! stage times under `PPROFX_TIMINGS`, and [`alloc`] is the huge-page-hinting
+//! allocator the binary installs for its big load buffers.
 
 #![warn(missing_docs)]
 
