@@ -617,7 +617,7 @@ pub struct Edge {
 /// pprof counts an edge once per sample, at its first (rootmost) occurrence,
 /// and calls it inline only if every counted occurrence was an inlined call;
 /// so does this walk. Each location is looked at once beforehand
-/// ([`EdgeWalk`]): most hold no wanted callee and only move the walk's
+/// (see `EdgeWalk`): most hold no wanted callee and only move the walk's
 /// current caller, and the edges between nodes of one location are fixed.
 pub fn edges_into(
     p: &Profile,

@@ -13,7 +13,7 @@
 //!
 //! `DiffWidth::New` gives the classic look: frames as wide as the new profile
 //! only, so removed code has no width. Geometry ([`layout`]) and colour
-//! ([`shade`]) are computed here once, for the SVG and the HTML report alike.
+//! ([`Shading::shade`]) are computed here once, for the SVG and the HTML report alike.
 //!
 //! Each side's tree is pruned at `min_width` before merging; a frame kept on
 //! one side whose other side was pruned shows that side's weight as 0 (an
