@@ -256,6 +256,62 @@ mod tests {
         }
     }
 
+    /// A small valid profile.proto: one sample type, one string table.
+    fn tiny_profile() -> Vec<u8> {
+        use prost::Message;
+        let p = crate::proto::Profile {
+            sample_type: vec![crate::proto::ValueType { r#type: 1, unit: 2 }],
+            string_table: vec![String::new(), "samples".into(), "count".into()],
+            ..Default::default()
+        };
+        p.encode_to_vec()
+    }
+
+    #[test]
+    fn a_wrong_checksum_fails_with_flate2s_message() {
+        let mut f = gz(&tiny_profile());
+        let n = f.len();
+        f[n - 8] ^= 1; // the CRC-32, first byte of the trailer
+                       // flate2's own message for it (the libdeflate path defers to flate2
+                       // on any failure).
+        let mut flate2_out = Vec::new();
+        let want = MultiGzDecoder::new(&f[..])
+            .read_to_end(&mut flate2_out)
+            .map(|_| ())
+            .map_err(|e| gzip_message(&e))
+            .expect_err("flate2 rejects a wrong checksum");
+        for got in [
+            parse(Bytes::Owned(f.clone()), &LoadOptions::default()).map(|_| ()),
+            inflate(f.clone()).map(|_| ()),
+        ] {
+            match got {
+                Err(LoadError::Gzip(m)) => assert_eq!(m, want),
+                other => panic!("want the checksum error, got {other:?}"),
+            }
+        }
+        // The same file with its checksum intact loads.
+        f[n - 8] ^= 1;
+        assert!(parse(Bytes::Owned(f), &LoadOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn optional_header_fields_are_skipped() {
+        let data = tiny_profile();
+        let mut e = flate2::GzBuilder::new()
+            .filename("cpu.pb")
+            .comment("a comment")
+            .extra(vec![1, 2, 3, 4])
+            .write(Vec::new(), flate2::Compression::default());
+        e.write_all(&data).unwrap();
+        let f = e.finish().unwrap();
+        #[cfg(feature = "libdeflate")]
+        assert!(
+            fast::gunzip_single_member(&f, data.len()).is_some(),
+            "fast path taken"
+        );
+        assert_eq!(inflate(f).unwrap(), data);
+    }
+
     #[test]
     fn corrupt_data_is_an_error() {
         let mut f = gz(&vec![b'y'; 5000]);
