@@ -76,31 +76,48 @@ pub fn xml_text(s: &str) -> Cow<'_, str> {
 /// The tree's stacks as folded lines (without newline), sorted by frame
 /// names, names escaped by [`escape_frame`].
 pub fn folded_lines(tree: &StackTree) -> Vec<String> {
-    let names: Vec<Cow<'_, str>> = tree.names.iter().map(|n| escape_frame(n)).collect();
+    let names = escaped_names(tree);
     tree.stacks()
         .into_iter()
         .map(|(path, w)| {
             let mut line = String::new();
-            for (i, &f) in path.iter().enumerate() {
-                if i > 0 {
-                    line.push(';');
-                }
-                line.push_str(&names[f as usize]);
-            }
-            line.push(' ');
-            line.push_str(&w.to_string());
+            push_folded(&mut line, &names, &path, w);
             line
         })
         .collect()
 }
 
-/// Writes the tree as folded stacks (`a;b;c 123`, one per line).
+/// Writes the tree as folded stacks (`a;b;c 123`, one per line), one line at
+/// a time: an unpruned tree of a large profile makes hundreds of megabytes
+/// of text, which is never held in memory at once.
 pub fn write_folded(tree: &StackTree, w: &mut dyn Write) -> io::Result<()> {
-    for line in folded_lines(tree) {
+    let names = escaped_names(tree);
+    let mut line = String::new();
+    for (path, weight) in tree.stacks() {
+        line.clear();
+        push_folded(&mut line, &names, &path, weight);
+        line.push('\n');
         w.write_all(line.as_bytes())?;
-        w.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// The tree's frame names escaped for folded lines.
+fn escaped_names(tree: &StackTree) -> Vec<Cow<'_, str>> {
+    tree.names.iter().map(|n| escape_frame(n)).collect()
+}
+
+/// Appends one folded line (without newline): the path's names joined by
+/// `;`, a space, the weight.
+fn push_folded(line: &mut String, names: &[Cow<'_, str>], path: &[u32], weight: u64) {
+    for (i, &f) in path.iter().enumerate() {
+        if i > 0 {
+            line.push(';');
+        }
+        line.push_str(&names[f as usize]);
+    }
+    line.push(' ');
+    line.push_str(&weight.to_string());
 }
 
 /// speedscope's file format (`https://www.speedscope.app/file-format-schema.json`).
