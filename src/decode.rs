@@ -376,7 +376,13 @@ impl Decoder {
                 4 => self.location(m)?,
                 5 => self.function(m)?,
                 _ => {
-                    let s = String::from_utf8_lossy(&buf[start..end]);
+                    // Valid UTF-8 (the usual case) is checked by the fast
+                    // validator; only invalid bytes pay for the lossy copy.
+                    let bytes = &buf[start..end];
+                    let s = match std::str::from_utf8(bytes) {
+                        Ok(s) => std::borrow::Cow::Borrowed(s),
+                        Err(_) => String::from_utf8_lossy(bytes),
+                    };
                     if self.p.strings.push(&s).is_none() {
                         return Err(DecodeError::Overflow {
                             what: "string bytes",
