@@ -329,6 +329,16 @@ pub struct FetchArgs {
     /// the capture's seconds, plus 5).
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, allow_negative_numbers = true, help_heading = "Input")]
     pub timeout: Option<std::time::Duration>,
+    /// https sources: TLS client certificate (PEM; needs --tls_key).
+    #[arg(long = "tls_cert", value_name = "FILE", help_heading = "Input")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// https sources: the client certificate's private key (PEM).
+    #[arg(long = "tls_key", value_name = "FILE", help_heading = "Input")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// https sources: certificate authorities to trust instead of the
+    /// built-in roots (PEM).
+    #[arg(long = "tls_ca", value_name = "FILE", help_heading = "Input")]
+    pub tls_ca: Option<std::path::PathBuf>,
 }
 
 impl FetchArgs {
@@ -340,6 +350,12 @@ impl FetchArgs {
                 .filter(|&s| s > 0)
                 .map_or(0, |s| u32::try_from(s).unwrap_or(u32::MAX)),
             timeout: self.timeout,
+            // pprof treats an empty value as unset.
+            tls: pprofx::fetch::TlsFiles {
+                cert: self.tls_cert.clone().filter(|p| !p.as_os_str().is_empty()),
+                key: self.tls_key.clone().filter(|p| !p.as_os_str().is_empty()),
+                ca: self.tls_ca.clone().filter(|p| !p.as_os_str().is_empty()),
+            },
         }
     }
 }

@@ -37,7 +37,7 @@ pub enum LoadError {
 }
 
 /// An I/O error as a short lower-case phrase, without Rust's "(os error N)".
-fn io_message(e: &std::io::Error) -> String {
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     use std::io::ErrorKind;
     match e.kind() {
         ErrorKind::NotFound => "no such file or directory".to_string(),

@@ -4,6 +4,9 @@
 //! `https://…` (`https+insecure://…` skips certificate checks) or
 //! `host:port[/path]` is fetched with pprof's rules ([`target`]):
 //!
+//! * `https` uses `--tls_cert`/`--tls_key` (a client certificate) and
+//!   `--tls_ca` (authorities replacing the built-in roots) as pprof does
+//!   ([`TlsFiles`]);
 //! * no path (or `/`) means `/debug/pprof/profile`, the Go CPU profile;
 //! * `--seconds N` sets `seconds=N` in the query; without it a `seconds`
 //!   already in the URL is the capture's length; the query is re-encoded
@@ -45,14 +48,29 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// What pprof's HTTP client adds to the timeout.
 const CLIENT_SLACK: Duration = Duration::from_secs(5);
 
-/// Options of remote sources (`--seconds`, `--timeout`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Options of remote sources (`--seconds`, `--timeout`, `--tls_*`).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FetchOptions {
     /// Capture length to ask for: sets `seconds=N` in the query (0 = none).
     pub seconds: u32,
     /// Deadline for the whole fetch (connect, capture, body); `None` for
     /// pprof's default (see the module docs).
     pub timeout: Option<Duration>,
+    /// Client certificate and trusted authorities for `https` sources.
+    pub tls: TlsFiles,
+}
+
+/// pprof's `-tls_cert`, `-tls_key` and `-tls_ca`: PEM files read when an
+/// `https` source is fetched. A certificate needs its key and the reverse;
+/// the authorities, when given, replace the built-in root certificates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The client certificate (chain), PEM.
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key, PEM.
+    pub key: Option<PathBuf>,
+    /// The certificate authorities to trust, PEM.
+    pub ca: Option<PathBuf>,
 }
 
 /// A remote source resolved with pprof's rules.
@@ -64,6 +82,8 @@ pub struct Target {
     pub duration: Option<Duration>,
     /// Deadline for the whole fetch.
     pub timeout: Duration,
+    /// Client certificate and trusted authorities (`--tls_*`).
+    pub tls: TlsFiles,
     scheme: String,
     authority: String,
     rest: String,
@@ -113,6 +133,9 @@ pub enum FetchError {
     /// `https` without the `tls` feature.
     #[error("https needs pprofx built with the `tls` cargo feature")]
     NoTls,
+    /// `--tls_cert`, `--tls_key` or `--tls_ca` unusable.
+    #[error("{0}")]
+    TlsFiles(String),
     /// A scheme other than http and https.
     #[error("unsupported URL scheme {0:?} (use http or https)")]
     Scheme(String),
@@ -195,6 +218,7 @@ pub fn target(source: &str, opts: &FetchOptions) -> Option<Target> {
         url: format!("{scheme}://{authority}{rest}"),
         duration,
         timeout,
+        tls: opts.tls.clone(),
         scheme,
         authority: authority.to_string(),
         rest,
@@ -315,6 +339,20 @@ pub fn fetch(target: &Target, max_size: u64) -> Result<Fetched, FetchError> {
         "https" | "https+insecure" => return Err(FetchError::NoTls),
         s => return Err(FetchError::Scheme(s.to_string())),
     }
+    // pprof checks the pairing on every request, https or not.
+    match (&target.tls.cert, &target.tls.key) {
+        (Some(_), None) => {
+            return Err(FetchError::TlsFiles(
+                "--tls_cert is given, so --tls_key must be given too".into(),
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(FetchError::TlsFiles(
+                "--tls_key is given, so --tls_cert must be given too".into(),
+            ))
+        }
+        _ => {}
+    }
     let mut cfg = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(target.timeout))
@@ -324,12 +362,8 @@ pub fn fetch(target: &Target, max_size: u64) -> Result<Fetched, FetchError> {
         cfg = cfg.proxy(None);
     }
     #[cfg(feature = "tls")]
-    if target.scheme == "https+insecure" {
-        cfg = cfg.tls_config(
-            ureq::tls::TlsConfig::builder()
-                .disable_verification(true)
-                .build(),
-        );
+    if target.scheme.starts_with("https") {
+        cfg = cfg.tls_config(tls_config(&target.tls, target.scheme == "https+insecure")?);
     }
     let agent: ureq::Agent = cfg.build().into();
     let fail = |e: ureq::Error| map_error(e, target, max_size);
@@ -394,6 +428,77 @@ fn is_loopback(authority: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The TLS settings of a fetch: the client certificate and the trusted
+/// authorities read from their PEM files (pprof's `-tls_*` flags), and no
+/// verification at all for `https+insecure`.
+#[cfg(feature = "tls")]
+fn tls_config(files: &TlsFiles, insecure: bool) -> Result<ureq::tls::TlsConfig, FetchError> {
+    use ureq::tls::{ClientCert, PemItem, RootCerts, TlsConfig};
+    let mut b = TlsConfig::builder().disable_verification(insecure);
+    if let (Some(cert), Some(key)) = (&files.cert, &files.key) {
+        let fail = |why: String| {
+            FetchError::TlsFiles(format!(
+                "cannot load the client certificate (--tls_cert {}, --tls_key {}): {why}",
+                cert.display(),
+                key.display()
+            ))
+        };
+        let chain: Vec<_> = read_pem(cert)
+            .map_err(fail)?
+            .into_iter()
+            .filter_map(|item| match item {
+                PemItem::Certificate(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if chain.is_empty() {
+            return Err(fail(format!("no certificate in {}", cert.display())));
+        }
+        let key_item = read_pem(key)
+            .map_err(fail)?
+            .into_iter()
+            .find_map(|item| match item {
+                PemItem::PrivateKey(k) => Some(k),
+                _ => None,
+            });
+        let Some(private_key) = key_item else {
+            return Err(fail(format!("no private key in {}", key.display())));
+        };
+        b = b.client_cert(Some(ClientCert::new_with_certs(&chain, private_key)));
+    }
+    if let Some(ca) = &files.ca {
+        let fail = |why: String| {
+            FetchError::TlsFiles(format!(
+                "cannot load the certificate authorities (--tls_ca {}): {why}",
+                ca.display()
+            ))
+        };
+        let roots: Vec<_> = read_pem(ca)
+            .map_err(fail)?
+            .into_iter()
+            .filter_map(|item| match item {
+                PemItem::Certificate(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if roots.is_empty() {
+            return Err(fail("no certificate in the file".into()));
+        }
+        // As pprof does, the given authorities replace the built-in roots.
+        b = b.root_certs(RootCerts::new_with_certs(&roots));
+    }
+    Ok(b.build())
+}
+
+/// The PEM items of a file.
+#[cfg(feature = "tls")]
+fn read_pem(path: &Path) -> Result<Vec<ureq::tls::PemItem<'static>>, String> {
+    let bytes = std::fs::read(path).map_err(|e| crate::error::io_message(&e))?;
+    ureq::tls::parse_pem(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not PEM: {e}"))
 }
 
 fn map_error(e: ureq::Error, target: &Target, max_size: u64) -> FetchError {
@@ -754,7 +859,7 @@ mod tests {
     fn seconds_and_timeouts_follow_pprof() {
         let o = FetchOptions {
             seconds: 5,
-            timeout: None,
+            ..FetchOptions::default()
         };
         let x = target("localhost:6060/debug/pprof/profile?seconds=30&debug=0", &o).unwrap();
         assert_eq!(
@@ -771,8 +876,8 @@ mod tests {
         let w = target(
             "h:1",
             &FetchOptions {
-                seconds: 0,
                 timeout: Some(Duration::from_millis(300)),
+                ..FetchOptions::default()
             },
         )
         .unwrap();

@@ -37,7 +37,7 @@ impl Deref for Bytes {
 }
 
 /// Options for loading a profile.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Cap on the decompressed size, in bytes (also on a fetched body).
     pub max_size: u64,
