@@ -445,14 +445,7 @@ fn tls_config(files: &TlsFiles, insecure: bool) -> Result<ureq::tls::TlsConfig, 
                 key.display()
             ))
         };
-        let chain: Vec<_> = read_pem(cert)
-            .map_err(fail)?
-            .into_iter()
-            .filter_map(|item| match item {
-                PemItem::Certificate(c) => Some(c),
-                _ => None,
-            })
-            .collect();
+        let chain = read_certificates(cert).map_err(fail)?;
         if chain.is_empty() {
             return Err(fail(format!("no certificate in {}", cert.display())));
         }
@@ -475,14 +468,7 @@ fn tls_config(files: &TlsFiles, insecure: bool) -> Result<ureq::tls::TlsConfig, 
                 ca.display()
             ))
         };
-        let roots: Vec<_> = read_pem(ca)
-            .map_err(fail)?
-            .into_iter()
-            .filter_map(|item| match item {
-                PemItem::Certificate(c) => Some(c),
-                _ => None,
-            })
-            .collect();
+        let roots = read_certificates(ca).map_err(fail)?;
         if roots.is_empty() {
             return Err(fail("no certificate in the file".into()));
         }
@@ -490,6 +476,18 @@ fn tls_config(files: &TlsFiles, insecure: bool) -> Result<ureq::tls::TlsConfig, 
         b = b.root_certs(RootCerts::new_with_certs(&roots));
     }
     Ok(b.build())
+}
+
+/// The certificates of a PEM file.
+#[cfg(feature = "tls")]
+fn read_certificates(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let items = read_pem(path)?.into_iter();
+    Ok(items
+        .filter_map(|item| match item {
+            ureq::tls::PemItem::Certificate(c) => Some(c),
+            _ => None,
+        })
+        .collect())
 }
 
 /// The PEM items of a file.

@@ -484,7 +484,11 @@ fn sample_weight(values: &[i64], sel: &ValueSelection) -> (i64, i64) {
 /// whatever the split).
 pub fn aggregate(p: &Profile, view: &View, nodes: &NodeMap, sel: &ValueSelection) -> Weights {
     let parts = crate::parallel::in_parallel(view.len(p), |range| {
-        aggregate_range(p, view, nodes, sel, range)
+        if sel.mean {
+            aggregate_range::<true>(p, view, nodes, sel, range)
+        } else {
+            aggregate_range::<false>(p, view, nodes, sel, range)
+        }
     });
     let mut parts = parts.into_iter();
     let mut w = parts.next().unwrap_or_else(|| Weights::zeroed(nodes.len()));
@@ -503,20 +507,6 @@ pub fn aggregate(p: &Profile, view: &View, nodes: &NodeMap, sel: &ValueSelection
     w
 }
 
-fn aggregate_range(
-    p: &Profile,
-    view: &View,
-    nodes: &NodeMap,
-    sel: &ValueSelection,
-    range: std::ops::Range<usize>,
-) -> Weights {
-    if sel.mean {
-        aggregate_range_with::<true>(p, view, nodes, sel, range)
-    } else {
-        aggregate_range_with::<false>(p, view, nodes, sel, range)
-    }
-}
-
 /// One node's running cum, next to the stamp that keeps it counted once per
 /// sample (one cache line holds both, so each frame costs one random access).
 #[derive(Clone, Copy, Default)]
@@ -526,9 +516,9 @@ struct CumSlot {
     cum: i64,
 }
 
-/// [`aggregate_range`] with the mean divisors summed only when `MEAN` (they
-/// are all zero otherwise).
-fn aggregate_range_with<const MEAN: bool>(
+/// Flat and cum over one range of samples, with the mean divisors summed
+/// only when `MEAN` (they are all zero otherwise).
+fn aggregate_range<const MEAN: bool>(
     p: &Profile,
     view: &View,
     nodes: &NodeMap,

@@ -178,21 +178,7 @@ impl Env {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::new(common::pprofx_bin());
-        c.env("TZ", "UTC")
-            .env("PPROF_TMPDIR", self.dir.path())
-            .env("HOME", self.dir.path());
-        for v in [
-            "http_proxy",
-            "HTTP_PROXY",
-            "https_proxy",
-            "HTTPS_PROXY",
-            "all_proxy",
-            "ALL_PROXY",
-        ] {
-            c.env_remove(v);
-        }
-        c
+        common::fetch_command(self.dir.path())
     }
 
     fn run(&self, args: &[&str]) -> Output {

@@ -14,7 +14,7 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
@@ -103,22 +103,10 @@ fn start_server(client_ca: bool) -> SocketAddr {
 /// Runs pprofx with a fresh `PPROF_TMPDIR`/`HOME` and no proxies.
 fn run(args: &[&str]) -> Output {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut c = Command::new(common::pprofx_bin());
-    c.env("TZ", "UTC")
-        .env("PPROF_TMPDIR", dir.path())
-        .env("HOME", dir.path());
-    for v in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "SSL_CERT_FILE",
-    ] {
-        c.env_remove(v);
-    }
-    c.args(args).output().expect("run pprofx")
+    common::fetch_command(dir.path())
+        .args(args)
+        .output()
+        .expect("run pprofx")
 }
 
 /// `pprofx top` of the example profile read from its file.

@@ -570,3 +570,22 @@ macro_rules! parity_tests {
         }
     };
 }
+
+/// A `pprofx` command for fetch tests: `TZ=UTC`, `PPROF_TMPDIR` and `HOME`
+/// set to `dir` (captures are saved there, never in the real home), and no
+/// proxy variables.
+pub fn fetch_command(dir: &Path) -> Command {
+    let mut c = Command::new(pprofx_bin());
+    c.env("TZ", "UTC").env("PPROF_TMPDIR", dir).env("HOME", dir);
+    for v in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        c.env_remove(v);
+    }
+    c
+}
