@@ -145,6 +145,11 @@ pub struct DiffArgs {
     /// List only rows that grew or are new.
     #[arg(long = "growth_only", help_heading = "Diff")]
     pub growth_only: bool,
+    /// Do not list rows whose change is below this noise floor: a size,
+    /// duration or count (1MB, 10ms, 5) or percentage points of share
+    /// (0.5pp). The footer counts them; CI gates still see every row.
+    #[arg(long = "min_delta", value_name = "LIMIT", help_heading = "Diff")]
+    pub min_delta: Option<String>,
     /// Stack rows: drop leaf-side runtime.* frames (gopark, chanrecv…) when grouping.
     #[arg(long = "trim_runtime", help_heading = "Diff")]
     pub trim_runtime: bool,

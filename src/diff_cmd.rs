@@ -54,6 +54,9 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         Ok(g) => g,
         Err(e) => return fail(2, None, &e),
     };
+    if let Some(Err(e)) = args.min_delta.as_deref().map(diff::gate::NoiseFloor::check) {
+        return fail(2, None, &e);
+    }
     let metric = if args.report.cum && !args.report.flat {
         Some(Metric::Cum)
     } else if args.report.flat {
@@ -110,12 +113,21 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e.exit_code(), None, &e),
     };
+    // The floor's unit must fit the sample unit, known only now.
+    let min_delta = match args.min_delta.as_deref() {
+        None => None,
+        Some(text) => match diff::gate::NoiseFloor::parse(text, &report.unit) {
+            Ok(floor) => Some((floor, text.to_string())),
+            Err(e) => return fail(2, None, &e),
+        },
+    };
     let render_opts = render::RenderOptions {
         unit: report_opts.unit.clone(),
         divide_by: report_opts.divide_by,
         show_same: args.show_same,
         growth_only: args.growth_only,
         nodecount: report_opts.nodecount,
+        min_delta,
     };
     if drawing {
         let rows = render::visible_rows(&report, &render_opts).rows;

@@ -878,3 +878,76 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn fixture_min_delta_hides_noise_but_not_from_gates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    heap(1).write(d, "h1.pb");
+    heap(2).write(d, "h2.pb");
+    // main.jitter moved by 64 B: below a 1kB floor.
+    let out = run(&["diff", "--min_delta=1kB", "h1.pb", "h2.pb"], d);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Only the leak is listed (main.jitter, the one shrinking row, is not).
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("grew") && l.ends_with("main.remember")),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with("shrank")), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("2 rows hidden: 1 unchanged (--show_same), 1 below --min_delta=1kB;"),
+        "{text}"
+    );
+    let v = json(&run(
+        &["diff", "--json", "--min_delta=1kB", "h1.pb", "h2.pb"],
+        d,
+    ));
+    assert_eq!(v["pruned"]["below_min_delta"], 1);
+    assert_eq!(v["pruned"]["largest"], "main.jitter");
+    // A floor above the leak hides it from the table, not from the gate.
+    let out = run(
+        &[
+            "diff",
+            "--min_delta=10MB",
+            "--fail_on_growth=100kB",
+            "h1.pb",
+            "h2.pb",
+        ],
+        d,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // Share mode floors are percentage points: cpu build 2 moved main.hotA
+    // by -4.5pp, main.hotB by -31.8pp, main.newCode by +36.4pp.
+    cpu(1).write(d, "c1.pb");
+    cpu(2).write(d, "c2.pb");
+    let v = json(&run(
+        &["diff", "--json", "--min_delta=5pp", "c1.pb", "c2.pb"],
+        d,
+    ));
+    assert_eq!(v["mode"], "share");
+    assert_eq!(v["pruned"]["below_min_delta"], 1);
+    let names: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"main.hotA"), "{names:?}");
+    // Bad values are usage errors: a malformed one before any profile is
+    // read, a unit that does not fit the sample unit once it is known.
+    assert_eq!(
+        run(&["diff", "--min_delta=lots", "c1.pb", "c2.pb"], d)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["diff", "--min_delta=1MB", "c1.pb", "c2.pb"], d)
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -116,38 +116,7 @@ impl Gates {
         let Some(g) = &self.growth else {
             return Ok(None);
         };
-        let bad = |why: String| GateError::Invalid {
-            flag: "--fail-on-growth",
-            value: g.clone(),
-            why,
-        };
-        let (num, suffix) = split_number(g).ok_or_else(|| bad("not a number".into()))?;
-        if suffix.is_empty() {
-            return Ok(Some(num.round() as i64));
-        }
-        let suffix = match suffix.to_ascii_lowercase().as_str() {
-            "kib" => "kb".to_string(),
-            "mib" => "mb".to_string(),
-            "gib" => "gb".to_string(),
-            "tib" => "tb".to_string(),
-            s => s.to_string(),
-        };
-        let (fam_limit, fam_unit) = (
-            measurement::unit_family(&suffix),
-            measurement::unit_family(unit),
-        );
-        if fam_limit.is_none() || fam_limit != fam_unit {
-            return Err(bad(format!(
-                "its unit does not fit the sample unit {unit:?}"
-            )));
-        }
-        // Factor of one limit unit in the sample unit.
-        let (factor, _) = measurement::scale(1_000_000, &suffix, unit);
-        let v = num * factor / 1_000_000.0;
-        if !v.is_finite() {
-            return Err(bad("out of range".into()));
-        }
-        Ok(Some(v.round() as i64))
+        limit_in_unit("--fail-on-growth", g, unit).map(Some)
     }
 
     /// The rows (and total) of `report` that cross a threshold, in row order.
@@ -215,6 +184,89 @@ impl Gates {
     }
 }
 
+/// A size, duration or count (`10MB`, `250ms`, `50`) as a raw value in the
+/// sample unit `unit`; `flag` names the option in errors.
+fn limit_in_unit(flag: &'static str, text: &str, unit: &str) -> Result<i64, GateError> {
+    let bad = |why: String| GateError::Invalid {
+        flag,
+        value: text.to_string(),
+        why,
+    };
+    let (num, suffix) = split_number(text).ok_or_else(|| bad("not a number".into()))?;
+    if suffix.is_empty() {
+        return Ok(num.round() as i64);
+    }
+    let suffix = match suffix.to_ascii_lowercase().as_str() {
+        "kib" => "kb".to_string(),
+        "mib" => "mb".to_string(),
+        "gib" => "gb".to_string(),
+        "tib" => "tb".to_string(),
+        s => s.to_string(),
+    };
+    let (fam_limit, fam_unit) = (
+        measurement::unit_family(&suffix),
+        measurement::unit_family(unit),
+    );
+    if fam_limit.is_none() || fam_limit != fam_unit {
+        return Err(bad(format!(
+            "its unit does not fit the sample unit {unit:?}"
+        )));
+    }
+    // Factor of one limit unit in the sample unit.
+    let (factor, _) = measurement::scale(1_000_000, &suffix, unit);
+    let v = num * factor / 1_000_000.0;
+    if !v.is_finite() {
+        return Err(bad("out of range".into()));
+    }
+    Ok(v.round() as i64)
+}
+
+/// `--min_delta`: the noise floor under which rows are not listed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoiseFloor {
+    /// |Δ| below this raw value in the sample unit (`1MB`, `10ms`, `5`).
+    Value(i64),
+    /// |Δshare| below this many percentage points (`0.5pp`).
+    SharePp(f64),
+}
+
+impl NoiseFloor {
+    /// Checks the syntax of a `--min_delta` value (before any profile is read).
+    pub fn check(text: &str) -> Result<(), GateError> {
+        let t = text.trim();
+        let ok = match t.strip_suffix("pp") {
+            Some(pp) => pp
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|v| v.is_finite() && v >= 0.0),
+            None => split_number(t).is_some(),
+        };
+        ok.then_some(()).ok_or_else(|| GateError::Invalid {
+            flag: "--min_delta",
+            value: text.to_string(),
+            why: "expected a number with an optional unit (1MB, 10ms, 5) or percentage points (0.5pp)"
+                .into(),
+        })
+    }
+
+    /// Parses a `--min_delta` value against the sample unit `unit`.
+    pub fn parse(text: &str, unit: &str) -> Result<NoiseFloor, GateError> {
+        NoiseFloor::check(text)?;
+        match text.trim().strip_suffix("pp") {
+            Some(pp) => Ok(NoiseFloor::SharePp(pp.trim().parse().unwrap_or(0.0))),
+            None => limit_in_unit("--min_delta", text, unit).map(NoiseFloor::Value),
+        }
+    }
+
+    /// True if the row's change is below the floor.
+    pub fn hides(&self, row: &DiffRow) -> bool {
+        match *self {
+            NoiseFloor::Value(v) => row.delta.unsigned_abs() < v.unsigned_abs(),
+            NoiseFloor::SharePp(pp) => row.delta_share_pp.abs() < pp,
+        }
+    }
+}
+
 /// A row's confidence as a probability: 1 for exact counts, `1 − p` for
 /// sampled ones, 0 when unchanged.
 pub fn row_confidence(r: &DiffRow) -> f64 {
@@ -258,5 +310,28 @@ mod tests {
         assert!(Gates::parse(None, Some("lots"), None).is_err());
         assert!(Gates::parse(None, None, Some("2")).is_err());
         assert!(Gates::parse(None, None, Some("0")).is_err());
+    }
+
+    #[test]
+    fn noise_floors_parse() {
+        assert_eq!(
+            NoiseFloor::parse("1MB", "bytes").unwrap(),
+            NoiseFloor::Value(1 << 20)
+        );
+        assert_eq!(
+            NoiseFloor::parse("10ms", "nanoseconds").unwrap(),
+            NoiseFloor::Value(10_000_000)
+        );
+        assert_eq!(
+            NoiseFloor::parse("5", "count").unwrap(),
+            NoiseFloor::Value(5)
+        );
+        assert_eq!(
+            NoiseFloor::parse("0.5pp", "count").unwrap(),
+            NoiseFloor::SharePp(0.5)
+        );
+        assert!(NoiseFloor::parse("1MB", "count").is_err());
+        assert!(NoiseFloor::check("lots").is_err());
+        assert!(NoiseFloor::check("-1pp").is_err());
     }
 }

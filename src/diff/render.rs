@@ -25,7 +25,8 @@
 //!   "hidden_same": int,                 // rows not listed: `same` ones (--show_same lists
 //!                                       // them), or under --growth_only all not growing
 //!   "pruned": {"rows": int,             // every row not listed (also past -nodecount)
-//!              "same", "not_growing", "beyond_nodecount": int,   // why
+//!              "same", "not_growing", "below_min_delta",
+//!              "beyond_nodecount": int,                     // why
 //!              "base_value", "new_value", "delta": int,  // Σ over them, sample unit
 //!              "delta_share_pp": float,
 //!              "overlapping": bool,     // cum rows: the sums count samples twice
@@ -70,6 +71,9 @@ pub struct RenderOptions {
     pub growth_only: bool,
     /// Show at most this many rows (`None`: all).
     pub nodecount: Option<usize>,
+    /// `--min_delta`: rows whose change is below this floor are not listed
+    /// (with the text as given, for the footer). CI gates still see them.
+    pub min_delta: Option<(super::gate::NoiseFloor, String)>,
 }
 
 impl Default for RenderOptions {
@@ -80,6 +84,7 @@ impl Default for RenderOptions {
             show_same: false,
             growth_only: false,
             nodecount: None,
+            min_delta: None,
         }
     }
 }
@@ -94,6 +99,8 @@ pub struct Pruned {
     pub same: usize,
     /// Of them, rows that changed but did not grow (hidden by `--growth_only`).
     pub not_growing: usize,
+    /// Of them, rows whose change is below `--min_delta`.
+    pub below_min_delta: usize,
     /// Of them, rows past `-nodecount`.
     pub beyond_nodecount: usize,
     /// Σ base of the hidden rows (raw, in the sample unit).
@@ -141,6 +148,9 @@ pub fn visible_rows<'r>(r: &'r DiffReport, o: &RenderOptions) -> Visible<'r> {
             hidden.push(row);
         } else if !o.growth_only && !o.show_same && row.status == Status::Same {
             pruned.same += 1;
+            hidden.push(row);
+        } else if o.min_delta.as_ref().is_some_and(|(f, _)| f.hides(row)) {
+            pruned.below_min_delta += 1;
             hidden.push(row);
         } else {
             rows.push(row);
@@ -196,6 +206,9 @@ fn footer(r: &DiffReport, v: &Visible<'_>, o: &RenderOptions, f: &Formatter) -> 
     }
     if p.not_growing > 0 {
         why.push(format!("{} not growing (--growth_only)", p.not_growing));
+    }
+    if let (n @ 1.., Some((_, text))) = (p.below_min_delta, &o.min_delta) {
+        why.push(format!("{n} below --min_delta={text}"));
     }
     if p.beyond_nodecount > 0 {
         why.push(format!(
