@@ -747,10 +747,7 @@ fn decode_sample_chunk(
             match field {
                 1 if wire == WIRE_LEN => {
                     let (start, end) = r.len_delimited()?;
-                    push_locations(buf, start, end, loc_index, out).map_err(|e| match e {
-                        PackedError::Unknown(id) => unknown_location(si, id),
-                        PackedError::Decode(e) => e,
-                    })?;
+                    push_locations(buf, start, end, loc_index, si, out)?;
                 }
                 1 => {
                     let out = &mut *out;
@@ -819,64 +816,46 @@ fn prefetch(buf: &[u8], at: usize) {
     let _ = (buf, at);
 }
 
-/// Why [`push_locations`] stopped.
-enum PackedError {
-    /// A location id not in the profile.
-    Unknown(u64),
-    /// A malformed varint.
-    Decode(DecodeError),
-}
-
-/// Decodes a packed list of location ids (the body of a sample's field 1,
-/// `buf[start..end]`) into dense indices appended to `out`: the
-/// hottest loop of a load, so it is written out for the one-byte to
-/// three-byte ids that nearly all profiles use, with a dense id table.
+/// Decodes a packed list of location ids (the body of sample `sample`'s
+/// field 1, `buf[start..end]`) into dense indices appended to `out`: the
+/// hottest loop of a load, so ids of one to three bytes (nearly all) are
+/// decoded without branching on their length.
 #[inline]
 fn push_locations(
     buf: &[u8],
     start: usize,
     end: usize,
     index: &IdIndex,
+    sample: usize,
     out: &mut ChunkOut<'_>,
-) -> std::result::Result<(), PackedError> {
-    let table: &[u32] = match index {
-        IdIndex::Dense(v) => v,
-        IdIndex::Sparse(_) => &[],
-    };
+) -> Result<()> {
     let mut i = start;
     while i < end {
-        let id = match buf.get(i..i + 4) {
-            // Ids of up to three bytes, without branching on their length:
-            // the stop bit (a clear high bit) ends the varint.
-            Some(word)
-                if (!u32::from_le_bytes([word[0], word[1], word[2], word[3]]) & 0x0080_8080)
-                    != 0 =>
-            {
-                let w = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
-                let stop = (!w & 0x0080_8080).trailing_zeros() + 1; // 8, 16 or 24 bits
-                let len = (stop / 8) as usize;
-                if i + len > end {
-                    return Err(PackedError::Decode(DecodeError::Truncated {
-                        offset: i,
-                        what: "varint",
-                    }));
-                }
-                let m = w & (u32::MAX >> (32 - stop));
-                i += len;
-                u64::from((m & 0x7f) | ((m >> 1) & 0x3f80) | ((m >> 2) & 0x1f_c000))
+        let word = buf
+            .get(i..i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        // The stop bit (a clear high bit) among the first three bytes ends the varint.
+        let stops = word.map_or(0, |w| !w & 0x0080_8080);
+        let id = if let (Some(w), true) = (word, stops != 0) {
+            let bits = stops.trailing_zeros() + 1; // 8, 16 or 24
+            let len = (bits / 8) as usize;
+            if i + len > end {
+                return Err(DecodeError::Truncated {
+                    offset: i,
+                    what: "varint",
+                });
             }
-            _ => {
-                let mut r = Reader::new(buf, i, end);
-                let v = r.varint().map_err(PackedError::Decode)?;
-                i = r.pos;
-                v
-            }
+            let m = w & (u32::MAX >> (32 - bits));
+            i += len;
+            u64::from((m & 0x7f) | ((m >> 1) & 0x3f80) | ((m >> 2) & 0x1f_c000))
+        } else {
+            let mut r = Reader::new(buf, i, end);
+            let v = r.varint()?;
+            i = r.pos;
+            v
         };
-        let idx = match table.get(id as usize) {
-            Some(&idx) if idx != NONE => idx,
-            _ => index.get(id).ok_or(PackedError::Unknown(id))?,
-        };
-        out.push_frame(idx).map_err(PackedError::Decode)?;
+        let idx = index.get(id).ok_or_else(|| unknown_location(sample, id))?;
+        out.push_frame(idx)?;
     }
     Ok(())
 }

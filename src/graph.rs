@@ -528,7 +528,6 @@ fn aggregate_range<const MEAN: bool>(
     let n = nodes.len();
     let mut w = Weights::zeroed(n);
     let mut slots: Vec<CumSlot> = vec![CumSlot::default(); n];
-    let mut cum_div: Vec<(u32, i64)> = if MEAN { vec![(0, 0); n] } else { Vec::new() };
     for s in range {
         let (v, dv) = sample_weight(view.values(p, s), sel);
         if v == 0 && dv == 0 {
@@ -542,7 +541,7 @@ fn aggregate_range<const MEAN: bool>(
                 slot.stamp = mark;
                 slot.cum = slot.cum.wrapping_add(v);
                 if MEAN {
-                    cum_div[ni].1 = cum_div[ni].1.wrapping_add(dv);
+                    w.cum_div[ni] = w.cum_div[ni].wrapping_add(dv);
                 }
             }
         };
@@ -580,11 +579,6 @@ fn aggregate_range<const MEAN: bool>(
     }
     for (c, slot) in w.cum.iter_mut().zip(&slots) {
         *c = slot.cum;
-    }
-    if MEAN {
-        for (c, d) in w.cum_div.iter_mut().zip(&cum_div) {
-            *c = d.1;
-        }
     }
     w
 }

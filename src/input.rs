@@ -271,9 +271,9 @@ mod tests {
     fn a_wrong_checksum_fails_with_flate2s_message() {
         let mut f = gz(&tiny_profile());
         let n = f.len();
-        f[n - 8] ^= 1; // the CRC-32, first byte of the trailer
-                       // flate2's own message for it (the libdeflate path defers to flate2
-                       // on any failure).
+        // Flip a bit of the CRC-32, the trailer's first field. The libdeflate
+        // path defers to flate2 on any failure, so flate2's message is expected.
+        f[n - 8] ^= 1;
         let mut flate2_out = Vec::new();
         let want = MultiGzDecoder::new(&f[..])
             .read_to_end(&mut flate2_out)
