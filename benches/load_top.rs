@@ -7,8 +7,8 @@
 //!
 //! Three stages, each on every available input:
 //!
-//! * `load`:   read + gunzip + decode (`pprofx::input::load`);
-//! * `decode`: decode only, from an already inflated buffer (`pprofx::decode::decode`);
+//! * `load`:   read + gunzip + decode (`pprofx::decode::load`);
+//! * `decode`: decode only, from an already inflated buffer (`pprofx::decode::protobuf::decode`);
 //! * `top`:    `Analysis::new` + `TopReport::build` + `write_text` into a `Vec`,
 //!   from an already decoded profile.
 //!
@@ -36,8 +36,8 @@ use std::sync::OnceLock;
 
 use divan::counter::BytesCount;
 use divan::Bencher;
+use pprofx::graph::analysis::{Analysis, ReportOptions};
 use pprofx::report::top::TopReport;
-use pprofx::report::{Analysis, ReportOptions};
 use pprofx::LoadOptions;
 
 fn main() {
@@ -255,8 +255,9 @@ fn file_len(input: &Input) -> usize {
 }
 
 fn inflate(input: &Input) -> Vec<u8> {
-    let raw = pprofx::input::read_source(path_str(input)).expect("read input");
-    let data = pprofx::input::decompress(raw, LoadOptions::default().max_size).expect("gunzip");
+    let raw = pprofx::source::read_source(path_str(input)).expect("read input");
+    let data =
+        pprofx::decode::gzip::decompress(raw, LoadOptions::default().max_size).expect("gunzip");
     data.to_vec()
 }
 
@@ -264,18 +265,18 @@ fn bench_load(bencher: Bencher, input: &Input) {
     let path = path_str(input);
     bencher
         .counter(BytesCount::new(file_len(input)))
-        .bench_local(|| pprofx::input::load(path, &LoadOptions::default()).expect("load"));
+        .bench_local(|| pprofx::decode::load(path, &LoadOptions::default()).expect("load"));
 }
 
 fn bench_decode(bencher: Bencher, input: &Input) {
     let bytes = inflate(input);
     bencher
         .counter(BytesCount::new(bytes.len()))
-        .bench_local(|| pprofx::decode::decode(&bytes).expect("decode"));
+        .bench_local(|| pprofx::decode::protobuf::decode(&bytes).expect("decode"));
 }
 
 fn bench_top(bencher: Bencher, input: &Input) {
-    let profile = pprofx::input::load(path_str(input), &LoadOptions::default()).expect("load");
+    let profile = pprofx::decode::load(path_str(input), &LoadOptions::default()).expect("load");
     bencher.bench_local(|| {
         let analysis = Analysis::new(&profile, ReportOptions::default()).expect("analysis");
         let report = TopReport::build(&analysis);

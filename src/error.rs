@@ -5,6 +5,8 @@
 //! match on the kind of fault. Messages are lower-case fragments meant to be
 //! prefixed with the input's name.
 
+use std::io;
+
 use thiserror::Error;
 
 /// Why a profile could not be loaded (read, inflated or decoded).
@@ -33,7 +35,7 @@ pub enum LoadError {
     Legacy(String),
     /// A remote source could not be fetched, or did not send a profile.
     #[error("{0}")]
-    Fetch(#[from] crate::fetch::FetchError),
+    Fetch(#[from] FetchError),
 }
 
 /// An I/O error as a short lower-case phrase, without Rust's "(os error N)".
@@ -196,4 +198,64 @@ pub enum OptionError {
         /// The compiler's message (one line).
         message: String,
     },
+}
+
+/// Why a remote source could not be fetched. Messages are lower-case
+/// fragments to follow `pprofx: SOURCE: `.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The server answered with a status other than 200.
+    #[error("server response: {status}{}", detail.as_deref().map(|d| format!(" - {d}")).unwrap_or_default())]
+    Status {
+        /// Code and reason, e.g. `404 Not Found`.
+        status: String,
+        /// The error text a Go pprof handler sends with it, if any.
+        detail: Option<String>,
+    },
+    /// Nothing listens on the port.
+    #[error("cannot connect to {0}: connection refused")]
+    Refused(String),
+    /// The host name does not resolve.
+    #[error("cannot resolve host {0}")]
+    HostNotFound(String),
+    /// The deadline passed.
+    #[error("no complete answer within {0} (see --timeout)")]
+    Timeout(String),
+    /// A network or protocol failure.
+    #[error("{0}")]
+    Network(String),
+    /// `https` without the `tls` feature.
+    #[error("https needs pprofx built with the `tls` cargo feature")]
+    NoTls,
+    /// `--tls_cert`, `--tls_key` or `--tls_ca` unusable.
+    #[error("{0}")]
+    TlsFiles(String),
+    /// A scheme other than http and https.
+    #[error("unsupported URL scheme {0:?} (use http or https)")]
+    Scheme(String),
+    /// The body is bigger than `--max_size`.
+    #[error("response exceeds the limit of {0} bytes (use --max_size to raise it)")]
+    TooLarge(u64),
+    /// An HTML page instead of a profile.
+    #[error(
+        "not a profile: the server sent an HTML page (is the path right? e.g. /debug/pprof/heap)"
+    )]
+    Html,
+    /// A body that is neither profile.proto nor a known text format.
+    #[error("not a profile{}: {error}", content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    NotProfile {
+        /// The response's Content-Type.
+        content_type: Option<String>,
+        /// Why it did not parse.
+        error: String,
+    },
+}
+
+/// An I/O error as a short phrase, without Rust's "(os error N)".
+pub fn io_phrase(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }

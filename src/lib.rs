@@ -1,62 +1,43 @@
 //! pprofx: a fast analyzer for pprof profiles.
 //!
-//! The library does all the work; the `pprofx` binary is a thin command-line
-//! front end. Data flows one way through these modules:
+//! The library does all the work; the `pprofx` binary is a thin front end.
+//! Data flows one way, and the folders follow it:
 //!
-//! 1. [`input`]: bytes from a file (memory-mapped) or standard input, gzip
-//!    sniffed by magic bytes and inflated under a size cap;
-//! 2. [`decode`]: a hand-written protobuf decoder filling
-//! 3. [`model`]: the immutable, struct-of-arrays [`model::Profile`];
-//! 4. [`select`] (which sample value), and [`view`]: which samples, frames
-//!    and lines later stages see, after [`prune`] (the profile's drop_frames)
-//!    and [`filter`] (focus, ignore, hide, show, tag filters…);
-//! 5. [`graph`]: node identity at a granularity, flat/cum aggregation, edges;
-//! 6. [`report`]: pprof's reports as data, rendered as text or JSON, with
-//!    numbers formatted by [`measurement`] (pprof's unit rules);
-//!    [`diff`] compares two or more profiles aggregated the same way.
+//! 1. [`source`]: a profile's bytes from a file (memory-mapped), standard
+//!    input or a URL ([`source::fetch`], pprof's rules, captures saved);
+//! 2. [`decode`]: gzip sniffed and inflated under a size cap, then the
+//!    hand-written protobuf decoder or the Go runtime's text formats;
+//! 3. [`model`]: the immutable, struct-of-arrays [`model::Profile`], its
+//!    units ([`model::measurement`]) and its encoding back to profile.proto;
+//! 4. [`combine`]: several sources merged and base profiles applied, with
+//!    pprof's rules;
+//! 5. [`view`]: which sample value ([`view::select`]), and which samples,
+//!    frames and lines later stages see, after drop_frames ([`view::prune`])
+//!    and the filters ([`view::filter`]);
+//! 6. [`graph`]: node identity at a granularity, flat/cum aggregation, edges,
+//!    and pprof's trimming ([`graph::analysis`]);
+//! 7. [`report`]: pprof's reports as data, rendered as text or JSON;
+//!    [`diff`] compares profiles aggregated the same way and [`flame`]
+//!    builds flame graphs.
 //!
-//! Sources that are URLs are fetched by [`fetch`] (pprof's rules, captures
-//! saved). Several sources and base profiles are loaded by [`sources`] and combined
-//! by [`merge`] (pprof's merge rules); [`legacy`] reads the Go runtime's text
-//! formats (`debug=1` profiles, `goroutine?debug=2` dumps).
-//!
-//! [`flame`] builds pruned stack trees for flame graphs (SVG via inferno,
-//! folded stacks, speedscope JSON).
-//!
-//! [`proto`] holds the prost-generated types of profile.proto, used to write
-//! profiles and as the decoder's oracle in tests.
-//!
-//! [`parallel`] splits the per-sample loops over threads, [`timing`] prints
-//! stage times under `PPROFX_TIMINGS`, and [`alloc`] is the huge-page-hinting
-//! allocator the binary installs for its big load buffers.
+//! A stage uses the stages before it, [`model`], [`error`] and [`util`],
+//! never one after it. [`util`] holds what every stage shares (threads,
+//! timings, the huge-page allocator, all-or-nothing output files).
 
 #![warn(missing_docs)]
 
-pub mod alloc;
+pub mod combine;
 pub mod decode;
 pub mod diff;
-pub mod encode;
 pub mod error;
-pub mod fetch;
-pub mod filter;
 pub mod flame;
 pub mod graph;
-pub mod input;
-pub mod legacy;
-pub mod measurement;
-pub mod merge;
 pub mod model;
-pub mod output;
-pub mod parallel;
-pub mod proto;
-pub mod prune;
 pub mod report;
-pub mod select;
-pub mod sources;
-pub mod symbolize;
-pub mod timing;
+pub mod source;
+pub mod util;
 pub mod view;
 
+pub use decode::{load, LoadOptions};
 pub use error::{DecodeError, LoadError, OptionError};
-pub use input::{load, LoadOptions};
 pub use model::Profile;

@@ -2,11 +2,9 @@
 //!
 //! Exit status: 0 success, 1 runtime error (unreadable or invalid profile,
 //! bad option value for this profile), 2 usage error (clap). `diff` has its
-//! own codes (see [`diff_cmd::run_diff`]).
+//! own codes (see [`cli::diff::run_diff`]).
 
 mod cli;
-mod diff_cmd;
-mod flame_cmd;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -14,12 +12,13 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, FlameArgs, TopArgs};
+use pprofx::graph::analysis::Analysis;
 use pprofx::report::top::TopReport;
-use pprofx::report::{Analysis, Render};
+use pprofx::report::Render;
 
-/// Huge pages for the big load buffers (see `pprofx::alloc`).
+/// Huge pages for the big load buffers (see `pprofx::util::alloc`).
 #[global_allocator]
-static ALLOCATOR: pprofx::alloc::HugePages = pprofx::alloc::HugePages;
+static ALLOCATOR: pprofx::util::alloc::HugePages = pprofx::util::alloc::HugePages;
 
 /// A failure to report on stderr as `pprofx: SUBJECT: message`.
 struct Failure {
@@ -44,7 +43,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Top(args) => run_top(&args),
-        Command::Diff(args) => return diff_cmd::run_diff(&args),
+        Command::Diff(args) => return cli::diff::run_diff(&args),
         Command::Merge(args) => run_merge(&args),
         Command::Traces(args) => run_report(Report::Traces, &args),
         Command::Tags(args) => run_report(Report::Tags, &args),
@@ -80,7 +79,7 @@ fn run_top(args: &TopArgs) -> Result<(), Failure> {
     for w in warnings {
         eprintln!("{w}");
     }
-    let mut timer = pprofx::timing::Timer::from_env();
+    let mut timer = pprofx::util::timing::Timer::from_env();
     let profile = load_sources(&args.load, &args.profiles)?;
     timer.lap("load");
     let source = args.profiles.join(" ");
@@ -170,7 +169,7 @@ fn print(report: &dyn Render, args: &TopArgs) -> Result<(), Failure> {
     match args.out.output.as_deref() {
         None => write_stdout(write),
         Some(target) => {
-            pprofx::output::write_output(target, write).map_err(|e| Failure::new(target, e))
+            pprofx::util::output::write_output(target, write).map_err(|e| Failure::new(target, e))
         }
     }
 }
@@ -195,7 +194,7 @@ fn run_proto(args: &TopArgs) -> Result<(), Failure> {
     }
     let out = proto::filtered_profile(&an);
     if target != "-" {
-        return pprofx::encode::write_file(&out, std::path::Path::new(target))
+        return pprofx::model::encode::write_file(&out, std::path::Path::new(target))
             .map_err(|e| Failure::new(target, e));
     }
     if io::IsTerminal::is_terminal(&io::stdout()) {
@@ -204,15 +203,15 @@ fn run_proto(args: &TopArgs) -> Result<(), Failure> {
             "refusing to write a binary profile to a terminal",
         ));
     }
-    let bytes = pprofx::encode::gzipped(&out).map_err(|e| Failure::new(target, e))?;
+    let bytes = pprofx::model::encode::gzipped(&out).map_err(|e| Failure::new(target, e))?;
     write_stdout(|w| w.write_all(&bytes))
 }
 
 /// Loads, merges and applies the base profiles of a command line, then the
 /// load-time options (`--add_comment`).
 fn load_sources(load: &cli::LoadArgs, profiles: &[String]) -> Result<pprofx::Profile, Failure> {
-    use pprofx::sources::SourceError;
-    let mut profile = pprofx::sources::load_profile(&load.spec(profiles), &load.options())
+    use pprofx::combine::SourceError;
+    let mut profile = pprofx::combine::load_profile(&load.spec(profiles), &load.options())
         .map_err(|e| match e {
             SourceError::Load { source, error } => Failure::new(&source, error),
             // One source: name it; several: the message is about all of them.
@@ -235,7 +234,7 @@ fn load_sources(load: &cli::LoadArgs, profiles: &[String]) -> Result<pprofx::Pro
 fn run_merge(args: &cli::MergeArgs) -> Result<(), Failure> {
     let profile = load_sources(&args.load, &args.profiles)?;
     let out = args.output.display().to_string();
-    pprofx::encode::write_file(&profile, &args.output).map_err(|e| Failure::new(&out, e))
+    pprofx::model::encode::write_file(&profile, &args.output).map_err(|e| Failure::new(&out, e))
 }
 
 /// Checks the flame options that clap cannot (ranges, combinations), before
@@ -247,12 +246,12 @@ fn check_flame_args(args: &FlameArgs) -> Result<(), Failure> {
             "writes its own format; leave out --format",
         ));
     }
-    flame_cmd::check(args.min_width, args.width)
+    cli::flame::check(args.min_width, args.width)
 }
 
 /// The drawing options of `pprofx flame`.
-fn draw_options(args: &FlameArgs) -> flame_cmd::DrawOptions<'_> {
-    flame_cmd::DrawOptions {
+fn draw_options(args: &FlameArgs) -> cli::flame::DrawOptions<'_> {
+    cli::flame::DrawOptions {
         output: &args.output,
         min_width: args.min_width,
         title: args.title.as_deref(),
@@ -286,7 +285,7 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     for w in warnings {
         eprintln!("{w}");
     }
-    let mut timer = pprofx::timing::Timer::from_env();
+    let mut timer = pprofx::util::timing::Timer::from_env();
     let profile = load_sources(&args.load, std::slice::from_ref(source))?;
     timer.lap("load");
     let analysis = Analysis::new(&profile, opts).map_err(|e| Failure::new(source, e))?;
@@ -307,9 +306,9 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     let unit = analysis.sel.unit.clone();
     let result = match args.format {
         FlameFormat::Folded => {
-            pprofx::output::write_output(&args.output, |w| export::write_folded(&tree, w))
+            pprofx::util::output::write_output(&args.output, |w| export::write_folded(&tree, w))
         }
-        FlameFormat::Speedscope => pprofx::output::write_output(&args.output, |w| {
+        FlameFormat::Speedscope => pprofx::util::output::write_output(&args.output, |w| {
             export::write_speedscope(&tree, &title, &unit, w)
         }),
         FlameFormat::Svg => {
@@ -317,7 +316,7 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
                 svg::default_palette(&analysis.sel.type_name, &unit).to_string()
             });
             if args.html {
-                let r = flame_cmd::write_single_html(
+                let r = cli::flame::write_single_html(
                     &draw_options(args),
                     &analysis,
                     &tree,
@@ -335,7 +334,9 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
                 palette,
                 min_width: args.min_width,
             };
-            pprofx::output::write_output(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
+            pprofx::util::output::write_output(&args.output, |w| {
+                svg::write_svg(&tree, &svg_opts, w)
+            })
         }
     };
     timer.lap("render+write");
@@ -360,7 +361,7 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
     let an = Analysis::new(&pn, opts.clone()).map_err(|e| Failure::new(new, e))?;
     let draw = draw_options(args);
     if !args.html {
-        return flame_cmd::write_diff(&draw, (base, &ab), (new, &an), None);
+        return cli::flame::write_diff(&draw, (base, &ab), (new, &an), None);
     }
     // The HTML report also lists diff's rows (its default mode and keying).
     let render_opts = pprofx::diff::render::RenderOptions {
@@ -377,10 +378,10 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
             message: e.to_string(),
         })?;
     let rows = pprofx::diff::render::visible_rows(&report, &render_opts).rows;
-    flame_cmd::write_diff(&draw, (base, &ab), (new, &an), Some((&report, rows)))
+    cli::flame::write_diff(&draw, (base, &ab), (new, &an), Some((&report, rows)))
 }
 
 /// Writes to a buffered stdout; a closed pipe (`| head`) is not an error.
 fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
-    pprofx::output::write_output("-", f).map_err(|e| Failure::new("stdout", e))
+    pprofx::util::output::write_output("-", f).map_err(|e| Failure::new("stdout", e))
 }

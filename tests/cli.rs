@@ -29,7 +29,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use pprofx::proto;
+use pprofx::model::proto;
 use prost::Message;
 
 /// Every example profile (`examples/profiles/STEM.pb.gz`).

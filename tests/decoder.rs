@@ -2,7 +2,7 @@
 //!
 //! Every profile we can find (the project's own examples, the shared corpus
 //! and google/pprof's test profiles) is decoded twice, by prost and by
-//! `pprofx::decode`, and the two results must be the same message. Hand-made
+//! `pprofx::decode::protobuf`, and the two results must be the same message. Hand-made
 //! byte streams check what prost's encoder never writes (unpacked repeated
 //! fields, samples before sample types, unknown fields, sparse ids), and
 //! malformed inputs must give errors, never panics.
@@ -10,9 +10,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use pprofx::decode::decode;
-use pprofx::encode::to_proto;
-use pprofx::proto;
+use pprofx::decode::protobuf::decode;
+use pprofx::model::encode::to_proto;
+use pprofx::model::proto;
 use pprofx::DecodeError;
 use prost::Message;
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use pprofx::diff::{self, DiffOptions, DiffReport, Keying, Metric, Mode, Status};
-use pprofx::proto;
+use pprofx::model::proto;
 use pprofx::Profile;
 use proptest::prelude::*;
 use prost::Message;
@@ -125,7 +125,7 @@ impl Builder {
     }
 
     fn profile(&self) -> Profile {
-        pprofx::decode::decode(&self.p.encode_to_vec()).expect("fixture decodes")
+        pprofx::decode::protobuf::decode(&self.p.encode_to_vec()).expect("fixture decodes")
     }
 
     fn write(&self, dir: &Path, name: &str) -> PathBuf {
@@ -321,10 +321,10 @@ fn fixture_sample_types_are_matched_by_name() {
         p
     };
     let (a, b) = (heap(1).profile(), heap(2));
-    let b = pprofx::decode::decode(&reorder(b).encode_to_vec()).unwrap();
+    let b = pprofx::decode::protobuf::decode(&reorder(b).encode_to_vec()).unwrap();
     for index in ["", "inuse_objects", "alloc_space", "0"] {
         let opts = DiffOptions {
-            report: pprofx::report::ReportOptions {
+            report: pprofx::graph::analysis::ReportOptions {
                 sample_index: index.to_string(),
                 ..Default::default()
             },

@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use pprofx::merge::{self, MergeError};
+use pprofx::combine::merge::{self, MergeError};
+use pprofx::combine::{load_profile, SourceError, SourceSpec};
+use pprofx::graph::analysis::compute_total;
 use pprofx::model::Profile;
-use pprofx::report::compute_total;
-use pprofx::sources::{load_profile, SourceError, SourceSpec};
 use pprofx::LoadOptions;
 
 fn example(name: &str) -> String {
@@ -39,7 +39,7 @@ fn load(sources: &[&str], base: &[&str], diff_base: bool) -> Result<Profile, Sou
 fn write_and_read(p: &Profile) -> Profile {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("out.pb.gz");
-    pprofx::encode::write_file(p, &path).expect("write");
+    pprofx::model::encode::write_file(p, &path).expect("write");
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .expect("list")
         .map(|e| e.expect("entry").file_name())
@@ -97,7 +97,7 @@ fn base_and_diff_base() {
 
     let plain = load(&["cpu.pb.gz"], &[], false).expect("load");
     let diff = load(&["cpu.pb.gz"], &["cpu.pb.gz"], true).expect("diff base");
-    let sel = pprofx::select::select(&plain, "", false).expect("select");
+    let sel = pprofx::view::select::select(&plain, "", false).expect("select");
     // Base samples keep their own identity, so nothing cancels, and the total
     // is the base's: here, the profile's own total.
     assert_eq!(compute_total(&diff, &sel), compute_total(&plain, &sel));
@@ -178,7 +178,7 @@ const TEXTS: [&str; 5] = [
 #[test]
 fn legacy_samples_parse() {
     for t in TEXTS {
-        let p = pprofx::legacy::parse(t.as_bytes())
+        let p = pprofx::decode::legacy::parse(t.as_bytes())
             .unwrap_or_else(|| panic!("not recognised: {t:?}"))
             .unwrap_or_else(|e| panic!("{e}: {t:?}"));
         assert!(!p.samples.is_empty());
@@ -238,7 +238,7 @@ proptest::proptest! {
             }
         }
         b.truncate(cut.min(b.len()).max(b.len().saturating_sub(cut)));
-        let _ = pprofx::legacy::parse(&b);
+        let _ = pprofx::decode::legacy::parse(&b);
     }
 
     /// A recognised header followed by arbitrary text never panics either.
@@ -249,7 +249,7 @@ proptest::proptest! {
     ) {
         let header = TEXTS[which].lines().next().unwrap_or_default();
         let text = format!("{header}\n{}", tokens.concat());
-        let _ = pprofx::legacy::parse(text.as_bytes());
+        let _ = pprofx::decode::legacy::parse(text.as_bytes());
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use pprofx::proto;
+use pprofx::model::proto;
 use prost::Message;
 
 /// Runs pprofx in `cwd` with only the Go variables given in `env` (and an

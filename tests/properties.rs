@@ -1,6 +1,6 @@
 //! Properties of the library over random but valid profiles (proptest).
 //!
-//! Random `pprofx::proto::Profile` values (a few functions, locations with
+//! Random `pprofx::model::proto::Profile` values (a few functions, locations with
 //! 1–3 lines, samples of 0–8 random locations, 1–3 sample types, optional
 //! labels and mappings, sparse or dense random ids, random header fields) are
 //! encoded with prost. Values are non-negative where a property needs it, and
@@ -25,13 +25,13 @@
 //!    residual flags, as a direct walk of pprof's rule, for any kept and
 //!    wanted nodes.
 
-use pprofx::decode::decode;
-use pprofx::encode::to_proto;
+use pprofx::decode::protobuf::decode;
+use pprofx::graph::analysis::{Analysis, ReportOptions};
 use pprofx::graph::Granularity;
-use pprofx::measurement::percentage;
-use pprofx::proto;
+use pprofx::model::encode::to_proto;
+use pprofx::model::measurement::percentage;
+use pprofx::model::proto;
 use pprofx::report::top::TopReport;
-use pprofx::report::{Analysis, ReportOptions};
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use prost::Message;
@@ -459,7 +459,7 @@ proptest! {
     #[test]
     fn filters_are_idempotent(pp in profile(), which in 0usize..6, rx in "[a-zA-Z_.]{1,2}") {
         let p = decode(&pp.encode_to_vec()).expect("valid profile decodes");
-        let mut f = pprofx::filter::FilterOptions::default();
+        let mut f = pprofx::view::filter::FilterOptions::default();
         match which {
             0 => f.focus = rx,
             1 => f.ignore = rx,
@@ -468,8 +468,8 @@ proptest! {
             4 => f.show_from = rx,
             _ => f.prune_from = rx,
         }
-        let once = pprofx::filter::apply(&p, pprofx::view::View::all(), &f).expect("valid regex").view;
-        let twice = pprofx::filter::apply(&p, once.clone(), &f).expect("valid regex").view;
+        let once = pprofx::view::filter::apply(&p, pprofx::view::View::all(), &f).expect("valid regex").view;
+        let twice = pprofx::view::filter::apply(&p, once.clone(), &f).expect("valid regex").view;
         prop_assert_eq!(view_contents(&p, &once), view_contents(&p, &twice));
     }
 }

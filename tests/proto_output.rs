@@ -14,7 +14,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use pprofx::report::{proto, Analysis, ReportOptions};
+use pprofx::graph::analysis::{Analysis, ReportOptions};
+use pprofx::report::proto;
 use pprofx::LoadOptions;
 
 fn example(name: &str) -> String {
@@ -179,7 +180,7 @@ fn the_filtered_profile_survives_write_and_read_as_the_same_model() {
     );
     let dir = tempfile::tempdir().expect("temp dir");
     let path: PathBuf = dir.path().join("f.pb.gz");
-    pprofx::encode::write_file(&filtered, &path).expect("write");
+    pprofx::model::encode::write_file(&filtered, &path).expect("write");
     let back = pprofx::load(path.to_str().unwrap(), &LoadOptions::default()).expect("read");
     assert_eq!(back, filtered);
 }

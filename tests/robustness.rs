@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use pprofx::proto;
+use pprofx::model::proto;
 use prost::Message;
 
 /// A run taking longer than this is a hang.
@@ -465,7 +465,7 @@ fn shuffled_duplicated_and_dropped_fields() {
         // recognises it by a second non-zero time_nanos; without one the
         // duplicate ids are what gets rejected.
         let f = put(dir.path(), &format!("{stem}.twice.pb"), &proto.repeat(2));
-        let timed = pprofx::decode::decode(&proto).is_ok_and(|p| p.time_nanos != 0);
+        let timed = pprofx::decode::protobuf::decode(&proto).is_ok_and(|p| p.time_nanos != 0);
         let expect = if timed {
             Expect::Fail("concatenated profiles")
         } else {
@@ -607,7 +607,7 @@ fn a_repeated_period_type_replaces_the_first_as_in_pprof() {
     first.int(1, 1).int(2, 2);
     second.int(1, 3);
     w.msg(11, &first).msg(11, &second);
-    let p = pprofx::decode::decode(&w.0).expect("legal");
+    let p = pprofx::decode::protobuf::decode(&w.0).expect("legal");
     assert_eq!(p.period_type, pprofx::model::ValueType { ty: 3, unit: 0 });
 }
 
@@ -1100,8 +1100,8 @@ fn missing_empty_and_directory_inputs() {
 
 mod properties {
     use super::*;
-    use pprofx::decode::decode;
-    use pprofx::encode::to_proto;
+    use pprofx::decode::protobuf::decode;
+    use pprofx::model::encode::to_proto;
     use proptest::prelude::*;
 
     /// A consistent random profile: every reference resolves.

@@ -2,7 +2,7 @@
 //! whose name equals their system name lose `(…)` and `<…>` (and merge), unless
 //! `-symbolize=none`.
 
-use pprofx::proto;
+use pprofx::model::proto;
 use prost::Message;
 
 fn profile_with(names: &[&str]) -> Vec<u8> {

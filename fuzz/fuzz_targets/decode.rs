@@ -5,10 +5,10 @@
 use libfuzzer_sys::fuzz_target;
 use pprofx::graph::Granularity;
 use pprofx::report::top::TopReport;
-use pprofx::report::{Analysis, ReportOptions};
+use pprofx::graph::analysis::{Analysis, ReportOptions};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(profile) = pprofx::decode::decode(data) else {
+    let Ok(profile) = pprofx::decode::protobuf::decode(data) else {
         return;
     };
     // pprof's defaults, then a second set of options that takes the other

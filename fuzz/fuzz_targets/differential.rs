@@ -1,7 +1,7 @@
 //! The hand-written decoder against prost (its oracle) on arbitrary bytes.
 //!
-//! The exact relation checked, `fast` = `pprofx::decode::decode`, `prost` =
-//! `<pprofx::proto::Profile as prost::Message>::decode`:
+//! The exact relation checked, `fast` = `pprofx::decode::protobuf::decode`, `prost` =
+//! `<pprofx::model::proto::Profile as prost::Message>::decode`:
 //!
 //! 1. Both accept: `to_proto(fast) == normalise(prost)`, where `normalise`
 //!    (a) takes `period_type` from the last top-level field 11 alone: protobuf
@@ -33,8 +33,8 @@
 use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
-use pprofx::encode::to_proto;
-use pprofx::proto;
+use pprofx::model::encode::to_proto;
+use pprofx::model::proto;
 use pprofx::DecodeError;
 use prost::Message;
 
@@ -118,7 +118,7 @@ fn semantic(e: &DecodeError) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let fast = pprofx::decode::decode(data);
+    let fast = pprofx::decode::protobuf::decode(data);
     let oracle = proto::Profile::decode(data);
     match (fast, oracle) {
         (Ok(fast), Ok(oracle)) => {

@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pprofx::input::{decompress, Bytes};
+use pprofx::decode::gzip::decompress;
+use pprofx::source::Bytes;
 
 const MAX_SIZE: u64 = 64 << 20;
 
@@ -14,6 +15,6 @@ fuzz_target!(|data: &[u8]| {
     };
     assert!(bytes.len() as u64 <= MAX_SIZE, "size cap not enforced");
     if !bytes.is_empty() {
-        let _ = pprofx::decode::decode(&bytes);
+        let _ = pprofx::decode::protobuf::decode(&bytes);
     }
 });

@@ -15,7 +15,7 @@
 use serde::Serialize;
 
 use super::{Confidence, DiffReport, DiffRow};
-use crate::measurement;
+use crate::model::measurement;
 
 /// The thresholds in force (all optional).
 #[derive(Debug, Clone, Default, PartialEq)]

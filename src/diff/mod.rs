@@ -39,9 +39,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::OptionError;
+use crate::graph::analysis::{Analysis, ReportOptions};
 use crate::model::Profile;
-use crate::report::{Analysis, ReportOptions};
-use crate::select;
+use crate::view::select;
 
 pub use gate::{GateError, Gates, Violation};
 
@@ -898,8 +898,8 @@ fn interval_warnings(sides: &[Side], unit: &str, out: &mut Vec<String>) {
                 "the counter total fell from {} to {} ({} → {}): the process probably restarted; Δ is not the activity between the snapshots",
                 a.file,
                 b.file,
-                crate::measurement::label(a.total, unit),
-                crate::measurement::label(b.total, unit)
+                crate::model::measurement::label(a.total, unit),
+                crate::model::measurement::label(b.total, unit)
             ));
         } else if a.build_id != b.build_id {
             out.push(format!(

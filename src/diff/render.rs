@@ -1,6 +1,6 @@
 //! Rendering a [`DiffReport`] as a text table or as JSON.
 //!
-//! Numbers go through [`Formatter`] and [`crate::measurement`] only. Both
+//! Numbers go through [`Formatter`] and [`crate::model::measurement`] only. Both
 //! outputs are pure functions of the report, so identical inputs give
 //! identical bytes.
 //!
@@ -54,7 +54,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{DiffReport, DiffRow, Mode, NoiseModel, SnapshotInfo, Status};
-use crate::measurement;
+use crate::model::measurement;
 use crate::report::header::format_time;
 use crate::report::Formatter;
 

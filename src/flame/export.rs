@@ -8,7 +8,7 @@
 //!   folded text, so that a name can neither split a frame (`;`), end a line,
 //!   nor carry characters XML forbids;
 //!
-//! Files are written with [`crate::output::write_output`].
+//! Files are written with [`crate::util::output::write_output`].
 
 use std::borrow::Cow;
 use std::io::{self, Write};

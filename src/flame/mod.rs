@@ -31,8 +31,8 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
+use crate::graph::analysis::Analysis;
 use crate::model::NONE;
-use crate::report::Analysis;
 
 /// inferno's default minimum frame width, in percent of the total.
 pub const DEFAULT_MIN_WIDTH: f64 = 0.01;
@@ -125,7 +125,7 @@ impl StackTree {
 
         // 1. Merge samples by location stack (per chunk of samples on
         //    several threads, then chunk by chunk in order).
-        let parts = crate::parallel::in_parallel(view.len(p), |range| {
+        let parts = crate::util::parallel::in_parallel(view.len(p), |range| {
             let mut m: Merged = Default::default();
             for s in range {
                 let w = view.values(p, s).get(vi).map_or(0, |v| v.unsigned_abs());
@@ -148,7 +148,7 @@ impl StackTree {
         let root_total = weights.iter().fold(0u64, |t, &w| t.saturating_add(w));
 
         // 2. Expand into node paths, root first (leaf first when reversed).
-        let parts = crate::parallel::in_parallel(stacks.len(), |range| {
+        let parts = crate::util::parallel::in_parallel(stacks.len(), |range| {
             let mut ends: Vec<usize> = Vec::with_capacity(range.len());
             let mut nodes: Vec<u32> = Vec::new();
             for stack in &stacks[range] {

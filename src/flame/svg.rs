@@ -93,14 +93,14 @@ pub fn write_svg(tree: &StackTree, opts: &SvgOptions, w: &mut dyn Write) -> io::
 
 /// The default title: `FILE — TYPE, total VALUE`, with FILE the base name of
 /// `source` (`stdin` for `-`) and VALUE the total in pprof's units.
-pub fn default_title(source: &str, a: &crate::report::Analysis, total: u64) -> String {
+pub fn default_title(source: &str, a: &crate::graph::analysis::Analysis, total: u64) -> String {
     let file = if source == "-" {
         "stdin"
     } else {
-        crate::graph::go_base(source)
+        crate::util::go::go_base(source)
     };
     let total = i64::try_from(total).unwrap_or(i64::MAX);
-    let mut f = a.formatter();
+    let mut f = crate::report::Formatter::for_analysis(a);
     f.select_output_unit(std::iter::once((total, total)), total);
     format!("{file} — {}, total {}", a.sel.type_label, f.format(total))
 }

@@ -8,10 +8,11 @@
 
 use serde::Serialize;
 
-use super::{Formatter, TrimmedGraph};
-use crate::graph::go_base;
-use crate::measurement;
+use super::Formatter;
+use crate::graph::analysis::TrimmedGraph;
+use crate::model::measurement;
 use crate::model::Profile;
+use crate::util::go::go_base;
 
 /// The profile-identity part of a report header, as data.
 #[derive(Debug, Clone, Serialize)]

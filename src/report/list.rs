@@ -22,9 +22,10 @@ use serde::Serialize;
 use super::source::{NotFound, SourceFinder};
 use super::traces::sample_type_json;
 use super::tree::PeekError;
-use super::{Analysis, Formatter, ReportOptions};
+use super::Formatter;
+use crate::graph::analysis::{Analysis, ReportOptions};
 use crate::graph::Granularity;
-use crate::measurement::percentage;
+use crate::model::measurement::percentage;
 
 /// pprof's option overrides for `list`: lines granularity, no trimming,
 /// object names and start lines kept in the nodes.
@@ -103,8 +104,8 @@ struct LineNode {
 impl ListReport {
     /// The list report for `regex` (build the analysis with [`list_options`]).
     pub fn build(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
-        let rx = crate::filter::go_regex(regex).map_err(|e| {
-            PeekError::BadRegex(regex.to_string(), crate::filter::regex_message(&e))
+        let rx = crate::view::regex::go_regex(regex).map_err(|e| {
+            PeekError::BadRegex(regex.to_string(), crate::view::regex::regex_message(&e))
         })?;
         let mut by_name = collect(an, &|name| rx.is_match(name));
         // Beyond pprof (whose `list` fails here): an address, as `disasm`
@@ -149,7 +150,7 @@ impl ListReport {
             functions,
             total: an.total,
             sample_type: sample_type_json(an),
-            formatter: an.formatter(),
+            formatter: Formatter::for_analysis(an),
             not_found: reader.not_found().to_vec(),
             source_warning: reader.not_found_message(),
         })
@@ -260,7 +261,7 @@ fn address_functions(an: &Analysis<'_>, arg: &str) -> Option<Vec<String>> {
     if arg.starts_with(['+', '-']) {
         return None;
     }
-    let addr = u64::try_from(crate::legacy::parse_int_base0(arg)?).ok()?;
+    let addr = u64::try_from(crate::util::go::parse_int_base0(arg)?).ok()?;
     let p = an.profile;
     let mut names: Vec<String> = Vec::new();
     for (loc, &a) in p.locations.address.iter().enumerate() {

@@ -11,7 +11,7 @@
 //! locations, functions and mappings no sample uses any more are kept as they
 //! were, so the result reads back to the same reports.
 
-use super::{Analysis, ReportOptions};
+use crate::graph::analysis::{Analysis, ReportOptions};
 use crate::model::{Line, Locations, Profile, Samples};
 
 /// pprof's option overrides for `-proto`: addresses granularity, no trimming.
@@ -105,8 +105,8 @@ pub fn filtered_profile(an: &Analysis<'_>) -> Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::FilterOptions;
     use crate::model::{Function, Label, StringTable, ValueType};
+    use crate::view::filter::FilterOptions;
 
     /// main → a → b (one sample, 10) and main → c (one sample, 5, label k=v).
     fn profile() -> Profile {

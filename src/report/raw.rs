@@ -11,11 +11,13 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::labels::SampleLabels;
-use super::Analysis;
+use crate::graph::analysis::Analysis;
 use crate::model::{Line, NONE};
 
 /// pprof's option overrides for `raw`: addresses granularity, no trimming.
-pub fn raw_options(mut opts: super::ReportOptions) -> super::ReportOptions {
+pub fn raw_options(
+    mut opts: crate::graph::analysis::ReportOptions,
+) -> crate::graph::analysis::ReportOptions {
     opts.granularity = crate::graph::Granularity::Addresses;
     opts.trim = false;
     opts

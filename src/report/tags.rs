@@ -14,8 +14,9 @@ use serde::Serialize;
 
 use super::labels::{NumLabelUnits, SampleLabels};
 use super::traces::sample_type_json;
-use super::{Analysis, Formatter};
-use crate::measurement;
+use super::Formatter;
+use crate::graph::analysis::Analysis;
+use crate::model::measurement;
 
 /// One value of a label key.
 #[derive(Debug, Clone, Serialize)]
@@ -116,7 +117,7 @@ impl TagsReport {
             keys,
             total: an.total,
             sample_type: sample_type_json(an),
-            formatter: an.formatter(),
+            formatter: Formatter::for_analysis(an),
         }
     }
 

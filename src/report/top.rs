@@ -9,7 +9,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::header::{summary_lines, ProfileHeader};
-use super::{Analysis, Formatter};
+use super::Formatter;
+use crate::graph::analysis::Analysis;
 
 /// One row of the table.
 #[derive(Debug, Clone, Serialize)]
@@ -53,7 +54,7 @@ impl TopReport {
     /// Builds the report from an analysis (`nodecount` defaults to all nodes).
     pub fn build(an: &Analysis<'_>) -> TopReport {
         let g = an.trim();
-        let mut formatter = an.formatter();
+        let mut formatter = Formatter::for_analysis(an);
         formatter.select_output_unit(g.nodes.iter().map(|n| (n.flat, n.cum)), an.total);
         let mut summary = an.opts.filters.legend();
         summary.extend(summary_lines(&g, an.total, &formatter));

@@ -13,9 +13,10 @@ use std::io::{self, Write};
 
 use super::header::ProfileHeader;
 use super::labels::{NumLabelUnits, SampleLabels};
-use super::{Analysis, Formatter};
+use super::Formatter;
+use crate::graph::analysis::Analysis;
 use crate::graph::{NodeMap, NodeOptions};
-use crate::measurement;
+use crate::model::measurement;
 
 const SEPARATOR: &str = "-----------+-------------------------------------------------------";
 
@@ -113,7 +114,7 @@ impl<'a> TracesReport<'a> {
             header: ProfileHeader::new(p, &an.sel.type_label),
             traces,
             units: NumLabelUnits::of(p),
-            formatter: an.formatter(),
+            formatter: Formatter::for_analysis(an),
             names,
         }
     }

@@ -16,8 +16,9 @@ use serde::Serialize;
 
 use super::header::{summary_lines, ProfileHeader};
 use super::traces::sample_type_json;
-use super::{Analysis, Formatter, ReportOptions};
-use crate::measurement::percentage;
+use super::Formatter;
+use crate::graph::analysis::{Analysis, ReportOptions};
+use crate::model::measurement::percentage;
 
 const SEPARATOR: &str = "----------------------------------------------------------+-------------";
 const LEGEND: &str = "      flat  flat%   sum%        cum   cum%   calls calls% + context 	 	 ";
@@ -123,8 +124,8 @@ impl TreeReport {
 
     /// The peek report for `regex` (build the analysis with [`peek_options`]).
     pub fn peek(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
-        let rx = crate::filter::go_regex(regex).map_err(|e| {
-            PeekError::BadRegex(regex.to_string(), crate::filter::regex_message(&e))
+        let rx = crate::view::regex::go_regex(regex).map_err(|e| {
+            PeekError::BadRegex(regex.to_string(), crate::view::regex::regex_message(&e))
         })?;
         let r = Self::build(an, Some(&rx), "peek");
         if r.nodes.is_empty() {
@@ -135,7 +136,7 @@ impl TreeReport {
 
     fn build(an: &Analysis<'_>, rx: Option<&Regex>, kind: &'static str) -> Self {
         let g = an.trim_all_edges();
-        let mut formatter = an.formatter();
+        let mut formatter = Formatter::for_analysis(an);
         formatter.select_output_unit(g.nodes.iter().map(|n| (n.flat, n.cum)), an.total);
         let mut summary = an.opts.filters.legend();
         summary.extend(summary_lines(&g, an.total, &formatter));

@@ -25,7 +25,7 @@ pub const HOSTILE_NAMES: [&str; 10] = [
 /// A profile whose names are markup, script, separators and control
 /// characters, built in code.
 pub fn hostile_profile(dir: &Path) -> PathBuf {
-    use pprofx::proto::{Function, Line, Location, Profile, Sample, ValueType};
+    use pprofx::model::proto::{Function, Line, Location, Profile, Sample, ValueType};
     let names = HOSTILE_NAMES;
     let mut strings: Vec<String> = vec![
         String::new(),
@@ -80,7 +80,7 @@ pub fn hostile_profile(dir: &Path) -> PathBuf {
 
 /// A profile with the given stacks (root first) and values.
 pub fn stacks_profile(dir: &Path, file: &str, stacks: &[(&[&str], i64)]) -> String {
-    use pprofx::proto::{Function, Line, Location, Profile, Sample, ValueType};
+    use pprofx::model::proto::{Function, Line, Location, Profile, Sample, ValueType};
     let mut strings: Vec<String> = vec![String::new(), "cpu".into(), "nanoseconds".into()];
     let mut ids: std::collections::HashMap<&str, u64> = Default::default();
     let (mut functions, mut locations, mut samples) = (Vec::new(), Vec::new(), Vec::new());

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 const PROTO_DIR: &str = "proto";
 const PROTO_FILE: &str = "profile.proto";
 /// Where the generated code is checked in, relative to the repository root.
-const OUTPUT: &str = "src/proto/perftools.profiles.rs";
+const OUTPUT: &str = "src/model/proto/perftools.profiles.rs";
 
 fn repo_root() -> PathBuf {
     // tools/protogen -> repository root; independent of the current directory.

@@ -9,7 +9,7 @@
 //! - **build test fixtures in code**: construct exactly the profile a test
 //!   needs instead of checking in opaque `.pb.gz` files;
 //! - **check the fast decoder**: [`prost::Message::decode`] is the reference
-//!   (oracle) that the hand-written decoder in [`crate::decode`] is tested
+//!   (oracle) that the hand-written decoder in [`crate::decode::protobuf`] is tested
 //!   against.
 //!
 //! The code lives in `perftools.profiles.rs` beside this file and is checked
@@ -30,5 +30,5 @@
 )]
 
 // `include!` (rather than `mod`) keeps `cargo fmt` from reformatting the
-// generated file and puts its types directly at `pprofx::proto::*`.
+// generated file and puts its types directly at `pprofx::model::proto::*`.
 include!("perftools.profiles.rs");

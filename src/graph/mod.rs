@@ -13,13 +13,16 @@
 //!    to weigh the edges a report needs (residual edges jump over dropped
 //!    nodes), as pprof does when it rebuilds its trimmed graph.
 
+pub mod analysis;
+
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
 
 use crate::model::{Profile, NONE};
-use crate::select::ValueSelection;
+use crate::util::go::go_base;
+use crate::view::select::ValueSelection;
 use crate::view::View;
 
 /// How finely samples are aggregated into nodes.
@@ -483,7 +486,7 @@ fn sample_weight(values: &[i64], sel: &ValueSelection) -> (i64, i64) {
 /// across threads for large profiles; integer sums make the result the same
 /// whatever the split).
 pub fn aggregate(p: &Profile, view: &View, nodes: &NodeMap, sel: &ValueSelection) -> Weights {
-    let parts = crate::parallel::in_parallel(view.len(p), |range| {
+    let parts = crate::util::parallel::in_parallel(view.len(p), |range| {
         if sel.mean {
             aggregate_range::<true>(p, view, nodes, sel, range)
         } else {
@@ -612,7 +615,7 @@ pub fn edges_into(
     want_callee: &[bool],
 ) -> HashMap<(u32, u32), Edge, RandomState> {
     let walk = EdgeWalk::new(nodes, kept, want_callee);
-    let parts = crate::parallel::in_parallel(view.len(p), |range| {
+    let parts = crate::util::parallel::in_parallel(view.len(p), |range| {
         let mut acc = walk.accumulator();
         let mut memo = vec![(NONE, 0u32); walk.plans.len()];
         for s in range {
@@ -903,21 +906,6 @@ impl EdgeAccumulator {
             }
         }
         edges
-    }
-}
-
-/// Go's `filepath.Base`: the last element of a slash-separated path.
-pub fn go_base(path: &str) -> &str {
-    if path.is_empty() {
-        return ".";
-    }
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/";
-    }
-    match trimmed.rfind('/') {
-        Some(i) => &trimmed[i + 1..],
-        None => trimmed,
     }
 }
 

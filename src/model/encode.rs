@@ -5,8 +5,8 @@
 //! `prost::Message::encode` (gzip it for a `.pb.gz`), and so that tests can
 //! compare the hand-written decoder with prost's own decoding of the same bytes.
 
+use crate::model::proto;
 use crate::model::{Profile, ValueType, NONE};
-use crate::proto;
 
 fn value_type(v: ValueType) -> proto::ValueType {
     proto::ValueType {
@@ -119,5 +119,5 @@ pub fn gzipped(p: &Profile) -> std::io::Result<Vec<u8>> {
 /// in the same directory renamed into place (readers never see half a file).
 pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
     let bytes = gzipped(p)?;
-    crate::output::write_file(path, |w| w.write_all(&bytes))
+    crate::util::output::write_file(path, |w| w.write_all(&bytes))
 }

@@ -8,6 +8,10 @@
 //! Nothing here is mutated after decoding: filters and aggregation build
 //! their own views on top.
 
+pub mod encode;
+pub mod measurement;
+pub mod proto;
+
 /// Sentinel for "no entity" in `u32` index columns (for example a location
 /// without a mapping).
 pub const NONE: u32 = u32::MAX;

@@ -4,10 +4,10 @@
 
 use pprofx::diff::{DiffReport, DiffRow};
 use pprofx::flame::{diff, html, StackTree, TreeOptions};
+use pprofx::graph::analysis::Analysis;
 use pprofx::report::top::TopReport;
-use pprofx::report::Analysis;
 
-use super::Failure;
+use crate::Failure;
 
 /// What to draw and where.
 pub struct DrawOptions<'a> {
@@ -37,7 +37,7 @@ pub fn display_name(source: &str) -> String {
     if source == "-" {
         "stdin".to_string()
     } else {
-        pprofx::graph::go_base(source).to_string()
+        pprofx::util::go::go_base(source).to_string()
     }
 }
 
@@ -58,7 +58,7 @@ pub fn check(min_width: f64, width: Option<usize>) -> Result<(), Failure> {
 /// `VALUE` of `total` in the analysis' best unit.
 fn format_total(a: &Analysis<'_>, total: u64) -> String {
     let total = i64::try_from(total).unwrap_or(i64::MAX);
-    let mut f = a.formatter();
+    let mut f = pprofx::report::Formatter::for_analysis(a);
     f.select_output_unit(std::iter::once((total, total)), total);
     f.format(total)
 }
@@ -100,7 +100,7 @@ pub fn write_single_html(
         top: Some(&top),
         diff: None,
     };
-    pprofx::output::write_output(o.output, |w| html::write_html(&report, w))
+    pprofx::util::output::write_output(o.output, |w| html::write_html(&report, w))
         .map_err(|e| Failure::new(o.output, e))
 }
 
@@ -163,7 +163,7 @@ pub fn write_diff(
             top: Some(&top),
             diff: table,
         };
-        pprofx::output::write_output(o.output, |w| html::write_html(&report, w))
+        pprofx::util::output::write_output(o.output, |w| html::write_html(&report, w))
     } else {
         let svg = diff::DiffSvgOptions {
             title,
@@ -174,7 +174,7 @@ pub fn write_diff(
             noise: NOISE,
             width_mode: o.width_mode,
         };
-        pprofx::output::write_output(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
+        pprofx::util::output::write_output(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
     };
     result.map_err(|e| Failure::new(o.output, e))
 }

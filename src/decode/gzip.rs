@@ -1,87 +1,15 @@
-//! Getting a profile's bytes: files, standard input, gunzip.
-//!
-//! A source is a path or `-` for standard input. Regular files are
-//! memory-mapped (no copy); pipes and standard input are read into memory.
-//! Gzip is recognised by its magic bytes, never by the file name, and
-//! inflated with a cap on the output size so that a small hostile file cannot
-//! exhaust memory. Raw (uncompressed) protobuf passes through untouched.
+//! Gunzip: gzip is recognised by its magic bytes, never by the file name,
+//! and inflated with a cap on the output size so that a small hostile file
+//! cannot exhaust memory. Raw (uncompressed) bytes pass through untouched.
+//! Single-member files take libdeflate's fast path (the `libdeflate`
+//! feature); everything else goes through flate2.
 
-use std::fs::File;
 use std::io::{self, Read};
-use std::ops::Deref;
 
 use flate2::read::MultiGzDecoder;
 
 use crate::error::LoadError;
-use crate::model::Profile;
-
-/// Default cap on the decompressed size of one profile: 4 GiB.
-pub const DEFAULT_MAX_SIZE: u64 = 4 << 30;
-
-/// The bytes of a source, owned or mapped.
-pub enum Bytes {
-    /// Read into memory (stdin, pipes, inflated data).
-    Owned(Vec<u8>),
-    /// A read-only mapping of a regular file.
-    Mapped(memmap2::Mmap),
-}
-
-impl Deref for Bytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Bytes::Owned(v) => v,
-            Bytes::Mapped(m) => m,
-        }
-    }
-}
-
-/// Options for loading a profile.
-#[derive(Debug, Clone)]
-pub struct LoadOptions {
-    /// Cap on the decompressed size, in bytes (also on a fetched body).
-    pub max_size: u64,
-    /// Symbolize `debug=1` text profiles from their `#` lines (pprof ignores
-    /// them; `pprofx diff` uses them). Default off, for pprof's output.
-    pub text_symbols: bool,
-    /// How remote sources are fetched (`--seconds`, `--timeout`).
-    pub fetch: crate::fetch::FetchOptions,
-}
-
-impl Default for LoadOptions {
-    fn default() -> Self {
-        LoadOptions {
-            max_size: DEFAULT_MAX_SIZE,
-            text_symbols: false,
-            fetch: crate::fetch::FetchOptions::default(),
-        }
-    }
-}
-
-/// Reads the raw bytes of `source` (`-` = standard input).
-pub fn read_source(source: &str) -> Result<Bytes, LoadError> {
-    if source == "-" {
-        let mut v = Vec::new();
-        io::stdin().lock().read_to_end(&mut v)?;
-        return Ok(Bytes::Owned(v));
-    }
-    let file = File::open(source)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(LoadError::Io(io::Error::other("is a directory")));
-    }
-    if meta.is_file() && meta.len() > 0 {
-        // SAFETY: the mapping is read-only and private to this process. If another
-        // process truncates the file while it is mapped, reads may fault; profiles
-        // are not expected to change while pprofx reads them.
-        if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
-            return Ok(Bytes::Mapped(m));
-        }
-    }
-    let mut v = Vec::with_capacity(meta.len() as usize);
-    (&file).read_to_end(&mut v)?;
-    Ok(Bytes::Owned(v))
-}
+use crate::source::Bytes;
 
 /// True if `data` starts with the gzip magic bytes.
 pub fn is_gzip(data: &[u8]) -> bool {
@@ -173,43 +101,10 @@ fn gzip_message(e: &io::Error) -> String {
     }
 }
 
-/// Reads, inflates and decodes one profile source: a file, `-` (standard
-/// input), or a URL (fetched, see [`crate::fetch`]).
-pub fn load(source: &str, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    if let Some(target) = crate::fetch::remote_target(source, &opts.fetch) {
-        return crate::fetch::load_remote(&target, opts);
-    }
-    parse(read_source(source)?, opts)
-}
-
-/// Inflates and decodes a profile's bytes: profile.proto, gzipped or not,
-/// else the Go runtime's text formats.
-pub fn parse(raw: Bytes, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    let mut timer = crate::timing::Timer::from_env();
-    let data = decompress(raw, opts.max_size)?;
-    timer.lap("gunzip");
-    if data.is_empty() {
-        return Err(LoadError::Empty);
-    }
-    match crate::decode::decode(&data) {
-        Ok(p) => Ok(p),
-        Err(e @ crate::error::DecodeError::Concatenated) => Err(e.into()),
-        // Not profile.proto: the Go runtime's text formats, as pprof tries them.
-        Err(e) => match crate::legacy::parse_with(
-            &data,
-            crate::legacy::TextOptions {
-                symbols: opts.text_symbols,
-            },
-        ) {
-            None => Err(e.into()),
-            Some(r) => r.map_err(LoadError::Legacy),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::{parse, LoadOptions, DEFAULT_MAX_SIZE};
     use flate2::write::GzEncoder;
     use std::io::Write;
 
@@ -259,8 +154,8 @@ mod tests {
     /// A small valid profile.proto: one sample type, one string table.
     fn tiny_profile() -> Vec<u8> {
         use prost::Message;
-        let p = crate::proto::Profile {
-            sample_type: vec![crate::proto::ValueType { r#type: 1, unit: 2 }],
+        let p = crate::model::proto::Profile {
+            sample_type: vec![crate::model::proto::ValueType { r#type: 1, unit: 2 }],
             string_table: vec![String::new(), "samples".into(), "count".into()],
             ..Default::default()
         };

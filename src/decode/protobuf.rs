@@ -10,7 +10,7 @@
 //! fields, any field order, unknown fields, sparse ids) and rejects what pprof
 //! rejects (concatenated profiles, value/type count mismatches, string indices
 //! out of range, unknown or duplicate ids), always with an error, never a
-//! panic. The generated prost types in [`crate::proto`] serve as its oracle in
+//! panic. The generated prost types in [`crate::model::proto`] serve as its oracle in
 //! tests.
 
 use std::collections::HashMap;
@@ -30,7 +30,7 @@ const WIRE_I32: u8 = 5;
 /// Decodes an uncompressed profile.proto message into a [`Profile`].
 pub fn decode(buf: &[u8]) -> Result<Profile> {
     let mut d = Decoder::default();
-    let mut timer = crate::timing::Timer::from_env();
+    let mut timer = crate::util::timing::Timer::from_env();
     d.first_pass(buf)?;
     timer.lap("first pass");
     let p = d.finish(buf)?;
@@ -587,7 +587,7 @@ fn decode_samples(
     nstr: usize,
 ) -> Result<Samples> {
     let n = ranges.len();
-    let chunks = crate::parallel::split(n);
+    let chunks = crate::util::parallel::split(n);
     let bounds: Vec<usize> = chunks
         .iter()
         .map(|c| ranges[c.clone()].iter().map(|(s, e)| e - s).sum())
@@ -627,7 +627,7 @@ fn decode_samples(
         ));
         (f, e, l, v) = (f_rest, e_rest, l_rest, v_rest);
     }
-    let outs = crate::parallel::run_each(jobs, |(r, mut out)| {
+    let outs = crate::util::parallel::run_each(jobs, |(r, mut out)| {
         let first = r.start;
         decode_sample_chunk(buf, &ranges[r], first, nvalues, loc_index, nstr, &mut out)?;
         Ok((out.frame_count, out.labels))

@@ -2,10 +2,10 @@
 //! reports read, with pprof's rules.
 //!
 //! Every source is loaded concurrently (a few worker threads, one file at a
-//! time each); the sources are combined ([`crate::merge::combine`]: common
+//! time each); the sources are combined ([`crate::combine::merge::combine`]: common
 //! sample types, finest units, merged when there are several), the base
 //! profiles likewise, and the base is then applied
-//! ([`crate::merge::apply_base`]: `-base` subtracts, `-diff_base` labels the
+//! ([`crate::combine::merge::apply_base`]: `-base` subtracts, `-diff_base` labels the
 //! base samples `pprof::base=true` so that the total is the base's, and
 //! `-normalize` first scales the source to the base's totals).
 //!
@@ -13,13 +13,15 @@
 //! rest, any source that cannot be loaded is an error: a report silently
 //! missing one of its inputs is worse than no report.
 
+pub mod merge;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::decode::{load, LoadOptions};
 use crate::error::LoadError;
-use crate::input::{load, LoadOptions};
-use crate::merge::{self, MergeError};
 use crate::model::Profile;
+use merge::MergeError;
 
 /// What to load: sources, optional base profiles and how to apply them.
 #[derive(Debug, Clone, Default)]

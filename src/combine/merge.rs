@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 use thiserror::Error;
 
-use crate::measurement;
+use crate::model::measurement;
 use crate::model::{Function, Label, Line, Mapping, Profile, Samples, ValueType, NONE};
 
 /// Why profiles could not be combined.
@@ -859,7 +859,7 @@ pub fn ensure_mapping(p: &mut Profile) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::legacy::Builder;
+    use crate::decode::legacy::Builder;
 
     /// A profile with the given types and one sample per row (stack: one address each).
     fn profile(types: &[&str], rows: &[&[i64]], time: i64) -> Profile {

@@ -166,45 +166,6 @@ pub(crate) fn is_memory_map_sentinel(line: &str) -> bool {
     line.contains("--- Memory map: ---") || line.contains("MAPPED_LIBRARIES:")
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)` (prefixes `0x`, `0o`, `0b`, `0`; an
-/// optional sign; underscores only after a prefix).
-pub(crate) fn parse_int_base0(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string(), true)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string(), true)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string(), true)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string(), true)
-    } else {
-        (10, lower.clone(), false)
-    };
-    let digits = if prefixed {
-        digits.replace('_', "")
-    } else {
-        digits
-    };
-    if digits.is_empty() || digits.starts_with(['+', '-']) {
-        return None;
-    }
-    let v = u64::from_str_radix(&digits, radix).ok()?;
-    if neg {
-        if v > 1u64 << 63 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
-}
-
 /// All `0x…` hex numbers in `s` (pprof's `parseHexAddresses`); an error if
 /// one does not fit 64 bits.
 pub(crate) fn hex_addresses(s: &str) -> Result<Vec<u64>, LegacyError> {
@@ -505,6 +466,7 @@ const LOCK_DROP: &str = "RecordLockProfileData|(base::)?RecordLockProfileData.*|
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::util::go::parse_int_base0;
 
     #[test]
     fn base0_integers() {

@@ -12,7 +12,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{hex_addresses, is_space_or_comment, parse_int_base0, Builder, Parsed, TextSymbols};
+use super::{hex_addresses, is_space_or_comment, Builder, Parsed, TextSymbols};
+use crate::util::go::parse_int_base0;
 
 fn sample_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();

@@ -6,12 +6,15 @@
 //! unchanged. Boolean flags take a value only with `=` (`-trim=false`), as in
 //! Go's flag package.
 
+pub mod diff;
+pub mod flame;
+
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
-use pprofx::filter::FilterOptions;
+use pprofx::graph::analysis::ReportOptions;
 use pprofx::graph::Granularity;
-use pprofx::report::ReportOptions;
+use pprofx::view::filter::FilterOptions;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -288,7 +291,7 @@ pub struct FlameArgs {
 #[derive(Debug, Args)]
 pub struct LoadArgs {
     /// Refuse profiles whose decompressed size exceeds this many bytes.
-    #[arg(long = "max_size", value_name = "BYTES", default_value_t = pprofx::input::DEFAULT_MAX_SIZE, help_heading = "Input")]
+    #[arg(long = "max_size", value_name = "BYTES", default_value_t = pprofx::decode::DEFAULT_MAX_SIZE, help_heading = "Input")]
     pub max_size: u64,
     /// Subtract this profile from the sources.
     #[arg(
@@ -348,15 +351,15 @@ pub struct FetchArgs {
 
 impl FetchArgs {
     /// The library's fetch options (pprof: `-seconds` and `-timeout` ≤ 0 mean unset).
-    pub fn options(&self) -> pprofx::fetch::FetchOptions {
-        pprofx::fetch::FetchOptions {
+    pub fn options(&self) -> pprofx::source::fetch::FetchOptions {
+        pprofx::source::fetch::FetchOptions {
             seconds: self
                 .seconds
                 .filter(|&s| s > 0)
                 .map_or(0, |s| u32::try_from(s).unwrap_or(u32::MAX)),
             timeout: self.timeout,
             // pprof treats an empty value as unset.
-            tls: pprofx::fetch::TlsFiles {
+            tls: pprofx::source::fetch::TlsFiles {
                 cert: self.tls_cert.clone().filter(|p| !p.as_os_str().is_empty()),
                 key: self.tls_key.clone().filter(|p| !p.as_os_str().is_empty()),
                 ca: self.tls_ca.clone().filter(|p| !p.as_os_str().is_empty()),
@@ -403,12 +406,12 @@ impl LoadArgs {
             .as_deref()
             .is_some_and(|m| m.split(':').any(|part| part == "none"));
         if !none {
-            pprofx::symbolize::simplify_names(p);
+            pprofx::decode::symbolize::simplify_names(p);
         }
     }
 
     /// What to load for these profiles.
-    pub fn spec(&self, profiles: &[String]) -> pprofx::sources::SourceSpec {
+    pub fn spec(&self, profiles: &[String]) -> pprofx::combine::SourceSpec {
         let diff = !self.diff_base.is_empty();
         // As in `go tool pprof`, the last occurrence of the flag wins.
         let keep = |v: &[String]| {
@@ -418,7 +421,7 @@ impl LoadArgs {
                 .into_iter()
                 .collect()
         };
-        pprofx::sources::SourceSpec {
+        pprofx::combine::SourceSpec {
             sources: profiles.to_vec(),
             base: if diff {
                 keep(&self.diff_base)

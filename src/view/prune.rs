@@ -18,9 +18,9 @@ pub fn drop_frames(p: &Profile, view: View, all_frames: bool) -> Result<View, Op
         return Ok(view);
     }
     let compile = |pat: &str| {
-        crate::filter::go_regex(&format!("^(?:{pat})$")).map_err(|e| OptionError::Regex {
+        crate::view::regex::go_regex(&format!("^(?:{pat})$")).map_err(|e| OptionError::Regex {
             pattern: pat.to_string(),
-            message: crate::filter::regex_message(&e),
+            message: crate::view::regex::regex_message(&e),
         })
     };
     let drop_rx = compile(drop)?;

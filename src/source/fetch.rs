@@ -15,29 +15,24 @@
 //!   pprof's effective limit, 60 s (or 1.5 × the capture's length) plus the
 //!   5 s its HTTP client adds.
 //!
-//! [`load_remote`] announces the fetch on stderr (`Fetching profile over HTTP
-//! from URL`), shows a progress line while a capture runs (only when stderr
-//! is a terminal; no colours), reads the body (capped by `--max_size`),
-//! parses it through the ordinary load path ([`crate::input::parse`]) and
-//! saves the capture ([`save`]): in `$PPROF_TMPDIR`, else `$HOME/pprof`, else
-//! the system's temporary directory, named as pprof names its captures
-//! (`pprof.<binary>.<sample types>.NNN.pb.gz`, the first free NNN from 001),
-//! through a temporary file linked into place so that no capture is ever
-//! overwritten or half-written. Every failure is a [`FetchError`], one line.
+//! [`fetch`] reads the body (capped by `--max_size`); [`Progress`] draws a
+//! progress line while a capture runs (only when stderr is a terminal; no
+//! colours). The loader ([`crate::decode::load`]) announces the fetch on
+//! stderr (`Fetching profile over HTTP from URL`), parses the body like a
+//! file and saves the capture ([`crate::source::capture`]). Every failure is
+//! a [`FetchError`], one line.
 //!
 //! Unlike pprof, which saves the profile it built from all its sources after
 //! merging and `-base`, pprofx saves each fetched profile as it came, as soon
 //! as it has been read: the capture survives a later failure, and reloads to
 //! exactly what the server sent.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::error::LoadError;
-use crate::input::{Bytes, LoadOptions};
-use crate::model::Profile;
+use crate::error::{io_phrase, FetchError};
 
 /// The path asked for when a source names only `host:port`.
 pub const DEFAULT_PATH: &str = "/debug/pprof/profile";
@@ -104,57 +99,6 @@ impl Target {
         };
         format!("{scheme}://{}{}", self.authority, self.rest)
     }
-}
-
-/// Why a remote source could not be fetched. Messages are lower-case
-/// fragments to follow `pprofx: SOURCE: `.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    /// The server answered with a status other than 200.
-    #[error("server response: {status}{}", detail.as_deref().map(|d| format!(" - {d}")).unwrap_or_default())]
-    Status {
-        /// Code and reason, e.g. `404 Not Found`.
-        status: String,
-        /// The error text a Go pprof handler sends with it, if any.
-        detail: Option<String>,
-    },
-    /// Nothing listens on the port.
-    #[error("cannot connect to {0}: connection refused")]
-    Refused(String),
-    /// The host name does not resolve.
-    #[error("cannot resolve host {0}")]
-    HostNotFound(String),
-    /// The deadline passed.
-    #[error("no complete answer within {0} (see --timeout)")]
-    Timeout(String),
-    /// A network or protocol failure.
-    #[error("{0}")]
-    Network(String),
-    /// `https` without the `tls` feature.
-    #[error("https needs pprofx built with the `tls` cargo feature")]
-    NoTls,
-    /// `--tls_cert`, `--tls_key` or `--tls_ca` unusable.
-    #[error("{0}")]
-    TlsFiles(String),
-    /// A scheme other than http and https.
-    #[error("unsupported URL scheme {0:?} (use http or https)")]
-    Scheme(String),
-    /// The body is bigger than `--max_size`.
-    #[error("response exceeds the limit of {0} bytes (use --max_size to raise it)")]
-    TooLarge(u64),
-    /// An HTML page instead of a profile.
-    #[error(
-        "not a profile: the server sent an HTML page (is the path right? e.g. /debug/pprof/heap)"
-    )]
-    Html,
-    /// A body that is neither profile.proto nor a known text format.
-    #[error("not a profile{}: {error}", content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
-    NotProfile {
-        /// The response's Content-Type.
-        content_type: Option<String>,
-        /// Why it did not parse.
-        error: String,
-    },
 }
 
 /// Resolves `source` as a URL with pprof's rules, or `None` when it does not
@@ -550,15 +494,6 @@ fn map_error(e: ureq::Error, target: &Target, max_size: u64) -> FetchError {
     }
 }
 
-/// An I/O error as a short phrase, without Rust's "(os error N)".
-fn io_phrase(e: &io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
 /// A duration as Go prints it for whole and fractional seconds: `30s`,
 /// `1m30s`, `1h0m0s`, `500ms`, `1.5s`.
 pub fn format_duration(d: Duration) -> String {
@@ -581,66 +516,18 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// Loads a remote source: announces it, fetches it (with a progress line on
-/// a terminal while a capture runs), parses it like a file and saves it.
-pub fn load_remote(target: &Target, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    eprintln!("Fetching profile over HTTP from {}", target.url);
-    let progress = target.duration.and_then(|d| {
-        let tty = io::stderr().is_terminal();
-        if !tty {
-            eprintln!("Please wait... ({})", format_duration(d));
-        }
-        tty.then(|| Progress::start(d, target.timeout)).flatten()
-    });
-    let fetched = fetch(target, opts.max_size);
-    drop(progress);
-    let Fetched { body, content_type } = fetched?;
-    let html = looks_like_html(content_type.as_deref(), &body);
-    // A gzipped body is saved as it came; anything else as the parsed profile.
-    let (parsed, gzipped) = if crate::input::is_gzip(&body) {
-        let raw = crate::input::gunzip(&body, opts.max_size);
-        let parsed = raw.and_then(|raw| crate::input::parse(Bytes::Owned(raw), opts));
-        (parsed, Some(body))
-    } else {
-        (crate::input::parse(Bytes::Owned(body), opts), None)
-    };
-    let profile = match parsed {
-        Ok(p) => p,
-        Err(e @ (LoadError::TooLarge { .. } | LoadError::Gzip(_))) => return Err(e),
-        Err(_) if html => return Err(FetchError::Html.into()),
-        Err(e) => {
-            return Err(FetchError::NotProfile {
-                content_type,
-                error: e.to_string(),
-            }
-            .into())
-        }
-    };
-    match save(gzipped.as_deref(), &profile) {
-        Ok(path) => eprintln!("Saved profile in {}", path.display()),
-        Err(e) => eprintln!("pprofx: could not save profile: {}", io_phrase(&e)),
-    }
-    Ok(profile)
-}
-
-/// An HTML content type, or a body that starts like markup.
-fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
-    content_type.is_some_and(|c| c.to_ascii_lowercase().contains("html"))
-        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
-}
-
 /// Only one progress line at a time (several sources load concurrently).
 static PROGRESS_BUSY: AtomicBool = AtomicBool::new(false);
 
 /// A progress line on stderr, redrawn until dropped.
-struct Progress {
+pub struct Progress {
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Progress {
     /// Starts drawing, unless another progress line is already shown.
-    fn start(capture: Duration, timeout: Duration) -> Option<Progress> {
+    pub fn start(capture: Duration, timeout: Duration) -> Option<Progress> {
         if PROGRESS_BUSY.swap(true, Ordering::AcqRel) {
             return None;
         }
@@ -704,106 +591,6 @@ pub fn progress_line(elapsed: Duration, capture: Duration, timeout: Duration) ->
             format_duration(timeout)
         )
     }
-}
-
-/// Where captures are saved: `$PPROF_TMPDIR`, else `$HOME/pprof`, else the
-/// system's temporary directory — the first that exists or can be created.
-pub fn save_dir() -> io::Result<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(d) = std::env::var_os("PPROF_TMPDIR").filter(|d| !d.is_empty()) {
-        dirs.push(PathBuf::from(d));
-    }
-    if let Some(h) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
-        dirs.push(PathBuf::from(h).join("pprof"));
-    }
-    dirs.push(std::env::temp_dir());
-    let mut last = None;
-    for d in dirs {
-        match std::fs::create_dir_all(&d) {
-            Ok(()) => return Ok(d),
-            Err(e) => {
-                eprintln!("pprofx: could not use {}: {}", d.display(), io_phrase(&e));
-                last = Some(e);
-            }
-        }
-    }
-    Err(last.unwrap_or_else(|| io::Error::other("no directory to save profiles in")))
-}
-
-/// pprof's name for a saved capture, without the number and suffix:
-/// `pprof.<base name of the main binary>.<each sample type>.`
-pub fn save_prefix(p: &Profile) -> String {
-    let mut prefix = String::from("pprof.");
-    if let Some(m) = p.mappings.first() {
-        let file = p.str(m.filename);
-        if !file.is_empty() {
-            prefix.push_str(crate::graph::go_base(file));
-            prefix.push('.');
-        }
-    }
-    for t in &p.sample_types {
-        prefix.push_str(p.str(t.ty));
-        prefix.push('.');
-    }
-    prefix
-}
-
-/// Saves a fetched profile in [`save_dir`] under pprof's name
-/// ([`save_prefix`] + `NNN.pb.gz`): `gzipped`, the body as it came when it
-/// was gzip, byte for byte; otherwise (plain protobuf, text formats) the
-/// gzipped profile.proto of `profile`. Returns the path.
-pub fn save(gzipped: Option<&[u8]>, profile: &Profile) -> io::Result<PathBuf> {
-    let dir = save_dir()?;
-    let encoded;
-    let bytes = match gzipped {
-        Some(b) => b,
-        None => {
-            encoded = crate::encode::gzipped(profile)?;
-            &encoded
-        }
-    };
-    write_new_file(&dir, &save_prefix(profile), ".pb.gz", bytes)
-}
-
-/// Writes `bytes` to `dir/{prefix}NNN{suffix}` for the first NNN (001…9999)
-/// that does not exist yet: a temporary file is written, synced, and
-/// hard-linked to the name (which fails rather than overwrite), so readers
-/// never see half a file and two writers never pick the same name.
-pub fn write_new_file(dir: &Path, prefix: &str, suffix: &str, bytes: &[u8]) -> io::Result<PathBuf> {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let tmp = dir.join(format!(
-        ".{prefix}{}-{}.tmp",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        for n in 1..10000 {
-            let path = dir.join(format!("{prefix}{n:03}{suffix}"));
-            match std::fs::hard_link(&tmp, &path) {
-                Ok(()) => return Ok(path),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(_) if !path.exists() => {
-                    // A file system without hard links: rename (not atomic
-                    // against a concurrent writer of the same name).
-                    std::fs::rename(&tmp, &path)?;
-                    return Ok(path);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(io::Error::other(format!(
-            "could not create a file of the form {prefix}001{suffix}"
-        )))
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result
 }
 
 #[cfg(test)]
@@ -922,18 +709,5 @@ mod tests {
         assert!(is_loopback("127.0.0.1:1"));
         assert!(is_loopback("[::1]:1"));
         assert!(!is_loopback("example.com:80"));
-    }
-
-    #[test]
-    fn saved_names_never_overwrite() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = write_new_file(dir.path(), "pprof.x.cpu.", ".pb.gz", b"a").unwrap();
-        let b = write_new_file(dir.path(), "pprof.x.cpu.", ".pb.gz", b"b").unwrap();
-        assert_eq!(a.file_name().unwrap(), "pprof.x.cpu.001.pb.gz");
-        assert_eq!(b.file_name().unwrap(), "pprof.x.cpu.002.pb.gz");
-        assert_eq!(std::fs::read(&a).unwrap(), b"a");
-        assert_eq!(std::fs::read(&b).unwrap(), b"b");
-        // Only the two files: no temporary left behind.
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }

@@ -5,8 +5,9 @@
 
 use std::process::ExitCode;
 
-use super::cli::DiffArgs;
-use super::{flame_cmd, write_stdout, Failure};
+use super::flame as flame_cmd;
+use super::DiffArgs;
+use crate::{write_stdout, Failure};
 
 /// `pprofx diff`: exit 0 when no threshold is crossed, 1 when one is, 2 on
 /// usage or parse errors (including unreadable profiles), 3 when the profiles
@@ -159,7 +160,7 @@ fn draw_diff(
     report: &pprofx::diff::DiffReport,
     rows: Vec<&pprofx::diff::DiffRow>,
 ) -> Result<(), Failure> {
-    use pprofx::report::Analysis;
+    use pprofx::graph::analysis::Analysis;
     let (report_opts, _) = args.report.to_options();
     let analysis = |i: usize| -> Result<Analysis<'_>, Failure> {
         let p = &profiles[i];

@@ -12,7 +12,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{is_space_or_comment, parse_int_base0, Builder, Parsed, TextSymbols, MALFORMED};
+use super::{is_space_or_comment, Builder, Parsed, TextSymbols, MALFORMED};
+use crate::util::go::parse_int_base0;
 
 fn header_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();

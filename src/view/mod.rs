@@ -9,6 +9,11 @@
 //! function from one view to the next, and aggregation reads stacks and lines
 //! only through a view.
 
+pub mod filter;
+pub mod prune;
+pub mod regex;
+pub mod select;
+
 use crate::model::{Label, Line, Profile};
 
 /// Lines per location, when some location's lines differ from the profile's.
