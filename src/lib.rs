@@ -18,7 +18,10 @@
 //!    and pprof's trimming ([`graph::analysis`]);
 //! 7. [`report`]: pprof's reports as data, rendered as text or JSON;
 //!    [`diff`] compares profiles aggregated the same way and [`flame`]
-//!    builds flame graphs.
+//!    builds flame graphs;
+//! 8. [`engine`]: one session and one options value under pprof's names,
+//!    and the single entry point every front end (subcommands, pprof's
+//!    command line, the shell, the web UI) renders reports through.
 //!
 //! A stage uses the stages before it, [`model`], [`error`] and [`util`],
 //! never one after it. [`util`] holds what every stage shares (threads,
@@ -29,6 +32,7 @@
 pub mod combine;
 pub mod decode;
 pub mod diff;
+pub mod engine;
 pub mod error;
 pub mod flame;
 pub mod graph;

@@ -556,10 +556,22 @@ fn unknown_flag_is_a_usage_error() {
         &["top", "--bogus", "cpu.pb.gz"],
         &["top", "--bogus=1", "cpu.pb.gz"],
         &["top", "-nodecount=abc", "cpu.pb.gz"],
-        &["frobnicate", "cpu.pb.gz"],
+        &["-frobnicate", "cpu.pb.gz"],
+        &["-top", "-nodecount=abc", "cpu.pb.gz"],
     ] {
         usage_error(&run_in_examples(args), &format!("{args:?}"));
     }
+}
+
+#[test]
+fn a_word_that_is_no_subcommand_is_a_source_as_in_pprof() {
+    // pprof's shape: `pprofx SOURCE…`; a near-miss of a subcommand says so.
+    let o = run_in_examples(&["tpo", "cpu.pb.gz"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr_of(&o);
+    assert!(err.contains("pprofx: tpo: "), "{err}");
+    assert!(err.contains("pprofx top"), "no hint at the subcommand: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]

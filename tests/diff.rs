@@ -343,7 +343,7 @@ fn fixture_sample_types_are_matched_by_name() {
     // A profile without the type is incompatible.
     let g = goroutines(1, 1).profile();
     let err = diff::diff(&[("heap", &a), ("g", &g)], &DiffOptions::default()).unwrap_err();
-    assert_eq!(err.exit_code(), 3);
+    assert_eq!(err.exit_code(), 1);
     assert!(err.to_string().contains("incompatible"), "{err}");
 }
 
@@ -489,7 +489,7 @@ fn fixture_exit_codes_and_json() {
     );
     assert_eq!(pass.status.code(), Some(0));
     let hit = run(&["diff", "--fail-on-growth=1MB", "heap1.pb", "heap3.pb"], d);
-    assert_eq!(hit.status.code(), Some(1));
+    assert_eq!(hit.status.code(), Some(3));
     let text = String::from_utf8_lossy(&hit.stdout);
     let last = text.lines().last().unwrap_or("");
     assert!(
@@ -506,7 +506,7 @@ fn fixture_exit_codes_and_json() {
         ],
         d,
     );
-    assert_eq!(hit.status.code(), Some(1));
+    assert_eq!(hit.status.code(), Some(3));
     let v = json(&hit);
     let names: Vec<&str> = v["violations"]
         .as_array()
@@ -526,15 +526,15 @@ fn fixture_exit_codes_and_json() {
         ],
         d,
     );
-    assert_eq!(count.status.code(), Some(1));
+    assert_eq!(count.status.code(), Some(3));
 
     // Share gate and confidence.
     let share = run(&["diff", "--fail-on-share=+20pp", "cpu1.pb", "cpu2.pb"], d);
-    assert_eq!(share.status.code(), Some(1));
+    assert_eq!(share.status.code(), Some(3));
     let share = run(&["diff", "--fail-on-share=+40pp", "cpu1.pb", "cpu2.pb"], d);
     assert_eq!(share.status.code(), Some(0));
     let conf = run(&["diff", "--min-confidence=0.99", "cpu1.pb", "cpu2.pb"], d);
-    assert_eq!(conf.status.code(), Some(1));
+    assert_eq!(conf.status.code(), Some(3));
     let conf = run(
         &[
             "diff",
@@ -546,7 +546,7 @@ fn fixture_exit_codes_and_json() {
         ],
         d,
     );
-    assert_eq!(conf.status.code(), Some(1));
+    assert_eq!(conf.status.code(), Some(3));
     let v = json(&run(
         &[
             "diff",
@@ -570,15 +570,15 @@ fn fixture_exit_codes_and_json() {
         "main.main does not move, hotA is noise"
     );
 
-    // Usage and parse errors: 2; incompatible profiles: 3.
+    // Usage errors: 2; unreadable or incompatible profiles: 1, as in every command.
     assert_eq!(run(&["diff", "heap1.pb"], d).status.code(), Some(2));
     assert_eq!(
         run(&["diff", "heap1.pb", "missing.pb"], d).status.code(),
-        Some(2)
+        Some(1)
     );
     assert_eq!(
         run(&["diff", "heap1.pb", "junk.pb"], d).status.code(),
-        Some(2)
+        Some(1)
     );
     assert_eq!(
         run(
@@ -606,7 +606,7 @@ fn fixture_exit_codes_and_json() {
     );
     assert_eq!(
         run(&["diff", "heap1.pb", "cpu1.pb"], d).status.code(),
-        Some(3)
+        Some(1)
     );
 
     // Byte-identical JSON and text on identical input; documented fields.
@@ -682,7 +682,7 @@ fn corpus_heap_leak() {
         .code()
     };
     assert_eq!(gate("20MB"), Some(0));
-    assert_eq!(gate("5MB"), Some(1));
+    assert_eq!(gate("5MB"), Some(3));
 }
 
 #[test]
@@ -733,7 +733,7 @@ fn corpus_goroutine_leak_without_noise_rows() {
             run(&["diff", "--fail-on-growth=5", &t1, &t2], &dir)
                 .status
                 .code(),
-            Some(1),
+            Some(3),
             "{ext}"
         );
     }
@@ -796,13 +796,13 @@ fn corpus_cpu_builds_share_mode() {
     };
     assert_eq!(
         gate(&["--fail-on-share=+10pp", "--min-confidence=0.99"]),
-        Some(1)
+        Some(3)
     );
     assert_eq!(gate(&["--fail-on-share=+20pp"]), Some(0));
     // Heap vs CPU: no common sample type.
     let heap = shared.join("corpus/go-heap_t1.pb.gz");
     let out = run(&["diff", heap.to_str().unwrap(), "cpu_a.pb.gz"], &dir);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(1));
 }
 
 /// A random profile over functions f0..f4 with 1..=3-frame stacks.
@@ -918,7 +918,7 @@ fn fixture_min_delta_hides_noise_but_not_from_gates() {
         ],
         d,
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     // Share mode floors are percentage points: cpu build 2 moved main.hotA
     // by -4.5pp, main.hotB by -31.8pp, main.newCode by +36.4pp.
     cpu(1).write(d, "c1.pb");

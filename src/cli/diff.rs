@@ -1,17 +1,17 @@
 //! `pprofx diff`: flags to options, profiles to a report, report to stdout
 //! (or, with `--flame`/`--html`, the differential flame graph of the first
-//! and last profile to `-o`), and the diff-specific exit codes (kept here so
-//! the other commands' error path in `main.rs` is unchanged).
+//! and last profile to `-o`). Exit codes are every command's (1 error,
+//! 2 usage), plus diff's own 3 when a `--fail_on_*` gate is crossed.
 
 use std::process::ExitCode;
 
 use super::flame as flame_cmd;
+use super::run::{write_stdout, Failure, ERROR, GATE};
 use super::DiffArgs;
-use crate::{write_stdout, Failure};
 
-/// `pprofx diff`: exit 0 when no threshold is crossed, 1 when one is, 2 on
-/// usage or parse errors (including unreadable profiles), 3 when the profiles
-/// are incompatible.
+/// `pprofx diff`: exit 0 when no threshold is crossed, 3 when one is, 1 when
+/// a profile cannot be read or the profiles cannot be compared, 2 on usage
+/// errors.
 pub fn run_diff(args: &DiffArgs) -> ExitCode {
     use pprofx::diff::{self, render, DiffOptions, Gates, Keying, Metric, Mode};
     let fail = |code: u8, subject: Option<&str>, msg: &dyn std::fmt::Display| {
@@ -82,7 +82,7 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
     }
     if drawing {
         if let Err(f) = flame_cmd::check(draw.min_width, draw.width) {
-            return fail(2, f.subject.as_deref(), &f.message);
+            return f.report();
         }
     }
     if args.profiles.iter().filter(|p| *p == "-").count() > 1 {
@@ -101,7 +101,7 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
                 args.load.symbolize(&mut p);
                 profiles.push(p)
             }
-            Err(e) => return fail(2, Some(source), &e),
+            Err(e) => return fail(ERROR, Some(source), &e),
         }
     }
     let inputs: Vec<(&str, &pprofx::Profile)> = args
@@ -133,9 +133,9 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
     if drawing {
         let rows = render::visible_rows(&report, &render_opts).rows;
         if let Err(f) = draw_diff(args, &profiles, &report, rows) {
-            return fail(2, f.subject.as_deref(), &f.message);
+            return f.report();
         }
-        return ExitCode::from(if report.crossed() { 1 } else { 0 });
+        return ExitCode::from(if report.crossed() { GATE } else { 0 });
     }
     let written = write_stdout(|w| {
         if args.json {
@@ -146,9 +146,9 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         }
     });
     if let Err(f) = written {
-        return fail(2, f.subject.as_deref(), &f.message);
+        return f.report();
     }
-    ExitCode::from(if report.crossed() { 1 } else { 0 })
+    ExitCode::from(if report.crossed() { GATE } else { 0 })
 }
 
 /// `diff --flame/--html`: draws the first and last profile as diff compared

@@ -7,7 +7,8 @@ use pprofx::flame::{diff, html, StackTree, TreeOptions};
 use pprofx::graph::analysis::Analysis;
 use pprofx::report::top::TopReport;
 
-use crate::Failure;
+use super::run::{load_session, Failure};
+use super::FlameArgs;
 
 /// What to draw and where.
 pub struct DrawOptions<'a> {
@@ -44,13 +45,13 @@ pub fn display_name(source: &str) -> String {
 /// Checks the drawing options clap cannot (ranges), before any loading.
 pub fn check(min_width: f64, width: Option<usize>) -> Result<(), Failure> {
     if !(min_width.is_finite() && (0.0..=100.0).contains(&min_width)) {
-        return Err(Failure::new(
+        return Err(Failure::usage(
             "--min_width",
             "must be a percentage in [0, 100]",
         ));
     }
     if width == Some(0) {
-        return Err(Failure::new("--width", "must be positive"));
+        return Err(Failure::usage("--width", "must be positive"));
     }
     Ok(())
 }
@@ -177,4 +178,142 @@ pub fn write_diff(
         pprofx::util::output::write_output(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
     };
     result.map_err(|e| Failure::new(o.output, e))
+}
+
+// --- `pprofx flame`: loading, options, and the choice of output ---
+
+/// Checks the flame options that clap cannot (ranges, combinations), before
+/// any loading.
+fn check_flame_args(args: &FlameArgs) -> Result<(), Failure> {
+    if args.html && args.format != super::FlameFormat::Svg {
+        return Err(Failure::usage(
+            "--html",
+            "writes its own format; leave out --format",
+        ));
+    }
+    check(args.min_width, args.width)
+}
+
+/// The drawing options of `pprofx flame`.
+fn draw_options(args: &FlameArgs) -> DrawOptions<'_> {
+    DrawOptions {
+        output: &args.output,
+        min_width: args.min_width,
+        title: args.title.as_deref(),
+        width: args.width,
+        icicle: args.icicle,
+        reverse: args.reverse,
+        width_mode: pprofx::flame::diff::DiffWidth::parse(&args.diff_width).unwrap_or_default(),
+        html: args.html,
+    }
+}
+
+pub fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
+    use super::FlameFormat;
+    use pprofx::flame::{export, svg, StackTree, TreeOptions};
+    let source = match args.profiles.as_slice() {
+        [source] => source,
+        [base, new] => return run_flame_diff(args, base, new),
+        _ => {
+            return Err(Failure::usage(
+                "flame",
+                "reads one profile, or two (BASE NEW) for a differential graph",
+            ))
+        }
+    };
+    check_flame_args(args)?;
+    if let Some(c) = &args.colors {
+        svg::parse_palette(c).map_err(|e| Failure::usage("--colors", e))?;
+    }
+    let (opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let mut timer = pprofx::util::timing::Timer::from_env();
+    let session = load_session(&args.load.source_options(std::slice::from_ref(source)))?;
+    let profile = &session.profile;
+    timer.lap("load");
+    let analysis = Analysis::new(profile, opts).map_err(|e| Failure::new(source, e))?;
+    for m in &analysis.messages {
+        eprintln!("{m}");
+    }
+    timer.lap("aggregate");
+    let tree_opts = TreeOptions {
+        min_width: args.min_width,
+        reverse: args.reverse,
+    };
+    let tree = StackTree::build(&analysis, &tree_opts);
+    timer.lap("stack tree");
+    let title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| svg::default_title(source, &analysis, tree.total()));
+    let unit = analysis.sel.unit.clone();
+    let result = match args.format {
+        FlameFormat::Folded => {
+            pprofx::util::output::write_output(&args.output, |w| export::write_folded(&tree, w))
+        }
+        FlameFormat::Speedscope => pprofx::util::output::write_output(&args.output, |w| {
+            export::write_speedscope(&tree, &title, &unit, w)
+        }),
+        FlameFormat::Svg => {
+            let palette = args.colors.clone().unwrap_or_else(|| {
+                svg::default_palette(&analysis.sel.type_name, &unit).to_string()
+            });
+            if args.html {
+                let r = write_single_html(&draw_options(args), &analysis, &tree, title, &palette);
+                timer.lap("render+write");
+                return r;
+            }
+            let svg_opts = svg::SvgOptions {
+                title,
+                count_name: unit.clone(),
+                width: args.width,
+                icicle: args.icicle,
+                palette,
+                min_width: args.min_width,
+            };
+            pprofx::util::output::write_output(&args.output, |w| {
+                svg::write_svg(&tree, &svg_opts, w)
+            })
+        }
+    };
+    timer.lap("render+write");
+    result.map_err(|e| Failure::new(&args.output, e))
+}
+
+fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure> {
+    if args.format != super::FlameFormat::Svg {
+        return Err(Failure::usage(
+            "--format",
+            "differential graphs are SVG or HTML (--html) only",
+        ));
+    }
+    check_flame_args(args)?;
+    let (opts, warnings) = args.report.to_options();
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let sb = load_session(&args.load.source_options(&[base.to_string()]))?;
+    let sn = load_session(&args.load.source_options(&[new.to_string()]))?;
+    let (pb, pn) = (&sb.profile, &sn.profile);
+    let ab = Analysis::new(pb, opts.clone()).map_err(|e| Failure::new(base, e))?;
+    let an = Analysis::new(pn, opts.clone()).map_err(|e| Failure::new(new, e))?;
+    let draw = draw_options(args);
+    if !args.html {
+        return write_diff(&draw, (base, &ab), (new, &an), None);
+    }
+    // The HTML report also lists diff's rows (its default mode and keying).
+    let render_opts = pprofx::diff::render::RenderOptions {
+        nodecount: opts.nodecount,
+        ..Default::default()
+    };
+    let diff_opts = pprofx::diff::DiffOptions {
+        report: opts,
+        ..Default::default()
+    };
+    let report =
+        pprofx::diff::diff(&[(base, pb), (new, pn)], &diff_opts).map_err(Failure::plain)?;
+    let rows = pprofx::diff::render::visible_rows(&report, &render_opts).rows;
+    write_diff(&draw, (base, &ab), (new, &an), Some((&report, rows)))
 }

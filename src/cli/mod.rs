@@ -8,13 +8,17 @@
 
 pub mod diff;
 pub mod flame;
+pub mod pprof;
+pub mod run;
+pub mod shell;
+
+use run::Failure;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
+use pprofx::engine::Config;
 use pprofx::graph::analysis::ReportOptions;
-use pprofx::graph::Granularity;
-use pprofx::view::filter::FilterOptions;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -84,6 +88,37 @@ pub enum Command {
         /// The shell.
         shell: Shell,
     },
+    /// Print the manual page (roff): `pprofx man > pprofx.1`.
+    Man,
+}
+
+/// True when the command line is for a subcommand (or asks for the help or
+/// the version), false when it is pprof's own (`pprofx -top cpu.pb.gz`,
+/// `pprofx cpu.pb.gz`).
+pub fn is_subcommand_line(argv: &[std::ffi::OsString]) -> bool {
+    let Some(first) = argv.get(1).and_then(|a| a.to_str()) else {
+        // No arguments: clap prints the usage.
+        return argv.len() < 2;
+    };
+    if matches!(first, "-h" | "--help" | "-V" | "--version" | "help") {
+        return true;
+    }
+    Cli::command()
+        .get_subcommands()
+        .any(|s| s.get_name() == first || s.get_all_aliases().any(|a| a == first))
+}
+
+/// The names of the subcommands.
+pub fn subcommand_names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect()
+}
+
+/// Prints the main help (`pprofx -help` in pprof's form).
+pub fn print_help() {
+    let _ = Cli::command().print_long_help();
 }
 
 /// Arguments of `pprofx peek`.
@@ -401,13 +436,16 @@ pub struct OutputArgs {
 impl LoadArgs {
     /// Applies the load-time name clean-up unless `-symbolize=none`.
     pub fn symbolize(&self, p: &mut pprofx::Profile) {
-        let none = self
-            .symbolize
-            .as_deref()
-            .is_some_and(|m| m.split(':').any(|part| part == "none"));
-        if !none {
+        if !self.raw_names() {
             pprofx::decode::symbolize::simplify_names(p);
         }
+    }
+
+    /// `-symbolize=none`: keep names exactly as the profile has them.
+    pub fn raw_names(&self) -> bool {
+        self.symbolize
+            .as_deref()
+            .is_some_and(|m| m.split(':').any(|part| part == "none"))
     }
 
     /// What to load for these profiles.
@@ -696,28 +734,10 @@ pub struct FilterArgs {
     pub drop_negative: bool,
 }
 
-impl FilterArgs {
-    /// The library's filter options.
-    pub fn to_options(&self) -> FilterOptions {
-        FilterOptions {
-            focus: self.focus.clone(),
-            ignore: self.ignore.clone(),
-            hide: self.hide.clone(),
-            show: self.show.clone(),
-            show_from: self.show_from.clone(),
-            tagfocus: self.tagfocus.clone(),
-            tagignore: self.tagignore.clone(),
-            tagshow: self.tagshow.clone(),
-            taghide: self.taghide.clone(),
-            prune_from: self.prune_from.clone(),
-        }
-    }
-}
-
 impl ReportArgs {
-    /// Resolves the flags into library options; returns warnings to print
-    /// (pprof's "Multiple value selections, ignoring …").
-    pub fn to_options(&self) -> (ReportOptions, Vec<String>) {
+    /// The settings of these flags under pprof's names, and the warnings to
+    /// print (pprof's "Multiple value selections, ignoring …").
+    pub fn to_config(&self, out: &OutputArgs) -> Result<(Config, Vec<String>), Failure> {
         let mut warnings = Vec::new();
         let mut si = self.sample_index.clone().unwrap_or_default();
         let aliases = [
@@ -739,37 +759,71 @@ impl ReportArgs {
             }
         }
         let granularity = if self.addresses {
-            Granularity::Addresses
+            "addresses"
         } else if self.lines {
-            Granularity::Lines
+            "lines"
         } else if self.files {
-            Granularity::Files
+            "files"
         } else if self.filefunctions {
-            Granularity::FileFunctions
+            "filefunctions"
         } else {
-            Granularity::Functions
+            ""
         };
-        let opts = ReportOptions {
-            sample_index: si,
-            mean: self.mean || self.mean_delay,
-            divide_by: self.divide_by,
+        let f = &self.filters;
+        let cfg = Config {
+            output: out.output.clone().unwrap_or_default(),
+            call_tree: self.call_tree,
+            relative_percentages: f.relative_percentages,
             unit: self.unit.clone(),
-            granularity,
-            noinlines: self.noinlines,
-            all_frames: self.all_frames,
-            nodecount: self.nodecount.and_then(|n| usize::try_from(n).ok()),
+            compact_labels: self.compact_labels,
+            source_path: self.source_path.clone(),
+            trim_path: self.trim_path.clone(),
+            mean: self.mean || self.mean_delay,
+            sample_index: si,
+            divide_by: self.divide_by,
+            sort: if self.cum && !self.flat {
+                "cum"
+            } else {
+                "flat"
+            }
+            .into(),
+            drop_negative: f.drop_negative,
+            nodecount: self.nodecount.unwrap_or(-1),
             nodefraction: self.nodefraction,
             edgefraction: self.edgefraction,
             trim: self.trim,
-            cum: self.cum && !self.flat,
-            compact_labels: self.compact_labels,
-            trim_path: self.trim_path.clone(),
-            source_path: self.source_path.clone(),
-            filters: self.filters.to_options(),
-            relative_percentages: self.filters.relative_percentages,
-            drop_negative: self.filters.drop_negative,
-            obj_names: false,
+            focus: f.focus.clone(),
+            ignore: f.ignore.clone(),
+            prune_from: f.prune_from.clone(),
+            hide: f.hide.clone(),
+            show: f.show.clone(),
+            show_from: f.show_from.clone(),
+            tagfocus: f.tagfocus.clone(),
+            tagignore: f.tagignore.clone(),
+            tagshow: f.tagshow.clone(),
+            taghide: f.taghide.clone(),
+            noinlines: self.noinlines,
+            granularity: granularity.into(),
+            all_frames: self.all_frames,
+            ..Config::default()
         };
+        Ok((cfg, warnings))
+    }
+
+    /// The resolved report options of these flags for `diff` and `flame`
+    /// (no nodecount unless given), and the warnings to print.
+    pub fn to_options(&self) -> (ReportOptions, Vec<String>) {
+        let no_output = OutputArgs {
+            output: None,
+            proto: false,
+        };
+        let (cfg, warnings) = self
+            .to_config(&no_output)
+            .unwrap_or_else(|_| (Config::default(), Vec::new()));
+        let mut opts = cfg.report_options("top");
+        if self.nodecount.is_none() {
+            opts.nodecount = None;
+        }
         (opts, warnings)
     }
 }

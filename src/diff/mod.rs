@@ -155,7 +155,7 @@ pub enum DiffError {
     /// Fewer than two snapshots.
     #[error("diff needs at least two profiles (BASE NEW)")]
     TooFew,
-    /// A bad option (sample index, `--mean`…), a usage error.
+    /// A setting the profiles do not satisfy (a sample index they lack…).
     #[error("{0}")]
     Option(#[from] OptionError),
     /// `--mean` was given.
@@ -170,11 +170,13 @@ pub enum DiffError {
 }
 
 impl DiffError {
-    /// The exit status `pprofx diff` uses for this error: 3 for incompatible
-    /// profiles, 2 for every usage error.
+    /// The exit status for this error, as in every pprofx command: 1 when
+    /// the profiles cannot be compared (incompatible, or a setting they do
+    /// not satisfy), 2 for a usage error (too few profiles, `-mean`, a
+    /// threshold that does not parse).
     pub fn exit_code(&self) -> u8 {
         match self {
-            DiffError::Incompatible(_) => 3,
+            DiffError::Incompatible(_) | DiffError::Option(_) => 1,
             _ => 2,
         }
     }
