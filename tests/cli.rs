@@ -570,7 +570,10 @@ fn a_word_that_is_no_subcommand_is_a_source_as_in_pprof() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr_of(&o);
     assert!(err.contains("pprofx: tpo: "), "{err}");
-    assert!(err.contains("pprofx top"), "no hint at the subcommand: {err}");
+    assert!(
+        err.contains("pprofx top"),
+        "no hint at the subcommand: {err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 

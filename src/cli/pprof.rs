@@ -384,7 +384,9 @@ fn go_int(name: &str, v: &str) -> Result<i64, String> {
 /// A missing first source that looks like a mistyped subcommand (`pprofx
 /// tpo cpu.pb.gz`) gets a hint.
 fn subcommand_hint(mut f: Failure, sources: &[String]) -> Failure {
-    let Some(first) = sources.first() else { return f };
+    let Some(first) = sources.first() else {
+        return f;
+    };
     if f.subject.as_deref() != Some(first.as_str()) || std::path::Path::new(first).exists() {
         return f;
     }

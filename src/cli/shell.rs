@@ -118,7 +118,9 @@ fn run_editor(shell: &mut Shell<'_>, mut ed: Editor, console: &mut Stdio) -> io:
     loop {
         match ed.readline(PROMPT) {
             Ok(line) => {
-                if !line.trim().is_empty() {
+                // Leaving is not worth recalling: Up in the next session
+                // brings back the last report instead.
+                if !matches!(line.trim(), "" | "q" | "quit" | "exit") {
                     let _ = ed.add_history_entry(line.trim());
                     if let Some(path) = &history {
                         save_history(&mut ed, path);

@@ -490,7 +490,10 @@ impl Config {
         // is refused, so later reports do not differ from pprof's.
         match parse_go_bool(value) {
             Some(true) => self.set(f.name, name),
-            _ => Err(format!("unknown option {name:?}: set {}={name} or {name}=true", f.name)),
+            _ => Err(format!(
+                "unknown option {name:?}: set {}={name} or {name}=true",
+                f.name
+            )),
         }
     }
 

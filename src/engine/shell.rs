@@ -458,7 +458,10 @@ mod tests {
         sh.execute(":", &mut c);
         assert_eq!(sh.config.focus, "");
         sh.execute("cum", &mut c);
-        assert_eq!(sh.config.sort, "flat", "a bare choice is refused, as in pprof");
+        assert_eq!(
+            sh.config.sort, "flat",
+            "a bare choice is refused, as in pprof"
+        );
         sh.execute("cum=1", &mut c);
         assert_eq!(sh.config.sort, "cum");
         sh.execute("nodecount", &mut c);
