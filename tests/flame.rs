@@ -32,12 +32,17 @@ fn cpu() -> String {
 }
 
 /// Compares `got` with the snapshot `tests/snapshots/flame/NAME`, or
-/// rewrites the snapshot under `PPROFX_BLESS=1`.
+/// rewrites the snapshot under `PPROFX_BLESS=1` (refused under `PPROFX_CI=1`).
 fn check_snapshot(name: &str, got: &[u8]) {
     let path = repo_root().join("tests/snapshots/flame").join(name);
     if std::env::var_os("PPROFX_BLESS").is_some() {
+        assert!(
+            !common::ci(),
+            "PPROFX_BLESS rewrites snapshots: not under PPROFX_CI"
+        );
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, got).unwrap();
+        common::show(&format!("BLESSED {}", path.display()));
         return;
     }
     let want = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
