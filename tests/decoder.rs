@@ -6,7 +6,14 @@
 //! byte streams check what prost's encoder never writes (unpacked repeated
 //! fields, samples before sample types, unknown fields, sparse ids), and
 //! malformed inputs must give errors, never panics.
+//!
+//! [`EXPECTED_PROFILES`] pins how many profiles each source holds; without
+//! `../shared` the shared sources are a visible skip (a failure under
+//! `PPROFX_CI=1`).
 
+mod common;
+
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -54,39 +61,46 @@ fn profiles_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("PPROFX_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    dir.is_dir().then_some(dir)
-}
+/// Profiles (`.pb`, `.pb.gz`) per source: `compared` with prost, and
+/// `prost-rejects` (deliberately odd peer files prost refuses, left out).
+const EXPECTED_PROFILES: &str = "
+    profiles       examples  corpus  peer
+    compared              6      16    28
+    prost-rejects         0       0     0
+";
 
 #[test]
 fn agrees_with_prost_on_every_profile() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    profiles_under(&root.join("examples/profiles"), &mut files);
-    match shared() {
-        Some(s) => {
-            profiles_under(&s.join("corpus"), &mut files);
-            profiles_under(&s.join("peer/pprof-testdata/generated"), &mut files);
+    let root = common::repo_root();
+    let mut sources = vec![("examples", root.join("examples/profiles"))];
+    if let Some(s) = common::shared_dir() {
+        sources.push(("corpus", s.join("corpus")));
+        sources.push(("peer", s.join("peer/pprof-testdata/generated")));
+    }
+    let expected = common::counts::Expected::parse(EXPECTED_PROFILES);
+    for (source, dir) in sources {
+        let mut files = Vec::new();
+        profiles_under(&dir, &mut files);
+        let mut found = BTreeMap::new();
+        for f in &files {
+            let bytes = inflate(f);
+            // Some peer files are deliberately odd; only compare what prost accepts.
+            let Ok(_) = proto::Profile::decode(&bytes[..]) else {
+                eprintln!("prost rejects {}, skipped", f.display());
+                *found.entry("prost-rejects".to_string()).or_default() += 1;
+                continue;
+            };
+            let fast = decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            assert_eq!(to_proto(&fast), oracle(&bytes), "{}", f.display());
+            *found.entry("compared".to_string()).or_default() += 1;
         }
-        None => eprintln!("skipping shared corpus: ../shared not found (set PPROFX_SHARED)"),
+        common::show(&format!(
+            "decoder [{source}]: agrees with prost on {} profiles ({})",
+            found.get("compared").unwrap_or(&0),
+            dir.display()
+        ));
+        expected.assert_matches("EXPECTED_PROFILES in tests/decoder.rs", source, &found);
     }
-    assert!(!files.is_empty(), "no profiles found");
-    let mut checked = 0;
-    for f in &files {
-        let bytes = inflate(f);
-        // Some peer files are deliberately odd; only compare what prost accepts.
-        let Ok(_) = proto::Profile::decode(&bytes[..]) else {
-            eprintln!("prost rejects {}, skipped", f.display());
-            continue;
-        };
-        let fast = decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        assert_eq!(to_proto(&fast), oracle(&bytes), "{}", f.display());
-        checked += 1;
-    }
-    eprintln!("decoder agrees with prost on {checked} profiles");
 }
 
 /// A minimal protobuf writer for hand-made streams.

@@ -646,7 +646,6 @@ fn fixture_exit_codes_and_json() {
 #[test]
 fn corpus_heap_leak() {
     let Some(shared) = common::shared_dir() else {
-        eprintln!("skipping: ../shared is absent");
         return;
     };
     let dir = shared.join("corpus");
@@ -688,7 +687,6 @@ fn corpus_heap_leak() {
 #[test]
 fn corpus_goroutine_leak_without_noise_rows() {
     let Some(shared) = common::shared_dir() else {
-        eprintln!("skipping: ../shared is absent");
         return;
     };
     let dir = shared.join("corpus");
@@ -700,8 +698,7 @@ fn corpus_goroutine_leak_without_noise_rows() {
             format!("go-goroutine_t1.{ext}"),
             format!("go-goroutine_t2.{ext}"),
         );
-        if !dir.join(&t1).is_file() {
-            eprintln!("skipping {ext}: {t1} is absent");
+        if common::shared_path(&format!("corpus/{t1}")).is_none() {
             continue;
         }
         let out = run(&["diff", "--json", "--show_same", &t1, &t2], &dir);
@@ -738,7 +735,7 @@ fn corpus_goroutine_leak_without_noise_rows() {
         );
     }
     // Every format names the same leaking stacks.
-    for l in &leaders[1..] {
+    for l in leaders.iter().skip(1) {
         assert_eq!(l, &leaders[0]);
     }
 }
@@ -748,13 +745,11 @@ fn corpus_goroutine_leak_without_noise_rows() {
 #[test]
 fn corpus_debug1_reports_stay_pprof_like() {
     let Some(shared) = common::shared_dir() else {
-        eprintln!("skipping: ../shared is absent");
         return;
     };
     let dir = shared.join("corpus");
     let t1 = "go-goroutine_t1.debug1.txt";
-    if !dir.join(t1).is_file() {
-        eprintln!("skipping: {t1} is absent");
+    if common::shared_path(&format!("corpus/{t1}")).is_none() {
         return;
     }
     let top = run(&["top", t1], &dir);
@@ -774,12 +769,10 @@ fn corpus_debug1_reports_stay_pprof_like() {
 #[test]
 fn corpus_cpu_builds_share_mode() {
     let Some(shared) = common::shared_dir() else {
-        eprintln!("skipping: ../shared is absent");
         return;
     };
     let dir = shared.join("peer/pprof-testdata/generated/real-go");
-    if !dir.join("cpu_a.pb.gz").is_file() {
-        eprintln!("skipping: cpu_a.pb.gz is absent");
+    if common::shared_path("peer/pprof-testdata/generated/real-go/cpu_a.pb.gz").is_none() {
         return;
     }
     let out = run(&["diff", "--json", "cpu_a.pb.gz", "cpu_b.pb.gz"], &dir);

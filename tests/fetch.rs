@@ -487,15 +487,9 @@ fn an_existing_file_named_like_a_url_is_read_as_a_file() {
 
 #[test]
 fn text_profiles_from_the_corpus_are_fetched_and_saved_as_profile_proto() {
-    let Some(shared) = common::shared_or_skip("fetch corpus") else {
+    let Some(dump) = common::shared_path("corpus/go-heap_t1.debug1.txt") else {
         return;
     };
-    let corpus = shared.join("corpus");
-    let dump = corpus.join("go-heap_t1.debug1.txt");
-    if !dump.is_file() {
-        eprintln!("skipping: {} not found", dump.display());
-        return;
-    }
     let body = read(&dump);
     let server = Server::start(move |_| Answer::Ok(body.clone(), "text/plain; charset=utf-8"));
     let env = Env::new();

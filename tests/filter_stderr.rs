@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{pprof_args, repo_root, run_pprofx, shared_dir, shell_split};
+use common::{pprof_args, repo_root, run_pprofx, shared_path, shell_split};
 
 /// Runs `pprofx top ARGS` in `cwd`; returns (success, stderr).
 fn stderr_of(args: &[&str], cwd: &std::path::Path) -> (bool, String) {
@@ -92,11 +92,9 @@ fn bad_regex_is_one_line_exit_1() {
 
 #[test]
 fn peer_real_go() {
-    let Some(shared) = shared_dir() else {
-        eprintln!("skipping: ../shared not found (set PPROFX_SHARED)");
+    let Some(dir) = shared_path("peer/pprof-testdata/generated/real-go") else {
         return;
     };
-    let dir = shared.join("peer/pprof-testdata/generated/real-go");
     let index = std::fs::read_to_string(dir.join("expected/INDEX.tsv")).expect("INDEX.tsv");
     let mut checked = 0;
     for line in index.lines().skip(1) {
@@ -126,8 +124,8 @@ fn peer_real_go() {
         checked += 1;
     }
     eprintln!("filter stderr: {checked} real-go cases identical");
-    assert!(
-        checked >= 3,
-        "expected the real-go filter cases with stderr"
+    assert_eq!(
+        checked, 3,
+        "the real-go filter cases with a recorded stderr (pinned count)"
     );
 }

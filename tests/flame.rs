@@ -1,8 +1,10 @@
-//! `pprofx flame`: golden folded and speedscope exports, well-formed and
-//! deterministic SVG, inert output for hostile function names, and atomic
-//! `-o` files.
+//! `pprofx flame`: snapshots of folded and speedscope exports and of the
+//! differential SVG, well-formed and deterministic SVG, inert output for
+//! hostile function names, and atomic `-o` files.
 //!
-//! Regenerate the goldens with `PPROFX_BLESS=1 cargo test --test flame`.
+//! The snapshots in `tests/snapshots/flame/` are pprofx's own output (pprof
+//! has no such report), recorded to catch unintended changes: review the
+//! diff, then rewrite them with `PPROFX_BLESS=1 cargo test --test flame`.
 
 mod common;
 #[path = "common/flame_fixtures.rs"]
@@ -29,11 +31,18 @@ fn cpu() -> String {
         .into_owned()
 }
 
-fn check_golden(name: &str, got: &[u8]) {
-    let path = repo_root().join("tests/golden/flame").join(name);
+/// Compares `got` with the snapshot `tests/snapshots/flame/NAME`, or
+/// rewrites the snapshot under `PPROFX_BLESS=1` (refused under `PPROFX_CI=1`).
+fn check_snapshot(name: &str, got: &[u8]) {
+    let path = repo_root().join("tests/snapshots/flame").join(name);
     if std::env::var_os("PPROFX_BLESS").is_some() {
+        assert!(
+            !common::ci(),
+            "PPROFX_BLESS rewrites snapshots: not under PPROFX_CI"
+        );
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, got).unwrap();
+        common::show(&format!("BLESSED {}", path.display()));
         return;
     }
     let want = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -55,17 +64,17 @@ fn stdout_of(args: &[&str]) -> Vec<u8> {
 }
 
 #[test]
-fn golden_folded() {
+fn snapshot_folded() {
     let c = cpu();
-    check_golden(
+    check_snapshot(
         "cpu.folded",
         &stdout_of(&["flame", "--format=folded", "-o", "-", &c]),
     );
-    check_golden(
+    check_snapshot(
         "cpu.reverse.folded",
         &stdout_of(&["flame", "--format=folded", "--reverse", "-o", "-", &c]),
     );
-    check_golden(
+    check_snapshot(
         "heap.alloc_space.lines.folded",
         &stdout_of(&[
             "flame",
@@ -82,9 +91,9 @@ fn golden_folded() {
 }
 
 #[test]
-fn golden_speedscope() {
+fn snapshot_speedscope() {
     let got = stdout_of(&["flame", "--format=speedscope", "-o", "-", &cpu()]);
-    check_golden("cpu.speedscope.json", &got);
+    check_snapshot("cpu.speedscope.json", &got);
     let v: serde_json::Value = serde_json::from_slice(&got).unwrap();
     assert_eq!(
         v["$schema"],
@@ -374,7 +383,7 @@ fn rect_width(frame: &str) -> f64 {
 }
 
 #[test]
-fn differential_svg_golden_zoom_search_and_width_modes() {
+fn differential_svg_snapshot_zoom_search_and_width_modes() {
     let dir = temp_dir();
     let (base, new) = diff_pair(dir.path());
     let sum = String::from_utf8(stdout_of(&["flame", "-o", "-", &base, &new])).unwrap();
@@ -388,8 +397,8 @@ fn differential_svg_golden_zoom_search_and_width_modes() {
         &new,
     ]))
     .unwrap();
-    check_golden("diff.svg", sum.as_bytes());
-    check_golden("diff.new.icicle.svg", classic.as_bytes());
+    check_snapshot("diff.svg", sum.as_bytes());
+    check_snapshot("diff.new.icicle.svg", classic.as_bytes());
     for svg in [&sum, &classic] {
         parse_svg(svg);
         // Our zoom/search script, inside CDATA, and its controls.

@@ -10,7 +10,8 @@
 //!   SVG), driven by a small script the test appends to a copy of the file.
 //!
 //! The tests need Debian's `chromium` (`/usr/bin/chromium`, or the binary
-//! named by `PPROFX_CHROMIUM`); without it they skip with a message. `.ci/run`
+//! named by `PPROFX_CHROMIUM`); without it each test is a visible skip, and
+//! a failure under `PPROFX_CI=1` or `PPROFX_REQUIRE_CHROMIUM=1`. `.ci/run`
 //! installs it when apt-get is usable.
 
 mod common;
@@ -36,9 +37,12 @@ fn chromium() -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!(
-            "skipping browser test: {} not found (apt-get install chromium, or set PPROFX_CHROMIUM)",
-            path.display()
+        common::missing(
+            common::Need::Chromium,
+            &format!(
+                "Chromium not found at {} (apt-get install chromium, or set PPROFX_CHROMIUM)",
+                path.display()
+            ),
         );
         None
     }

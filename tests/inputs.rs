@@ -278,7 +278,6 @@ fn counts_per_stack(p: &Profile) -> BTreeMap<Vec<String>, i64> {
 #[test]
 fn goroutine_debug2_dumps_count_like_debug0_profiles() {
     let Some(shared) = common::shared_dir() else {
-        eprintln!("skipping: ../shared not found (set PPROFX_SHARED)");
         return;
     };
     let corpus = shared.join("corpus");
@@ -302,9 +301,10 @@ fn goroutine_debug2_dumps_count_like_debug0_profiles() {
         );
         checked += 1;
     }
-    assert!(
-        checked > 0,
-        "no goroutine dump found in {}",
+    assert_eq!(
+        checked,
+        2,
+        "goroutine dump pairs compared in {} (pinned count)",
         corpus.display()
     );
 }
@@ -341,7 +341,6 @@ fn units_are_rescaled_to_the_finest_and_types_reordered() {
 #[test]
 fn legacy_profiles_map_like_pprof() {
     let Some(shared) = common::shared_dir() else {
-        eprintln!("skipping: ../shared not found (set PPROFX_SHARED)");
         return;
     };
     let dir = shared.join("peer/pprof-testdata/profile/testdata");
@@ -395,5 +394,8 @@ fn legacy_profiles_map_like_pprof() {
         assert_eq!(p.locations.len(), locations, "{name}: locations");
         checked += 1;
     }
-    assert!(checked > 0, "no pprof legacy test profile found");
+    assert_eq!(
+        checked, 5,
+        "pprof legacy test profiles compared (pinned count)"
+    );
 }

@@ -9,8 +9,10 @@
 //! as out of scope. Sources, one `#[test]` each: the shared corpus, google/pprof
 //! `generated/real-go`, pprof's `internal/driver` goldens (README §1 of the
 //! peer data), and this repository's `tests/golden/*/commands.txt`.
-//! `../shared` is skipped with a message when absent (`$PPROFX_SHARED`
-//! relocates it).
+//! [`EXPECTED_CASES`] pins how many cases each report and source yields; the
+//! README's compatibility table is checked against it. `../shared` is a
+//! visible skip when absent and a failure under `PPROFX_CI=1`
+//! (`$PPROFX_SHARED` relocates it).
 
 #[macro_use]
 mod common;
@@ -48,6 +50,20 @@ const DRIVER_CASES: &str = "
     pprof.heap.cum.lines.tree.focus                 heap.pb.gz -tree -lines -cum -focus=[24]00
     pprof.heap.cum.relative_percentages.tree.focus  heap.pb.gz -tree -relative_percentages -cum -focus=[24]00
     pprof.cpu.cum.lines.tree.show_from              cpu.pb.gz  -tree -lines -cum -show_from=line2
+";
+
+/// Cases per report and source (see `tests/common/counts.rs`); the README's
+/// compatibility table quotes these numbers.
+const EXPECTED_CASES: &str = "
+    report        own  corpus  real-go  driver
+    traces         14      26        5       3
+    tags            8      22        3       6
+    raw             7      22        5       –
+    comments        2       –        1       2
+    tree           11       –        2       4
+    peek            5      15        4       1
+    list            1      12        5       –
+    out-of-scope    0       0        1       0
 ";
 
 /// Whether the whitespace-separated `list` contains `word`.
@@ -123,7 +139,7 @@ fn classify(args: &[String]) -> Option<Result<Vec<String>, String>> {
     })
 }
 
-parity_tests!(classify, DRIVER_CASES);
+parity_tests!(classify, DRIVER_CASES, EXPECTED_CASES);
 
 #[test]
 fn classify_reads_pprof_command_lines() {

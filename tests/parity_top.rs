@@ -12,7 +12,11 @@
 //! * peer driver: the `-text` goldens of pprof's `internal/driver` tests;
 //! * own: this repository's `tests/golden/*/commands.txt` (run from `examples/profiles`).
 //!
-//! `$PPROFX_SHARED` relocates `../shared` (skipped when absent), `$PPROFX_REPO`
+//! [`EXPECTED_CASES`] pins how many cases each source yields; the README's
+//! compatibility table is checked against it.
+//!
+//! `$PPROFX_SHARED` relocates `../shared` (a visible skip when absent, a
+//! failure under `PPROFX_CI=1`), `$PPROFX_REPO`
 //! relocates the repository, and `$PPROFX_BIN` replaces the binary under test
 //! (e.g. with a shim around `go tool pprof` to check the harness itself).
 
@@ -58,6 +62,14 @@ const DRIVER_TEXT_CASES: &str = "
     pprof.cpu.lines.topproto                        raw/cpu.topproto.pb.gz  -text -lines
     pprof.cpu.cum.lines.topproto.hide               raw/cpu.topproto.pb.gz  -text -lines -cum -hide=mangled[X3]0
     pprof.long_name_funcs.text                      long_name_funcs.pb.gz   -text
+";
+
+/// Cases per report and source (see `tests/common/counts.rs`); the README's
+/// compatibility table quotes these numbers.
+const EXPECTED_CASES: &str = "
+    report        own  corpus  real-go  driver
+    top           149     150       58      16
+    out-of-scope    0       2        2       0
 ";
 
 /// How a pprof command line relates to this test.
@@ -144,4 +156,108 @@ fn classify(args: &[String]) -> Option<Result<Vec<String>, String>> {
     }
 }
 
-parity_tests!(classify, DRIVER_TEXT_CASES);
+parity_tests!(classify, DRIVER_TEXT_CASES, EXPECTED_CASES);
+
+/// `tests/golden/` holds only `go tool pprof` output: each folder has an
+/// index (`commands.txt`, or `cases.txt` for `proto/`) naming every file in
+/// it, so pprofx's own output (snapshots, `tests/snapshots/`) cannot sit
+/// among pprof's goldens unlabelled.
+#[test]
+fn golden_folder_holds_only_indexed_pprof_output() {
+    let golden = common::repo_root().join("tests/golden");
+    let mut folders = 0;
+    for entry in std::fs::read_dir(&golden).expect("tests/golden") {
+        let path = entry.expect("dir entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !path.is_dir() {
+            assert_eq!(name, "README.md", "stray file in tests/golden/");
+            continue;
+        }
+        folders += 1;
+        let index = ["commands.txt", "cases.txt"]
+            .iter()
+            .map(|i| path.join(i))
+            .find(|i| i.is_file())
+            .unwrap_or_else(|| panic!("tests/golden/{name}/ has no commands.txt or cases.txt"));
+        let text = std::fs::read_to_string(&index).expect("index");
+        let listed: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(": ").map(|(n, _)| n))
+            .collect();
+        for file in std::fs::read_dir(&path).expect("golden folder") {
+            let file = file.expect("dir entry").file_name();
+            let file = file.to_string_lossy();
+            assert!(
+                file == "commands.txt" || file == "cases.txt" || listed.contains(&file.as_ref()),
+                "tests/golden/{name}/{file} is not named in {} (pprofx's own \
+                 output belongs in tests/snapshots/)",
+                index.display()
+            );
+        }
+    }
+    assert!(folders >= 7, "tests/golden/ has only {folders} folders");
+}
+
+/// The harness itself: a pinned table catches a lost, an added and a
+/// moved-out-of-scope case.
+#[test]
+fn pinned_counts_catch_lost_added_and_out_of_scope_cases() {
+    use std::collections::BTreeMap;
+    let e = common::counts::Expected::parse(
+        "
+        report        own  corpus
+        top             3       –
+        out-of-scope    0       2
+        ",
+    );
+    assert_eq!(e.sources(), ["own", "corpus"]);
+    assert_eq!(e.reports().collect::<Vec<_>>(), ["top"]);
+    let found = |rows: &[(&str, usize)]| -> BTreeMap<String, usize> {
+        rows.iter().map(|(r, n)| (r.to_string(), *n)).collect()
+    };
+    assert!(e.differences("own", &found(&[("top", 3)])).is_empty());
+    assert!(e
+        .differences("corpus", &found(&[("out-of-scope", 2)]))
+        .is_empty());
+    assert_eq!(
+        e.differences("own", &found(&[("top", 2), ("out-of-scope", 1)])),
+        [
+            "top: expected 3, found 2",
+            "out-of-scope: expected 0, found 1"
+        ]
+    );
+    assert_eq!(
+        e.differences("own", &found(&[("top", 3), ("peek", 1)])),
+        ["peek: expected 0, found 1"]
+    );
+}
+
+/// The harness itself: an error golden accepts only pprofx's own failure.
+#[test]
+fn error_goldens_reject_panics_signals_and_chatter() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{ExitStatus, Output};
+    let out = |raw: i32, stderr: &str, stdout: &str| Output {
+        status: ExitStatus::from_raw(raw),
+        stdout: stdout.into(),
+        stderr: stderr.into(),
+    };
+    let exit = |code: i32| code << 8;
+    let line = "pprofx: x.pb.gz: no matches found for regexp: nope\n";
+    assert!(common::check_failure(&out(exit(1), line, "")).is_ok());
+    let panic = "\nthread 'main' panicked at src/report/tree.rs:1:1:\nboom\n";
+    for bad in [
+        out(exit(101), panic, ""),
+        out(exit(101), line, ""),
+        out(6, "", ""),   // SIGABRT
+        out(9, line, ""), // SIGKILL
+        out(exit(0), "", "report\n"),
+        out(exit(2), line, ""),
+        out(exit(1), "pprofx: a\npprofx: b\n", ""),
+        out(exit(1), "error: a\n", ""),
+        out(exit(1), line, "partial report\n"),
+    ] {
+        assert!(common::check_failure(&bad).is_err(), "{bad:?}");
+    }
+}

@@ -6,10 +6,14 @@
 //! with a panic (exit 101) or a signal. Mutations of real profiles are sampled
 //! with a fixed seed (`PPROFX_ROBUST_SEED` changes it) so that the whole file
 //! stays well under two minutes in a debug build. The shared corpus
-//! (`../shared/corpus`, or `$PPROFX_SHARED/corpus`) is used when present.
+//! (`../shared/corpus`, or `$PPROFX_SHARED/corpus`) is used when present (a
+//! visible skip otherwise, a failure under `PPROFX_CI=1`); its profile
+//! count is pinned ([`SHARED_CORPUS_PROFILES`]).
 //!
 //! `PPROFX_HEAVY_TESTS=1` adds the gzip bomb under the default 4 GiB
 //! `--max_size`, which inflates 4 GiB before it stops.
+
+mod common;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -180,15 +184,23 @@ fn examples() -> Vec<PathBuf> {
     v
 }
 
+/// Profiles (`.pb`, `.pb.gz`) in `../shared/corpus`.
+const SHARED_CORPUS_PROFILES: usize = 16;
+
+/// The shared corpus's profiles; empty (after a visible skip, or a failure
+/// under `PPROFX_CI=1`) without `../shared`.
 fn shared_corpus() -> Vec<PathBuf> {
-    let dir = std::env::var_os("PPROFX_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let Some(dir) = common::shared_dir() else {
+        return Vec::new();
+    };
     let mut v = Vec::new();
     profiles_under(&dir.join("corpus"), &mut v);
-    if v.is_empty() {
-        eprintln!("skipping shared corpus: {} not found", dir.display());
-    }
+    assert_eq!(
+        v.len(),
+        SHARED_CORPUS_PROFILES,
+        "profiles in {}/corpus (pinned count)",
+        dir.display()
+    );
     v
 }
 
@@ -960,7 +972,12 @@ fn gzip_bomb_stops_at_the_limit() {
         .starts_with(&format!("pprofx: {}: decompressing", f.display())));
 
     if std::env::var_os("PPROFX_HEAVY_TESTS").is_none() {
-        eprintln!("skipping the default-limit gzip bomb (set PPROFX_HEAVY_TESTS=1)");
+        // Opt-in (4 GiB of memory, half a minute), not a missing dependency:
+        // shown, but never a failure.
+        common::show(&format!(
+            "SKIPPED {}: the default-limit gzip bomb (opt-in: PPROFX_HEAVY_TESTS=1)",
+            common::current_test()
+        ));
         return;
     }
     // The default limit (4 GiB): pprofx holds 4 GiB of zeros in memory before

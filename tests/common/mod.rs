@@ -1,11 +1,28 @@
-//! Shared helpers for the parity integration tests: locating the reference
-//! data, parsing `commands.txt` golden indexes, running the binary and
-//! diffing its output against a golden file.
+//! Shared helpers for the integration tests: locating the reference data,
+//! skipping (or, in CI, failing) when something a test needs is missing,
+//! parsing `commands.txt` golden indexes, running the binary, diffing its
+//! output against a golden file and pinning each parity suite's case counts.
+//!
+//! **Skips.** A test that needs `../shared` or Chromium calls [`shared_dir`],
+//! [`shared_path`] or [`missing`]. Without the thing it needs, the test
+//! returns early and prints one `SKIPPED crate::test: what` line straight to
+//! the terminal, so plain `cargo test` shows it even though the test passes.
+//! `PPROFX_CI=1` (what `.ci/run` sets) turns every such skip into a failure
+//! naming what is missing; `PPROFX_REQUIRE_SHARED=1` and
+//! `PPROFX_REQUIRE_CHROMIUM=1` do so for one need (`=0` lifts a need that
+//! `PPROFX_CI=1` would impose).
+//!
+//! **Counts.** Every parity suite states how many cases it expects per report
+//! and per source in one table ([`counts`]); a run that selects a different
+//! number fails, and the README's compatibility table is checked against the
+//! same tables.
 //!
 //! Each integration test crate uses only part of this module.
 #![allow(dead_code)]
 
-use std::io::Read;
+pub mod counts;
+
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,20 +34,130 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
-/// The shared reference data folder (`../shared` next to the repository,
-/// overridable with `$PPROFX_SHARED`), or `None` when it is absent.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PPROFX_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared"));
-    dir.is_dir().then_some(dir)
-}
-
 /// The executable under test: `$PPROFX_BIN` if set, else the built `pprofx`.
 pub fn pprofx_bin() -> PathBuf {
     std::env::var_os("PPROFX_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_pprofx")))
+}
+
+// ---------------------------------------------------------------------------
+// What a test needs from the machine, and visible skips
+
+/// Something a test needs that a machine may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// The team's reference data: `../shared` next to the repository, or `$PPROFX_SHARED`.
+    Shared,
+    /// A headless Chromium for the browser tests (`/usr/bin/chromium` or `$PPROFX_CHROMIUM`).
+    Chromium,
+}
+
+impl Need {
+    /// The variable that makes this need a requirement on its own.
+    pub fn variable(self) -> &'static str {
+        match self {
+            Need::Shared => "PPROFX_REQUIRE_SHARED",
+            Need::Chromium => "PPROFX_REQUIRE_CHROMIUM",
+        }
+    }
+
+    /// Whether a missing `self` fails the test instead of skipping it: the
+    /// need's own variable when set (`1` or `0`), else `PPROFX_CI=1`. Any
+    /// other value of these variables fails the test, naming it.
+    pub fn required(self) -> bool {
+        flag(self.variable()).unwrap_or_else(ci)
+    }
+}
+
+/// Whether this is a CI run (`PPROFX_CI=1`): nothing may be skipped and
+/// nothing rewritten.
+pub fn ci() -> bool {
+    flag("PPROFX_CI").unwrap_or(false)
+}
+
+/// The value of an on/off variable: `Some(true)` for `1` (or `true`,
+/// `yes`), `Some(false)` for `0` (or `false`, `no`, empty), `None` when unset; panics on anything else, so that a
+/// mistyped value cannot quietly turn a requirement off.
+fn flag(var: &str) -> Option<bool> {
+    let value = std::env::var_os(var)?;
+    match value.to_str().map(str::trim) {
+        Some("1" | "true" | "yes") => Some(true),
+        Some("0" | "false" | "no" | "") => Some(false),
+        _ => panic!("{var}={}: expected 1 or 0", value.to_string_lossy()),
+    }
+}
+
+/// Writes `line` straight to the process's stderr. libtest captures only
+/// `print!`/`eprint!` output (and shows it for failing tests only); this
+/// bypasses that capture, so plain `cargo test` prints the line.
+/// The line goes out in one `write` so that it is not cut by the test
+/// harness's own output.
+pub fn show(line: &str) {
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+}
+
+/// `crate::test` of the running test (libtest names each test's thread after it).
+pub fn current_test() -> String {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("?");
+    format!("{}::{name}", env!("CARGO_CRATE_NAME"))
+}
+
+/// Records that `need` is missing (`what` names it and how to provide it):
+/// fails the running test when the need is required (CI), else prints one
+/// visible `SKIPPED crate::test: what` line. The caller returns (skips)
+/// after this.
+pub fn missing(need: Need, what: &str) {
+    let test = current_test();
+    if need.required() {
+        panic!(
+            "{test}: {what} (with PPROFX_CI=1 or {}=1 a missing dependency fails the test)",
+            need.variable()
+        );
+    }
+    show(&format!(
+        "SKIPPED {test}: {what} (PPROFX_CI=1 or {}=1 makes this a failure)",
+        need.variable()
+    ));
+}
+
+/// The shared reference folder: `$PPROFX_SHARED` when set, else `../shared`
+/// next to the repository. `None` (after [`missing`]: a visible skip, or a
+/// failure in CI) when it is not a folder; a mistyped `PPROFX_SHARED` is
+/// named as such.
+pub fn shared_dir() -> Option<PathBuf> {
+    let (dir, named) = match std::env::var_os("PPROFX_SHARED") {
+        Some(d) => (PathBuf::from(d), true),
+        None => (repo_root().join("../shared"), false),
+    };
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let what = if named {
+        format!("PPROFX_SHARED={} is not a folder", dir.display())
+    } else {
+        format!(
+            "../shared not found at {} (put the team's shared data there or set PPROFX_SHARED)",
+            dir.display()
+        )
+    };
+    missing(Need::Shared, &what);
+    None
+}
+
+/// `rel` inside the shared folder, or `None` (after [`missing`]) when the
+/// folder or that file is absent.
+pub fn shared_path(rel: &str) -> Option<PathBuf> {
+    let path = shared_dir()?.join(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    missing(
+        Need::Shared,
+        &format!("{} not found in the shared data", path.display()),
+    );
+    None
 }
 
 /// Runs the binary under test with `args` in `cwd`, with `TZ=UTC` like the goldens.
@@ -221,9 +348,21 @@ pub fn line_diff(expected: &[u8], actual: &[u8], max: usize) -> String {
 pub enum Expect {
     /// Exit 0 with exactly this golden file's content on stdout.
     Stdout(PathBuf),
-    /// A non-zero exit status (pprof itself failed on this command).
+    /// pprof fails on this command, so pprofx must fail as pprofx fails on
+    /// bad input: exit 1 (a runtime error, README "Exit status and errors")
+    /// with exactly one stderr line `pprofx: …` and nothing on stdout. A
+    /// panic (exit 101) or a signal never counts as that failure.
     Failure,
+    /// pprof fails on this command and pprofx reports it as a usage error
+    /// (exit 2, clap's `error: …` message; README "Exit status and
+    /// errors"): the cases in [`USAGE_ERROR_CASES`].
+    UsageError,
 }
+
+/// Error goldens (by case name) on which pprofx fails with a usage error,
+/// exit 2, rather than a runtime error, exit 1: its command line rejects
+/// the combination before any profile is read.
+pub const USAGE_ERROR_CASES: &[&str] = &["real-go/error.base_and_diff_base"];
 
 /// One replayed command.
 pub struct Case {
@@ -270,6 +409,10 @@ impl Suite {
 
     /// Adds a pprof command if it is in scope; records it as out of scope otherwise.
     pub fn add(&mut self, name: String, cwd: &Path, pprof: &[String], expect: Expect) {
+        let expect = match expect {
+            Expect::Failure if USAGE_ERROR_CASES.contains(&name.as_str()) => Expect::UsageError,
+            e => e,
+        };
         match (self.classify)(pprof) {
             None => {}
             Some(Err(reason)) => self.out_of_scope.push((name, reason)),
@@ -311,28 +454,22 @@ impl Suite {
         files.len()
     }
 
-    /// Runs all cases (in parallel), prints per-case verdicts and one
-    /// `parity REPORT: P passed / T total` line per report (subcommand),
-    /// and panics if any case failed or if no case was selected at all.
-    pub fn run(self) {
+    /// Runs all cases (in parallel), prints per-case verdicts (shown when
+    /// the test fails), prints one visible summary line for this source, and
+    /// panics if a case failed or if the number of cases per report (and of
+    /// out-of-scope commands) differs from the suite's `expected` table
+    /// (named `table` in messages), or if nothing was selected at all.
+    pub fn run(self, expected: &counts::Expected, table: &str) {
         let failures = run_cases(&self.cases);
         let mut failed = Vec::new();
-        let mut per_report: Vec<(&str, usize, usize)> = Vec::new();
+        let mut found: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut errors = 0;
         for (case, failure) in self.cases.iter().zip(&failures) {
             let report = case.args.first().map_or("", String::as_str);
-            let i = match per_report.iter().position(|r| r.0 == report) {
-                Some(i) => i,
-                None => {
-                    per_report.push((report, 0, 0));
-                    per_report.len() - 1
-                }
-            };
-            per_report[i].2 += 1;
+            *found.entry(report.to_string()).or_default() += 1;
+            errors += usize::from(!matches!(case.expect, Expect::Stdout(_)));
             match failure {
-                None => {
-                    per_report[i].1 += 1;
-                    eprintln!("ok {}", case.name)
-                }
+                None => eprintln!("ok {}", case.name),
                 Some(detail) => {
                     eprintln!("FAIL {}\n  $ {}\n{detail}", case.name, command_line(case));
                     failed.push(case.name.as_str());
@@ -342,18 +479,33 @@ impl Suite {
         for (name, reason) in &self.out_of_scope {
             eprintln!("out of scope: {name} ({reason})");
         }
-        for (report, passed, total) in &per_report {
-            eprintln!(
-                "parity {report}: {passed} passed / {total} total [{}]",
-                self.label
-            );
-        }
-        eprintln!("[{}] {} out of scope", self.label, self.out_of_scope.len());
-        assert!(
-            !self.cases.is_empty(),
-            "[{}] reference data found but no case selected",
-            self.label
+        let mut per_report: Vec<String> = expected
+            .reports()
+            .filter_map(|r| found.get(r).map(|n| format!("{r} {n}")))
+            .collect();
+        per_report.extend(
+            found
+                .iter()
+                .filter(|(r, _)| !expected.reports().any(|e| e == r.as_str()))
+                .map(|(r, n)| format!("{r} {n}")),
         );
+        let verdict = if failed.is_empty() {
+            "all identical".to_string()
+        } else {
+            format!("{} DIFFER", failed.len())
+        };
+        show(&format!(
+            "{} [{}]: {} cases ({}; {errors} of them pprof errors), {verdict}; {} out of scope",
+            env!("CARGO_CRATE_NAME"),
+            self.label,
+            self.cases.len(),
+            if per_report.is_empty() {
+                "none".to_string()
+            } else {
+                per_report.join(", ")
+            },
+            self.out_of_scope.len(),
+        ));
         assert!(
             failed.is_empty(),
             "[{}] {} case(s) differ: {}",
@@ -361,6 +513,15 @@ impl Suite {
             failed.len(),
             failed.join(", ")
         );
+        assert!(
+            !self.cases.is_empty(),
+            "[{}] reference data found but no case selected",
+            self.label
+        );
+        if !self.out_of_scope.is_empty() {
+            found.insert(counts::OUT_OF_SCOPE.to_string(), self.out_of_scope.len());
+        }
+        expected.assert_matches(table, self.label, &found);
     }
 }
 
@@ -395,10 +556,8 @@ pub fn check_case(case: &Case) -> Result<(), String> {
     let out = run_pprofx(&case.args, &case.cwd)
         .map_err(|e| format!("  cannot run {}: {e}", pprofx_bin().display()))?;
     let golden = match &case.expect {
-        Expect::Failure if out.status.success() => {
-            return Err("  pprof fails on this command, but the exit status was 0".into())
-        }
-        Expect::Failure => return Ok(()),
+        Expect::Failure => return check_failure(&out),
+        Expect::UsageError => return check_usage_error(&out),
         Expect::Stdout(golden) => golden,
     };
     let expected = read_golden(golden)
@@ -428,6 +587,59 @@ pub fn check_case(case: &Case) -> Result<(), String> {
     }
 }
 
+/// Whether `out` is pprofx's kind of failure, the one an error golden
+/// requires: exit status 1, exactly one stderr line starting with
+/// `pprofx: `, empty stdout. Exit 0, a panic (101), a signal or any other
+/// status is an error, described in the returned message.
+pub fn check_failure(out: &Output) -> Result<(), String> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let head: Vec<&str> = stderr.lines().take(5).collect();
+    let shown = if head.is_empty() {
+        "(empty)".to_string()
+    } else {
+        head.join(" | ")
+    };
+    let status = match out.status.code() {
+        Some(1) => None,
+        Some(0) => Some("exit status 0".to_string()),
+        Some(101) => Some("exit status 101: a panic".to_string()),
+        Some(c) => Some(format!("exit status {c}")),
+        None => Some(format!("{} (a signal)", out.status)),
+    };
+    let mut problems = Vec::new();
+    if let Some(status) = status {
+        problems.push(format!(
+            "pprof fails on this command; pprofx must exit 1 with one `pprofx: ` line, but: {status}"
+        ));
+    }
+    if stderr.lines().count() != 1 || !stderr.starts_with("pprofx: ") || !stderr.ends_with('\n') {
+        problems.push("stderr is not exactly one `pprofx: …` line".to_string());
+    }
+    if !out.stdout.is_empty() {
+        problems.push(format!("{} bytes on stdout", out.stdout.len()));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("  {}; stderr: {shown}", problems.join("; ")))
+    }
+}
+
+/// Whether `out` is pprofx's usage error: exit status 2, stderr starting
+/// with clap's `error: ` line, empty stdout.
+pub fn check_usage_error(out: &Output) -> Result<(), String> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(2) && stderr.starts_with("error: ") && out.stdout.is_empty() {
+        return Ok(());
+    }
+    let head: Vec<&str> = stderr.lines().take(5).collect();
+    Err(format!(
+        "  pprof fails on this command; pprofx must report a usage error (exit 2, `error: …`), but: {}; stderr: {}",
+        out.status,
+        head.join(" | ")
+    ))
+}
+
 /// A copy-pastable shell command reproducing a case.
 pub fn command_line(case: &Case) -> String {
     let quote = |a: &str| {
@@ -447,42 +659,72 @@ pub fn command_line(case: &Case) -> String {
     )
 }
 
-/// The shared reference folder, or `None` after printing why the test is skipped.
-pub fn shared_or_skip(label: &str) -> Option<PathBuf> {
-    let shared = shared_dir();
-    if shared.is_none() {
-        eprintln!("skipping: ../shared not found (set PPROFX_SHARED) [{label}]");
-    }
-    shared
-}
-
 /// Flags every pprof `internal/driver` golden was made with (`baseFlags()`).
 pub const DRIVER_BASE_FLAGS: &str =
     "-symbolize=none -nodecount=20 -nodefraction=0.05 -edgefraction=0.01 -compact_labels";
 
+/// One parity suite: how it selects commands and the case counts it must
+/// find (see [`counts`]). A test crate defines one with [`parity_tests!`].
+#[derive(Clone, Copy)]
+pub struct ParitySuite {
+    /// Selects and translates pprof commands.
+    pub classify: Classify,
+    /// The expected-counts table (sources `own`, `corpus`, `real-go`, `driver`).
+    pub expected: &'static str,
+    /// Where the table is, for messages (e.g. `EXPECTED_CASES in tests/parity_top.rs`).
+    pub table: &'static str,
+}
+
+impl ParitySuite {
+    /// A suite for source `label` over this suite's classifier.
+    pub fn suite(&self, label: &'static str) -> Suite {
+        Suite::new(label, self.classify)
+    }
+
+    /// Runs a filled suite against this suite's expected counts.
+    pub fn finish(&self, suite: Suite) {
+        suite.run(&counts::Expected::parse(self.expected), self.table);
+    }
+
+    /// Checks the README's compatibility table against the expected counts.
+    pub fn check_readme(&self) {
+        counts::check_readme_table(
+            &repo_root().join("README.md"),
+            "## Compatibility with `go tool pprof`",
+            &counts::Expected::parse(self.expected),
+            self.table,
+        );
+    }
+}
+
 /// Runs the shared corpus (`../shared/corpus/*.golden/commands.txt`, real
-/// runtime profiles with `go tool pprof` outputs) through `classify`.
-pub fn run_corpus(classify: Classify) {
-    let Some(shared) = shared_or_skip("corpus") else {
+/// runtime profiles with `go tool pprof` outputs): source `corpus`.
+pub fn run_corpus(p: &ParitySuite) {
+    let Some(shared) = shared_dir() else {
         return;
     };
     let corpus = shared.join("corpus");
-    let mut suite = Suite::new("corpus", classify);
-    suite.add_commands_dirs(&corpus, ".golden", &corpus);
-    suite.run();
+    let mut suite = p.suite("corpus");
+    let files = suite.add_commands_dirs(&corpus, ".golden", &corpus);
+    assert!(
+        files > 0,
+        "no {}/*.golden/commands.txt found",
+        corpus.display()
+    );
+    p.finish(suite);
 }
 
-/// Runs google/pprof peer data `generated/real-go/expected/INDEX.tsv` through
-/// `classify`: exit-0 rows must match their golden, the others must fail.
-pub fn run_peer_real_go(classify: Classify) {
-    let Some(shared) = shared_or_skip("peer real-go") else {
+/// Runs google/pprof peer data `generated/real-go/expected/INDEX.tsv`
+/// (source `real-go`): exit-0 rows must match their golden, the others must
+/// fail as pprofx fails ([`Expect::Failure`]).
+pub fn run_peer_real_go(p: &ParitySuite) {
+    let Some(dir) = shared_path("peer/pprof-testdata/generated/real-go") else {
         return;
     };
-    let dir = shared.join("peer/pprof-testdata/generated/real-go");
     let index = dir.join("expected/INDEX.tsv");
     let text = std::fs::read_to_string(&index)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
-    let mut suite = Suite::new("peer real-go", classify);
+    let mut suite = p.suite("real-go");
     for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split('\t').collect();
         let [name, exit, command] = fields[..] else {
@@ -497,17 +739,17 @@ pub fn run_peer_real_go(classify: Classify) {
         };
         suite.add(format!("real-go/{name}"), &dir, &args, expect);
     }
-    suite.run();
+    p.finish(suite);
 }
 
-/// Runs google/pprof `internal/driver` goldens with that test's base flags;
-/// `rows` holds one case per line: `GOLDEN PROFILE OPTIONS...` (peer README §1).
-pub fn run_peer_driver(classify: Classify, rows: &str) {
-    let Some(shared) = shared_or_skip("peer driver") else {
+/// Runs google/pprof `internal/driver` goldens with that test's base flags
+/// (source `driver`); `rows` holds one case per line: `GOLDEN PROFILE
+/// OPTIONS...` (peer README §1).
+pub fn run_peer_driver(p: &ParitySuite, rows: &str) {
+    let Some(dir) = shared_path("peer/pprof-testdata/internal/driver") else {
         return;
     };
-    let dir = shared.join("peer/pprof-testdata/internal/driver");
-    let mut suite = Suite::new("peer driver", classify);
+    let mut suite = p.suite("driver");
     for row in rows.lines().filter(|l| !l.trim().is_empty()) {
         let mut words = row.split_whitespace();
         let golden = words.next().expect("row starts with the golden name");
@@ -520,53 +762,69 @@ pub fn run_peer_driver(classify: Classify, rows: &str) {
         let expect = Expect::Stdout(dir.join("testdata").join(golden));
         suite.add(format!("driver/{golden}"), &dir, &args, expect);
     }
-    suite.run();
+    p.finish(suite);
 }
 
 /// Runs this repository's goldens (`tests/golden/*/commands.txt`, from
-/// `examples/profiles`); must select cases when such files exist.
-pub fn run_own(classify: Classify) {
+/// `examples/profiles`): source `own`. Never skips; fails when no
+/// `commands.txt` is found.
+pub fn run_own(p: &ParitySuite) {
     let repo = repo_root();
     let golden_dir = repo.join("tests/golden");
-    let mut suite = Suite::new("own", classify);
+    let mut suite = p.suite("own");
     let files = suite.add_commands_dirs(&golden_dir, "", &repo.join("examples/profiles"));
-    if files == 0 {
-        eprintln!(
-            "own goldens: no {}/*/commands.txt found, nothing to check",
-            golden_dir.display()
-        );
-        return;
-    }
-    suite.run();
+    assert!(
+        files > 0,
+        "no {}/*/commands.txt found: the own goldens are missing",
+        golden_dir.display()
+    );
+    p.finish(suite);
 }
 
-/// Defines the four parity `#[test]`s (corpus, peer real-go, peer driver
-/// with the given rows, own goldens) of a test crate over its `classify`.
+/// Defines the parity `#[test]`s of a test crate: one per source (corpus,
+/// peer real-go, peer driver with the given rows, own goldens), each
+/// checking its cases against the golden and its case counts against the
+/// `expected` table, and one checking the README's compatibility table
+/// against that table. `$expected` is the name of a `const &str` in the
+/// crate (see [`counts`]).
 #[macro_export]
 macro_rules! parity_tests {
-    ($classify:expr, $driver_rows:expr) => {
+    ($classify:expr, $driver_rows:expr, $expected:ident) => {
+        /// This crate's suite: its classifier and pinned counts.
+        const PARITY: common::ParitySuite = common::ParitySuite {
+            classify: $classify,
+            expected: $expected,
+            table: concat!(stringify!($expected), " in ", file!()),
+        };
+
         /// The shared corpus: real runtime profiles with `go tool pprof` outputs.
         #[test]
         fn corpus_goldens() {
-            common::run_corpus($classify);
+            common::run_corpus(&PARITY);
         }
 
         /// google/pprof peer data: `generated/real-go/expected/INDEX.tsv` (error rows must fail).
         #[test]
         fn peer_real_go_goldens() {
-            common::run_peer_real_go($classify);
+            common::run_peer_real_go(&PARITY);
         }
 
         /// google/pprof `internal/driver` goldens, with that test's base flags.
         #[test]
         fn peer_driver_goldens() {
-            common::run_peer_driver($classify, $driver_rows);
+            common::run_peer_driver(&PARITY, $driver_rows);
         }
 
-        /// This repository's goldens; must always run, and must select cases when present.
+        /// This repository's goldens; must always run and find its cases.
         #[test]
         fn own_goldens() {
-            common::run_own($classify);
+            common::run_own(&PARITY);
+        }
+
+        /// The README's compatibility table quotes the pinned counts.
+        #[test]
+        fn readme_table_matches_pinned_counts() {
+            PARITY.check_readme();
         }
     };
 }
