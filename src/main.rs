@@ -37,9 +37,9 @@ fn main() -> ExitCode {
             Ok(a) => finish(cli::pprof::run(a)),
         };
     }
-    let cli = match Cli::try_parse_from(cli::normalize_args_os(argv)) {
+    let cli = match Cli::try_parse_from(cli::normalize_args_os(argv.clone())) {
         Ok(c) => c,
-        Err(e) => e.exit(),
+        Err(e) => return cli::usage_failure(&e, &argv).report(),
     };
     finish(match cli.command {
         Command::Top(args) => run::run_report("top", None, &args),

@@ -159,7 +159,8 @@ fn classify(args: &[String]) -> Option<Result<Vec<String>, String>> {
 parity_tests!(classify, DRIVER_TEXT_CASES, EXPECTED_CASES);
 
 /// `tests/golden/` holds only `go tool pprof` output: each folder has an
-/// index (`commands.txt`, or `cases.txt` for `proto/`) naming every file in
+/// index (`commands.txt`; `cases.txt` for `proto/`, `transcripts.txt` for
+/// `shell/`, whose scripts are the inputs it names) naming every file in
 /// it, so pprofx's own output (snapshots, `tests/snapshots/`) cannot sit
 /// among pprof's goldens unlabelled.
 #[test]
@@ -174,11 +175,13 @@ fn golden_folder_holds_only_indexed_pprof_output() {
             continue;
         }
         folders += 1;
-        let index = ["commands.txt", "cases.txt"]
+        let index = ["commands.txt", "cases.txt", "transcripts.txt"]
             .iter()
             .map(|i| path.join(i))
             .find(|i| i.is_file())
-            .unwrap_or_else(|| panic!("tests/golden/{name}/ has no commands.txt or cases.txt"));
+            .unwrap_or_else(|| {
+                panic!("tests/golden/{name}/ has no commands.txt, cases.txt or transcripts.txt")
+            });
         let text = std::fs::read_to_string(&index).expect("index");
         let listed: Vec<&str> = text
             .lines()
@@ -188,8 +191,11 @@ fn golden_folder_holds_only_indexed_pprof_output() {
         for file in std::fs::read_dir(&path).expect("golden folder") {
             let file = file.expect("dir entry").file_name();
             let file = file.to_string_lossy();
+            // A shell transcript's script is its standard input, named in its command.
+            let input = file.ends_with(".script") && text.contains(&format!("/{file} "));
+            let index_file = ["commands.txt", "cases.txt", "transcripts.txt", "README.md"];
             assert!(
-                file == "commands.txt" || file == "cases.txt" || listed.contains(&file.as_ref()),
+                index_file.contains(&file.as_ref()) || input || listed.contains(&file.as_ref()),
                 "tests/golden/{name}/{file} is not named in {} (pprofx's own \
                  output belongs in tests/snapshots/)",
                 index.display()

@@ -108,6 +108,44 @@ pub fn is_subcommand_line(argv: &[std::ffi::OsString]) -> bool {
         .any(|s| s.get_name() == first || s.get_all_aliases().any(|a| a == first))
 }
 
+/// A clap error as pprofx's one line: help and version are printed as clap
+/// prints them (exit 0); a usage error becomes `pprofx: what is wrong (see
+/// pprofx SUBCOMMAND --help)`, exit 2, with flags spelled as the help spells
+/// them.
+pub fn usage_failure(e: &clap::Error, argv: &[std::ffi::OsString]) -> Failure {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.to_string();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid command line");
+    let msg = first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .replace('\'', "");
+    let sub = argv
+        .get(1)
+        .and_then(|a| a.to_str())
+        .filter(|a| subcommand_names().iter().any(|n| n == a));
+    let hint = match sub {
+        Some(s) => format!(" (pprofx {s} --help)"),
+        None => " (pprofx --help)".to_string(),
+    };
+    Failure {
+        subject: None,
+        message: format!("{msg}{hint}"),
+        code: run::USAGE,
+    }
+}
+
 /// The names of the subcommands.
 pub fn subcommand_names() -> Vec<String> {
     Cli::command()

@@ -354,15 +354,18 @@ pub enum Expect {
     /// panic (exit 101) or a signal never counts as that failure.
     Failure,
     /// pprof fails on this command and pprofx reports it as a usage error
-    /// (exit 2, clap's `error: …` message; README "Exit status and
-    /// errors"): the cases in [`USAGE_ERROR_CASES`].
+    /// (exit 2, one `pprofx: …` line; README "Exit status and errors"): the
+    /// cases in [`USAGE_ERROR_CASES`].
     UsageError,
 }
 
 /// Error goldens (by case name) on which pprofx fails with a usage error,
 /// exit 2, rather than a runtime error, exit 1: its command line rejects
 /// the combination before any profile is read.
-pub const USAGE_ERROR_CASES: &[&str] = &["real-go/error.base_and_diff_base"];
+pub const USAGE_ERROR_CASES: &[&str] = &[
+    "real-go/error.base_and_diff_base",
+    "real-go/error.two_formats",
+];
 
 /// One replayed command.
 pub struct Case {
@@ -465,8 +468,7 @@ impl Suite {
         let mut found: std::collections::BTreeMap<String, usize> = Default::default();
         let mut errors = 0;
         for (case, failure) in self.cases.iter().zip(&failures) {
-            let report = case.args.first().map_or("", String::as_str);
-            *found.entry(report.to_string()).or_default() += 1;
+            *found.entry(report_of(&case.args)).or_default() += 1;
             errors += usize::from(!matches!(case.expect, Expect::Stdout(_)));
             match failure {
                 None => eprintln!("ok {}", case.name),
@@ -522,6 +524,45 @@ impl Suite {
             found.insert(counts::OUT_OF_SCOPE.to_string(), self.out_of_scope.len());
         }
         expected.assert_matches(table, self.label, &found);
+    }
+}
+
+/// The report a case runs: its subcommand (`top`), or in pprof's own
+/// command shape its report flag (`-top`, `-peek=RE`; `-text` counts as
+/// `top`).
+pub fn report_of(args: &[String]) -> String {
+    const REPORTS: [&str; 12] = [
+        "top",
+        "text",
+        "traces",
+        "tags",
+        "raw",
+        "comments",
+        "tree",
+        "peek",
+        "list",
+        "dot",
+        "callgrind",
+        "proto",
+    ];
+    match args.first() {
+        Some(first) if !first.starts_with('-') => return first.clone(),
+        _ => {}
+    }
+    let found: Vec<&str> = args
+        .iter()
+        .filter(|a| a.starts_with('-'))
+        .map(|a| {
+            let name = a.trim_start_matches('-');
+            name.split('=').next().unwrap_or(name)
+        })
+        .filter(|n| REPORTS.contains(n))
+        .map(|n| if n == "text" { "top" } else { n })
+        .collect();
+    match found.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        _ => counts::SEVERAL_REPORTS.to_string(),
     }
 }
 
@@ -629,12 +670,16 @@ pub fn check_failure(out: &Output) -> Result<(), String> {
 /// with clap's `error: ` line, empty stdout.
 pub fn check_usage_error(out: &Output) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() == Some(2) && stderr.starts_with("error: ") && out.stdout.is_empty() {
+    if out.status.code() == Some(2)
+        && stderr.lines().count() == 1
+        && stderr.starts_with("pprofx: ")
+        && out.stdout.is_empty()
+    {
         return Ok(());
     }
     let head: Vec<&str> = stderr.lines().take(5).collect();
     Err(format!(
-        "  pprof fails on this command; pprofx must report a usage error (exit 2, `error: …`), but: {}; stderr: {}",
+        "  pprof fails on this command; pprofx must report a usage error (exit 2, one `pprofx: …` line), but: {}; stderr: {}",
         out.status,
         head.join(" | ")
     ))
