@@ -19,7 +19,7 @@ pub enum LoadError {
     #[error("decompressing profile: {0}")]
     Gzip(String),
     /// The decompressed profile exceeds the configured size cap.
-    #[error("decompressed size exceeds the limit of {limit} bytes (use --max-size to raise it)")]
+    #[error("decompressed size exceeds the limit of {limit} bytes (use --max_size to raise it)")]
     TooLarge {
         /// The cap in bytes.
         limit: u64,
@@ -27,6 +27,10 @@ pub enum LoadError {
     /// The input is empty.
     #[error("empty input file")]
     Empty,
+    /// Recognisably not a profile: what it is instead (an HTML page, an
+    /// executable, JSON, folded stacks…).
+    #[error("not a profile: {0}")]
+    NotProfile(String),
     /// The bytes are not a valid profile.proto message, or break pprof's rules.
     #[error("parsing profile: {0}")]
     Decode(#[from] DecodeError),

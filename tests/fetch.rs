@@ -374,7 +374,7 @@ fn http_errors_are_one_clear_line() {
     let url = server.url("/json");
     let line = fails(&env, &["top", &url], &url);
     assert!(
-        line.contains("not a profile (application/json): parsing profile:"),
+        line.contains("not a profile (application/json): it is JSON"),
         "{line}"
     );
     let url = server.url("/empty");

@@ -34,11 +34,82 @@ Examples:
   pprofx top -focus=X --proto -o x.pb.gz cpu.pb.gz   write the filtered profile
 
 pprof's flag spellings work too: -nodecount=5, --nodecount 5, -sample_index=x, --sample-index=x.
-Exit status: 0 ok, 1 runtime error (unreadable or invalid profile), 2 usage error.";
+Exit status: 0 ok, 1 error (unreadable or invalid profile…), 2 usage error.";
+
+const MAIN_HELP: &str = "\
+Examples:
+  pprofx top cpu.pb.gz                        hottest functions of a CPU profile
+  pprofx top -sample_index=alloc_space heap.pb.gz
+  pprofx diff heap1.pb.gz heap2.pb.gz         what grew between two snapshots
+  pprofx flame --html -o cpu.html cpu.pb.gz   an offline flame graph page
+
+pprof's own command line works too (alias pprof=pprofx):
+  pprofx -top -cum cpu.pb.gz                  one report: -top -text -traces -tags -raw -tree
+                                              -comments -peek=RE -list=RE -proto, -output=FILE
+  pprofx cpu.pb.gz                            the (pprof) shell: top, list RE, peek RE, help, o…
+  printf 'top 5\\nlist main.f\\n' | pprofx cpu.pb.gz   shell commands from a pipe
+  pprofx ./myapp cpu.pb.gz                    a binary before the profile is accepted (not needed)
+Options are pprof's, in Go's flag syntax (-nodecount=5, -focus RE, -trim=false);
+`pprofx top --help` lists them.
+
+Exit status: 0 ok, 1 error (unreadable or invalid profile…), 2 usage error;
+`pprofx diff`: 3 when a --fail_on_* gate is crossed.";
+
+const MERGE_HELP: &str = "\
+Examples:
+  pprofx merge -o fleet.pb.gz shard1.pb.gz shard2.pb.gz
+  pprofx merge -o delta.pb.gz -base=before.pb.gz after.pb.gz    the difference, as a profile
+  pprofx top fleet.pb.gz                                        then read it as one profile";
+
+const TRACES_HELP: &str = "\
+Examples:
+  pprofx traces goroutine.pb.gz                 every goroutine stack with its count
+  pprofx traces -focus=handler cpu.pb.gz        only samples through a handler
+  pprofx traces --json heap.pb.gz | jq '.traces[0]'";
+
+const TAGS_HELP: &str = "\
+Examples:
+  pprofx tags cpu.pb.gz                         CPU time per label value (pprof.Do labels)
+  pprofx tags -tagfocus=tenant=t3 cpu.pb.gz     only samples labelled tenant=t3
+  pprofx tags -sample_index=alloc_space heap.pb.gz";
+
+const COMMENTS_HELP: &str = "\
+Examples:
+  pprofx comments cpu.pb.gz
+  pprofx comments -add_comment=\"release 1.4\" cpu.pb.gz";
+
+const RAW_HELP: &str = "\
+Examples:
+  pprofx raw cpu.pb.gz | less                   the whole profile as text
+  pprofx raw --json cpu.pb.gz | jq '.sample_types'";
+
+const TREE_HELP: &str = "\
+Examples:
+  pprofx tree cpu.pb.gz                         the 80 heaviest functions with callers and callees
+  pprofx tree -nodecount=10 -cum cpu.pb.gz
+  pprofx tree -focus=main.handle cpu.pb.gz";
+
+const PEEK_HELP: &str = "\
+Examples:
+  pprofx peek 'main\\.parse$' cpu.pb.gz         who calls main.parse, and what it calls
+  pprofx peek -lines 'json' cpu.pb.gz           at line granularity";
+
+const LIST_HELP: &str = "\
+Examples:
+  pprofx list main.parse cpu.pb.gz              the source of main.parse, cost per line
+  pprofx list -source_path=$HOME/src/app 'handler' cpu.pb.gz
+  pprofx list -sample_index=alloc_space 'decode' heap.pb.gz";
+
+const FLAME_HELP: &str = "\
+Examples:
+  pprofx flame -o cpu.svg cpu.pb.gz              an SVG flame graph (zoom and search in a browser)
+  pprofx flame --html -o report.html cpu.pb.gz   one offline page: flame graph and top table
+  pprofx flame -o diff.svg old.pb.gz new.pb.gz   differential: red grew, blue shrank
+  pprofx flame --format=folded -o - cpu.pb.gz    folded stacks for other tools";
 
 /// pprofx — a fast analyzer for pprof profiles.
 #[derive(Debug, Parser)]
-#[command(name = "pprofx", version, about, after_help = EXAMPLES)]
+#[command(name = "pprofx", version, about, after_help = MAIN_HELP)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -51,44 +122,51 @@ pub enum Command {
     /// Show the heaviest nodes, as `go tool pprof -top` does.
     #[command(after_help = EXAMPLES, args_override_self = true)]
     Top(Box<TopArgs>),
-    /// Compare profiles: what grew, what shrank, with confidence; exit 1 when
+    /// Compare profiles: what grew, what shrank, with confidence; exit 3 when
     /// a --fail_on_* threshold is crossed (a CI gate).
     #[command(after_help = DIFF_HELP, args_override_self = true)]
     Diff(Box<DiffArgs>),
     /// Merge profiles (pprof's rules, with -base/-diff_base) into one
     /// gzipped profile.proto that `go tool pprof` reads.
+    #[command(after_help = MERGE_HELP)]
     Merge(Box<MergeArgs>),
     /// Print every sample's stack, as `go tool pprof -traces` does.
-    #[command(args_override_self = true)]
+    #[command(after_help = TRACES_HELP, args_override_self = true)]
     Traces(Box<TopArgs>),
     /// Show how values split over sample labels, as `go tool pprof -tags` does.
-    #[command(args_override_self = true)]
+    #[command(after_help = TAGS_HELP, args_override_self = true)]
     Tags(Box<TopArgs>),
     /// Print the profile's comments, as `go tool pprof -comments` does.
-    #[command(args_override_self = true)]
+    #[command(after_help = COMMENTS_HELP, args_override_self = true)]
     Comments(Box<TopArgs>),
     /// Dump the profile as text, as `go tool pprof -raw` does.
-    #[command(args_override_self = true)]
+    #[command(after_help = RAW_HELP, args_override_self = true)]
     Raw(Box<TopArgs>),
     /// Show nodes with their callers and callees, as `go tool pprof -tree` does.
-    #[command(args_override_self = true)]
+    #[command(after_help = TREE_HELP, args_override_self = true)]
     Tree(Box<TopArgs>),
     /// Like tree, for the nodes matching REGEX only, as `go tool pprof -peek=REGEX`.
-    #[command(args_override_self = true)]
+    #[command(after_help = PEEK_HELP, args_override_self = true)]
     Peek(Box<PeekArgs>),
     /// Annotated source of the functions matching REGEX, as `go tool pprof -list=REGEX`.
-    #[command(args_override_self = true)]
+    #[command(after_help = LIST_HELP, args_override_self = true)]
     List(Box<PeekArgs>),
     /// Draw a flame graph (SVG, or an HTML report with --html; two profiles: differential),
     /// or export folded stacks or speedscope JSON.
-    #[command(args_override_self = true)]
+    #[command(after_help = FLAME_HELP, args_override_self = true)]
     Flame(Box<FlameArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  pprofx completions bash > ~/.local/share/bash-completion/completions/pprofx\n  pprofx completions zsh > ~/.zfunc/_pprofx"
+    )]
     Completions {
         /// The shell.
         shell: Shell,
     },
     /// Print the manual page (roff): `pprofx man > pprofx.1`.
+    #[command(
+        after_help = "Examples:\n  pprofx man | man -l -\n  pprofx man > ~/.local/share/man/man1/pprofx.1"
+    )]
     Man,
 }
 
@@ -199,8 +277,8 @@ Examples:
   pprofx diff --fail_on_growth=10MB base.heap new.heap && echo ok
   pprofx diff --json g1.pb.gz g2.pb.gz | jq '.rows[:5]'
 
-Exit status: 0 no threshold crossed, 1 a threshold crossed (rows listed last),
-2 usage or parse error, 3 incompatible profiles.";
+Exit status: 0 no threshold crossed, 3 a threshold crossed (rows listed last),
+1 a profile cannot be read or the profiles cannot be compared, 2 usage error.";
 
 /// Arguments of `pprofx diff`.
 #[derive(Debug, Args)]
@@ -285,10 +363,10 @@ pub struct DiffFlameArgs {
     #[arg(long, value_name = "PIXELS", help_heading = "Flame graph")]
     pub width: Option<usize>,
     /// Icicle graph: roots at the top.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Flame graph")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Flame graph")]
     pub icicle: bool,
     /// Bottom-up graph: leaf functions at the base, their callers above.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Flame graph")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Flame graph")]
     pub reverse: bool,
     /// Frame width: base+new (removed code stays visible) or new (the classic look).
     #[arg(long = "diff_width", value_name = "WIDTH", default_value = "base+new", value_parser = ["base+new", "new"], help_heading = "Flame graph")]
@@ -331,10 +409,10 @@ pub struct FlameArgs {
     #[arg(long, value_name = "PIXELS", help_heading = "Flame graph")]
     pub width: Option<usize>,
     /// Icicle graph: roots at the top.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Flame graph")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Flame graph")]
     pub icicle: bool,
     /// Bottom-up graph: leaf functions at the base, their callers above.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Flame graph")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Flame graph")]
     pub reverse: bool,
     /// Palette: hot, mem, io, red, green, blue, aqua, yellow, purple, orange,
     /// wakeup, java, js, perl, python, rust (default: by sample type).
@@ -379,7 +457,7 @@ pub struct LoadArgs {
     #[arg(long = "diff_base", value_name = "FILE", help_heading = "Input")]
     pub diff_base: Vec<String>,
     /// Scale the profile to the base's totals before subtracting.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Input")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Input")]
     pub normalize: bool,
     /// `none` keeps names exactly as the profile has them; otherwise C++-looking
     /// names lose their parameter and template lists, as pprof's symbolizer does.
@@ -545,28 +623,28 @@ pub struct ReportArgs {
     )]
     pub sample_index: Option<String>,
     /// Report the mean value per sample (value / count).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Sample value")]
     pub mean: bool,
     /// Same as -sample_index=inuse_space.
-    #[arg(long = "inuse_space", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    #[arg(long = "inuse_space", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Sample value")]
     pub inuse_space: bool,
     /// Same as -sample_index=inuse_objects.
-    #[arg(long = "inuse_objects", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    #[arg(long = "inuse_objects", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Sample value")]
     pub inuse_objects: bool,
     /// Same as -sample_index=alloc_space.
-    #[arg(long = "alloc_space", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    #[arg(long = "alloc_space", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Sample value")]
     pub alloc_space: bool,
     /// Same as -sample_index=alloc_objects.
-    #[arg(long = "alloc_objects", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    #[arg(long = "alloc_objects", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Sample value")]
     pub alloc_objects: bool,
     /// Same as -sample_index=delay.
-    #[arg(long = "total_delay", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    #[arg(long = "total_delay", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Sample value")]
     pub total_delay: bool,
     /// Same as -sample_index=contentions.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Sample value")]
     pub contentions: bool,
     /// Same as -mean -sample_index=delay.
-    #[arg(long = "mean_delay", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Sample value")]
+    #[arg(long = "mean_delay", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Sample value")]
     pub mean_delay: bool,
     /// Divide every displayed value by this number.
     #[arg(
@@ -587,25 +665,25 @@ pub struct ReportArgs {
     pub unit: String,
 
     /// Aggregate by function (default).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
     pub functions: bool,
     /// Aggregate by function and file.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
     pub filefunctions: bool,
     /// Aggregate by source file.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
     pub files: bool,
     /// Aggregate by source line.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
     pub lines: bool,
     /// Aggregate by instruction address.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
     pub addresses: bool,
     /// Attribute inlined functions to their out-of-line caller.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
     pub noinlines: bool,
     /// Ignore the profile's drop_frames/keep_frames.
-    #[arg(long = "all_frames", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    #[arg(long = "all_frames", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
     pub all_frames: bool,
 
     /// Show at most N nodes (default: all).
@@ -633,19 +711,19 @@ pub struct ReportArgs {
     )]
     pub edgefraction: f64,
     /// Apply nodecount/nodefraction/edgefraction (-trim=false shows everything).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true", value_parser = parse_go_bool, help_heading = "Trimming and order")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Trimming and order")]
     pub trim: bool,
     /// Sort by cumulative value.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Trimming and order")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Trimming and order")]
     pub cum: bool,
     /// Sort by flat value (default).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Trimming and order")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Trimming and order")]
     pub flat: bool,
     /// Omit the File/Type/Time/Duration header lines.
-    #[arg(long = "compact_labels", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Trimming and order")]
+    #[arg(long = "compact_labels", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Trimming and order")]
     pub compact_labels: bool,
     /// Accepted for pprof compatibility; text reports ignore it, as pprof does.
-    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide = true)]
+    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, hide = true)]
     pub call_tree: bool,
 
     /// Prefixes to strip from source file names (`:`-separated).
@@ -765,10 +843,10 @@ pub struct FilterArgs {
     )]
     pub prune_from: String,
     /// Percentages relative to the filtered total, not the whole profile.
-    #[arg(long = "relative_percentages", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Filters")]
+    #[arg(long = "relative_percentages", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Filters")]
     pub relative_percentages: bool,
     /// Drop nodes with a negative flat value (or zero flat and negative cum).
-    #[arg(long = "drop_negative", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Filters")]
+    #[arg(long = "drop_negative", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Filters")]
     pub drop_negative: bool,
 }
 

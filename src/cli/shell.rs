@@ -60,10 +60,24 @@ pub fn run(mut shell: Shell<'_>) -> io::Result<()> {
         if stdin.read_line(&mut line)? == 0 {
             return Ok(());
         }
-        if shell.execute(&line, &mut console) == Flow::Quit {
+        if timed(&mut shell, &line, &mut console) == Flow::Quit {
             return Ok(());
         }
     }
+}
+
+/// Runs a line; under `PPROFX_TIMINGS` says how long it took on stderr.
+fn timed(shell: &mut Shell<'_>, line: &str, console: &mut Stdio) -> Flow {
+    let t0 = std::time::Instant::now();
+    let flow = shell.execute(line, console);
+    if std::env::var_os("PPROFX_TIMINGS").is_some() && !line.trim().is_empty() {
+        console.message(&format!(
+            "pprofx: {:?} took {:.1} ms",
+            line.trim(),
+            t0.elapsed().as_secs_f64() * 1000.0
+        ));
+    }
+    flow
 }
 
 /// Completion of what the shell understands, from the loaded profile.
@@ -126,7 +140,7 @@ fn run_editor(shell: &mut Shell<'_>, mut ed: Editor, console: &mut Stdio) -> io:
                         save_history(&mut ed, path);
                     }
                 }
-                if shell.execute(&line, console) == Flow::Quit {
+                if timed(shell, &line, console) == Flow::Quit {
                     return Ok(());
                 }
             }

@@ -11,6 +11,7 @@
 pub mod gzip;
 pub mod legacy;
 pub mod protobuf;
+pub mod sniff;
 pub mod symbolize;
 
 use std::io::{self, IsTerminal};
@@ -75,7 +76,10 @@ pub fn parse(raw: Bytes, opts: &LoadOptions) -> Result<Profile, LoadError> {
                 symbols: opts.text_symbols,
             },
         ) {
-            None => Err(e.into()),
+            None => Err(match sniff::describe(&data) {
+                Some(what) => LoadError::NotProfile(what),
+                None => e.into(),
+            }),
             Some(r) => r.map_err(LoadError::Legacy),
         },
     }
@@ -108,6 +112,13 @@ pub fn load_remote(target: &Target, opts: &LoadOptions) -> Result<Profile, LoadE
         Ok(p) => p,
         Err(e @ (LoadError::TooLarge { .. } | LoadError::Gzip(_))) => return Err(e),
         Err(_) if html => return Err(FetchError::Html.into()),
+        Err(LoadError::NotProfile(what)) => {
+            return Err(FetchError::NotProfile {
+                content_type,
+                error: what,
+            }
+            .into())
+        }
         Err(e) => {
             return Err(FetchError::NotProfile {
                 content_type,

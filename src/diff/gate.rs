@@ -1,4 +1,4 @@
-//! CI thresholds: which rows make `pprofx diff` exit 1.
+//! CI thresholds: which rows make `pprofx diff` exit 3.
 //!
 //! * `--fail-on-growth=LIMIT`: a row (or the total) whose Δ exceeds LIMIT.
 //!   LIMIT is a size or duration with a unit (`10MB`, `512kB`, `1.5GiB`,
@@ -20,11 +20,11 @@ use crate::model::measurement;
 /// The thresholds in force (all optional).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Gates {
-    /// `--fail-on-growth` as given (parsed against the sample unit later).
+    /// `--fail_on_growth` as given (parsed against the sample unit later).
     pub growth: Option<String>,
-    /// `--fail-on-share`, in percentage points.
+    /// `--fail_on_share`, in percentage points.
     pub share_pp: Option<f64>,
-    /// `--min-confidence`, in (0, 1].
+    /// `--min_confidence`, in (0, 1].
     pub min_confidence: Option<f64>,
 }
 
@@ -65,7 +65,7 @@ impl Gates {
     ) -> Result<Gates, GateError> {
         if let Some(g) = growth {
             split_number(g).ok_or_else(|| GateError::Invalid {
-                flag: "--fail-on-growth",
+                flag: "--fail_on_growth",
                 value: g.to_string(),
                 why: "expected a number with an optional unit, e.g. 10MB, 250ms, 50".into(),
             })?;
@@ -79,7 +79,7 @@ impl Gates {
                     .ok()
                     .filter(|v| v.is_finite() && *v >= 0.0)
                     .ok_or_else(|| GateError::Invalid {
-                        flag: "--fail-on-share",
+                        flag: "--fail_on_share",
                         value: s.to_string(),
                         why: "expected percentage points, e.g. +2pp".into(),
                     })
@@ -92,7 +92,7 @@ impl Gates {
                     .ok()
                     .filter(|v| *v > 0.0 && *v <= 1.0)
                     .ok_or_else(|| GateError::Invalid {
-                        flag: "--min-confidence",
+                        flag: "--min_confidence",
                         value: s.to_string(),
                         why: "expected a probability in (0, 1], e.g. 0.99".into(),
                     })
@@ -116,7 +116,7 @@ impl Gates {
         let Some(g) = &self.growth else {
             return Ok(None);
         };
-        limit_in_unit("--fail-on-growth", g, unit).map(Some)
+        limit_in_unit("--fail_on_growth", g, unit).map(Some)
     }
 
     /// The rows (and total) of `report` that cross a threshold, in row order.

@@ -33,7 +33,7 @@
 //!              "largest": string|null}, // hidden row with the largest change
 //!   "thresholds": {"fail_on_growth": int|null, "fail_on_share_pp": float|null,
 //!                  "min_confidence": float|null},
-//!   "violations": [{"rule", "name", "value", "limit"}, …],  // crossing rows; exit 1 if any
+//!   "violations": [{"rule", "name", "value", "limit"}, …],  // crossing rows; exit 3 if any
 //!   "warnings": [string, …]
 //! }
 //! SNAPSHOT = {"file", "build_id", "time_nanos", "duration_nanos", "period", "total"}

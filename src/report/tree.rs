@@ -127,6 +127,13 @@ impl TreeReport {
         let rx = crate::view::regex::go_regex(regex).map_err(|e| {
             PeekError::BadRegex(regex.to_string(), crate::view::regex::regex_message(&e))
         })?;
+        // No node can match: say so before walking every stack for edges.
+        let any = (0..an.nodes.len() as u32)
+            .filter(|&i| an.weights.is_present(i as usize))
+            .any(|i| rx.is_match(&an.nodes.printable_name(i)));
+        if !any {
+            return Err(PeekError::NoMatch(regex.to_string()));
+        }
         let r = Self::build(an, Some(&rx), "peek");
         if r.nodes.is_empty() {
             return Err(PeekError::NoMatch(regex.to_string()));
