@@ -18,7 +18,10 @@
 //!    and pprof's trimming ([`graph::analysis`]);
 //! 7. [`report`]: pprof's reports as data, rendered as text or JSON;
 //!    [`diff`] compares profiles aggregated the same way and [`flame`]
-//!    builds flame graphs.
+//!    builds flame graphs;
+//! 8. [`pgo`]: what Go's profile-guided optimization takes from a CPU
+//!    profile (the compiler's call-site edges and hot set), weighted merges
+//!    into `default.pgo`, and hot-set diffs.
 //!
 //! A stage uses the stages before it, [`model`], [`error`] and [`util`],
 //! never one after it. [`util`] holds what every stage shares (threads,
@@ -33,6 +36,7 @@ pub mod error;
 pub mod flame;
 pub mod graph;
 pub mod model;
+pub mod pgo;
 pub mod report;
 pub mod source;
 pub mod util;

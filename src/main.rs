@@ -2,7 +2,8 @@
 //!
 //! Exit status: 0 success, 1 runtime error (unreadable or invalid profile,
 //! bad option value for this profile), 2 usage error (clap). `diff` has its
-//! own codes (see [`cli::diff::run_diff`]).
+//! own codes (see [`cli::diff::run_diff`]), and so has `pgo diff`
+//! ([`cli::pgo::run`]).
 
 mod cli;
 
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         Command::Peek(args) => run_report(Report::Peek(&args.regex), &args.common),
         Command::List(args) => run_report(Report::List(&args.regex), &args.common),
         Command::Flame(args) => run_flame(&args),
+        Command::Pgo(args) => return cli::pgo::run(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);

@@ -8,6 +8,7 @@
 
 pub mod diff;
 pub mod flame;
+pub mod pgo;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
@@ -79,6 +80,9 @@ pub enum Command {
     /// or export folded stacks or speedscope JSON.
     #[command(args_override_self = true)]
     Flame(Box<FlameArgs>),
+    /// What Go's profile-guided optimization takes from a profile: report,
+    /// merge (weighted) and diff of the compiler's hot call sites.
+    Pgo(Box<pgo::PgoArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -816,6 +820,7 @@ pub fn normalize_args(args: Vec<String>) -> Vec<String> {
     collect(&cmd);
     for sub in cmd.get_subcommands() {
         collect(sub);
+        sub.get_subcommands().for_each(&mut collect);
     }
     let mut out = Vec::with_capacity(args.len());
     let mut rest = false;
