@@ -227,6 +227,11 @@ pub struct PgoReport {
     pub costs_given: bool,
 }
 
+/// `1 edge`, `2 edges`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Writes a weight of `sample_type` in words (`42 samples`, `1.5s of CPU`).
 fn weight_words(w: i64, sample_type: Option<&str>) -> String {
     match sample_type {
@@ -344,12 +349,12 @@ impl PgoReport {
             out.push(Warning::new(
                 "async_preemption",
                 format!(
-                    "{:.2}% of the weight ({} edges) goes to {PREEMPT}: asynchronous \
+                    "{:.2}% of the weight ({}) goes to {PREEMPT}: asynchronous \
                      preemption signals that landed in the caller, not calls. The compiler \
                      counts them as calls{}. A profile taken on a less loaded machine has \
                      fewer of them",
                     percent(w, t.total_weight),
-                    preempt.len(),
+                    count(preempt.len(), "edge", "edges"),
                     if blocked > 0 {
                         format!(
                             ", and at {blocked} indirect call site(s) they outweigh the real \
@@ -384,9 +389,9 @@ impl PgoReport {
             out.push(Warning::new(
                 "not_go_callee",
                 format!(
-                    "{} call-site edges ({} hot, {:.2}% of the weight) call functions that \
+                    "{} ({} hot, {:.2}% of the weight) call functions that \
                      are not Go code, which the compiler cannot inline: {}{}",
-                    not_go.len(),
+                    count(not_go.len(), "call-site edge", "call-site edges"),
                     hot_rows.len(),
                     percent(w, t.total_weight),
                     names.join(", "),
@@ -410,10 +415,10 @@ impl PgoReport {
                 out.push(Warning::new(
                     "caller_without_start_line",
                     format!(
-                        "{} hot call sites ({:.2}% of the weight) are in functions without \
+                        "{} ({:.2}% of the weight) are in functions without \
                          start_line (such as {}): their offsets are absolute lines, which \
                          match no call in the compiler",
-                        missing.len(),
+                        count(missing.len(), "hot call site", "hot call sites"),
                         percent(w, t.total_weight),
                         missing[0].edge.key.caller
                     ),
@@ -430,9 +435,10 @@ impl PgoReport {
                 out.push(Warning::new(
                     "threshold_ties",
                     format!(
-                        "{ties} cold edges weigh as much as the last hot one ({}): only the \
+                        "{} as much as the last hot one ({}): only the \
                          compiler's tie order (caller, callee, offset) kept them out of the \
                          hot set, so a slightly different profile will swap them",
+                        count(ties, "cold edge weighs", "cold edges weigh"),
                         self.hot.threshold_weight
                     ),
                 ));
