@@ -103,7 +103,11 @@ fn edges_equal_go_tool_preprofile() {
         let input = input.to_str().unwrap();
         let o = run(&["pgo", "report", "--preprofile", input], &repo_root());
         assert!(o.status.success(), "{name}: {}", stderr(&o));
-        assert_eq!(stdout(&o), want, "{name}: --preprofile differs from go tool preprofile");
+        assert_eq!(
+            stdout(&o),
+            want,
+            "{name}: --preprofile differs from go tool preprofile"
+        );
 
         let o = run(&["pgo", "report", "--json", input], &repo_root());
         assert!(o.status.success(), "{name}: {}", stderr(&o));
@@ -123,13 +127,24 @@ fn edges_equal_go_tool_preprofile() {
             assert_eq!(&got, w, "{name}: edge {i}");
             assert_eq!(e["hot"].as_bool(), Some(i < hot), "{name}: edge {i} hot");
         }
-        assert_eq!(j["total_weight"].as_i64(), Some(weights.iter().sum()), "{name}");
+        assert_eq!(
+            j["total_weight"].as_i64(),
+            Some(weights.iter().sum()),
+            "{name}"
+        );
         assert_eq!(j["hot_edge_count"].as_u64(), Some(hot as u64), "{name}");
-        let threshold = if weights.is_empty() { 0 } else { weights[hot - 1] };
+        let threshold = if weights.is_empty() {
+            0
+        } else {
+            weights[hot - 1]
+        };
         assert_eq!(j["threshold_weight"].as_i64(), Some(threshold), "{name}");
         assert_eq!(j["accepted_by_compiler"], true, "{name}");
         checked += 1;
-        eprintln!("{base}: {} edges, {hot} hot, same as go tool preprofile", want.len());
+        eprintln!(
+            "{base}: {} edges, {hot} hot, same as go tool preprofile",
+            want.len()
+        );
     }
     assert!(checked >= 6, "only {checked} references checked");
 }
@@ -167,14 +182,19 @@ fn rejected_profiles_are_explained() {
             );
             assert_eq!(o.status.code(), Some(1), "{name}");
             let e = stderr(&o);
-            assert!(e.starts_with(&format!("pprofx: {input}: no Function.start_line")), "{e}");
+            assert!(
+                e.starts_with(&format!("pprofx: {input}: no Function.start_line")),
+                "{e}"
+            );
             assert!(!out.exists(), "{name}: nothing written");
         } else {
             assert!(why.contains("does not contain a sample index"), "{why}");
             assert_eq!(o.status.code(), Some(1), "{name}");
             let e = stderr(&o);
             assert!(
-                e.starts_with(&format!("pprofx: {input}: no samples/count or cpu/nanoseconds")),
+                e.starts_with(&format!(
+                    "pprofx: {input}: no samples/count or cpu/nanoseconds"
+                )),
                 "{e}"
             );
         }
@@ -190,7 +210,10 @@ fn merge_gives_weighted_sums() {
     let profiles = repo_root().join("examples/profiles");
     let dir = tempfile::tempdir().unwrap();
     let mut n = 0;
-    for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let (output, args) = line.split_once(": ").unwrap();
         let args: Vec<&str> = args.split(' ').collect();
         let out = dir.path().join(output);
@@ -198,10 +221,17 @@ fn merge_gives_weighted_sums() {
         cmd.extend(&args);
         let o = run(&cmd, &profiles);
         assert!(o.status.success(), "{output}: {}", stderr(&o));
-        assert!(stderr(&o).contains("(checked edge by edge)"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("(checked edge by edge)"),
+            "{}",
+            stderr(&o)
+        );
         let stem = output.strip_suffix(".pb.gz").unwrap();
         let want = std::fs::read_to_string(golden_dir().join(format!("{stem}.pre"))).unwrap();
-        let o = run(&["pgo", "report", "--preprofile", out.to_str().unwrap()], &profiles);
+        let o = run(
+            &["pgo", "report", "--preprofile", out.to_str().unwrap()],
+            &profiles,
+        );
         assert_eq!(stdout(&o), want, "{output}: edges of the merge");
 
         // Weighted sums of the inputs' references.
@@ -210,7 +240,11 @@ fn merge_gives_weighted_sums() {
             .position(|a| *a == "--weight")
             .map(|i| args[i + 1].split(',').map(|w| w.parse().unwrap()).collect())
             .unwrap();
-        let inputs: Vec<&str> = args.iter().filter(|a| a.ends_with(".pb.gz")).copied().collect();
+        let inputs: Vec<&str> = args
+            .iter()
+            .filter(|a| a.ends_with(".pb.gz"))
+            .copied()
+            .collect();
         let mut sum: std::collections::HashMap<(String, String, i64), i64> = Default::default();
         for (input, w) in inputs.iter().zip(&weights) {
             let stem = input.strip_suffix(".pb.gz").unwrap();
@@ -233,13 +267,32 @@ fn merge_gives_weighted_sums() {
 fn merge_refusals_are_usage_errors() {
     let profiles = repo_root().join("examples/profiles");
     let o = run(
-        &["pgo", "merge", "--weight", "1,2,3", "-o", "x.pb.gz", "pgo-a.pb.gz"],
+        &[
+            "pgo",
+            "merge",
+            "--weight",
+            "1,2,3",
+            "-o",
+            "x.pb.gz",
+            "pgo-a.pb.gz",
+        ],
         &profiles,
     );
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stderr(&o), "pprofx: --weight gives 3 weights for 1 profiles\n");
+    assert_eq!(
+        stderr(&o),
+        "pprofx: --weight gives 3 weights for 1 profiles\n"
+    );
     let o = run(
-        &["pgo", "merge", "--keep_leaves", "1", "-o", "x.pb.gz", "pgo-a.pb.gz"],
+        &[
+            "pgo",
+            "merge",
+            "--keep_leaves",
+            "1",
+            "-o",
+            "x.pb.gz",
+            "pgo-a.pb.gz",
+        ],
         &profiles,
     );
     assert_eq!(o.status.code(), Some(1));
@@ -274,7 +327,10 @@ fn report_text_shows_hot_edges_sizes_and_devirtualization() {
     };
     let line = |needle: &str| find(table, needle);
     let candidate = |needle: &str| find(devirt, needle);
-    assert!(text.starts_with("Profile: pgo-a.pb.gz\nWeights: samples/count"), "{text}");
+    assert!(
+        text.starts_with("Profile: pgo-a.pb.gz\nWeights: samples/count"),
+        "{text}"
+    );
     assert!(line("Total weight:").contains("in 139 call-site edges"));
     // scramble (cost 116) is inlined only because its call site is hot.
     let l = line("main.processRecords:3 -> main.scramble");
@@ -322,11 +378,21 @@ fn serialized_input_and_diff() {
     let golden = golden_dir();
     let pre = golden.join("pgo-a.pre");
     // preprofile output reads back to the same edges.
-    let o = run(&["pgo", "report", "--preprofile", pre.to_str().unwrap()], &profiles);
+    let o = run(
+        &["pgo", "report", "--preprofile", pre.to_str().unwrap()],
+        &profiles,
+    );
     assert_eq!(stdout(&o), std::fs::read_to_string(&pre).unwrap());
     // A profile against its own preprofile output: nothing moved.
     let o = run(
-        &["pgo", "diff", "--json", "--fail_above=0", pre.to_str().unwrap(), "pgo-a.pb.gz"],
+        &[
+            "pgo",
+            "diff",
+            "--json",
+            "--fail_above=0",
+            pre.to_str().unwrap(),
+            "pgo-a.pb.gz",
+        ],
         &profiles,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -334,12 +400,27 @@ fn serialized_input_and_diff() {
     assert_eq!(j["moved_percent"], 0.0);
     assert_eq!(j["entered"].as_array().unwrap().len(), 0);
     // Mix b calls cube where mix a called square, and mostly circles.
-    let o = run(&["pgo", "diff", "--fail_above=10", "pgo-a.pb.gz", "pgo-b.pb.gz"], &profiles);
+    let o = run(
+        &[
+            "pgo",
+            "diff",
+            "--fail_above=10",
+            "pgo-a.pb.gz",
+            "pgo-b.pb.gz",
+        ],
+        &profiles,
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("main.applyAll:3 -> main.cube"), "{text}");
-    assert!(text.contains("time to refresh default.pgo (exit 1)"), "{text}");
-    let o = run(&["pgo", "diff", "--json", "pgo-a.pb.gz", "pgo-b.pb.gz"], &profiles);
+    assert!(
+        text.contains("time to refresh default.pgo (exit 1)"),
+        "{text}"
+    );
+    let o = run(
+        &["pgo", "diff", "--json", "pgo-a.pb.gz", "pgo-b.pb.gz"],
+        &profiles,
+    );
     assert_eq!(o.status.code(), Some(0));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let moved = j["moved_percent"].as_f64().unwrap();
@@ -354,5 +435,9 @@ fn serialized_input_and_diff() {
     // A missing file is a usage-level failure (2), named.
     let o = run(&["pgo", "diff", "nope.pb.gz", "pgo-a.pb.gz"], &profiles);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).starts_with("pprofx: nope.pb.gz: "), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("pprofx: nope.pb.gz: "),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -148,7 +148,7 @@ fn parse_line(line: &str) -> Option<(&str, i64, Parsed)> {
     let mut it = pos.rsplitn(3, ':');
     let _col: i64 = it.next()?.parse().ok()?;
     let start: i64 = it.next()?.parse().ok()?;
-    let file = it.next()?;
+    let file = it.next().filter(|f| !f.is_empty())?;
     if let Some(rest) = msg.strip_prefix("can inline ") {
         let (name, cost) = match rest.split_once(" with cost ") {
             Some((name, tail)) => {
@@ -209,6 +209,7 @@ example.com/pgo-workload/work.go:24:6: cannot inline scramble: function too comp
         assert_eq!(v("x/shapes.go", 29), Some(Inlinability::Cost(None)));
         assert_eq!(v("work.go", 60), None);
         assert_eq!(v("xwork.go", 9), None);
+        assert!(InlineCosts::parse(":3:4: can inline f with cost 2 as: x").is_empty());
     }
 
     #[test]

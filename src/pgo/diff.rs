@@ -184,22 +184,25 @@ impl PgoDiff {
     /// The comparison as text.
     pub fn write_text(&self, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "PGO diff: {} -> {}", self.old.name, self.new.name)?;
-        let nw = self.old.name.len().max(self.new.name.len()).max(7);
+        let labels = [
+            (format!("old: {}", self.old.name), &self.old),
+            (format!("new: {}", self.new.name), &self.new),
+        ];
+        let nw = labels.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
         writeln!(
             w,
             "{:nw$}  {:>12}  {:>6}  {:>6}  {:>9}",
             "", "total weight", "edges", "hot", "threshold"
         )?;
-        for (label, s) in [("old", &self.old), ("new", &self.new)] {
+        for (label, s) in &labels {
             writeln!(
                 w,
                 "{:nw$}  {:>12}  {:>6}  {:>6}  {:>9}",
-                format!("{label}: {}", s.name),
+                label,
                 s.table.total_weight,
                 s.table.edges.len(),
                 s.hot.count,
                 s.hot.threshold_weight,
-                nw = nw + 5
             )?;
         }
         writeln!(
