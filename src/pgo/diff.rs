@@ -324,6 +324,15 @@ impl PgoDiff {
     }
 }
 
+impl crate::report::Render for PgoDiff {
+    fn write_text(&self, w: &mut dyn Write) -> io::Result<()> {
+        PgoDiff::write_text(self, w)
+    }
+    fn to_json(&self) -> Value {
+        PgoDiff::to_json(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

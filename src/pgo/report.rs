@@ -702,6 +702,15 @@ impl PgoReport {
     }
 }
 
+impl crate::report::Render for PgoReport {
+    fn write_text(&self, w: &mut dyn Write) -> io::Result<()> {
+        PgoReport::write_text(self, w)
+    }
+    fn to_json(&self) -> Value {
+        PgoReport::to_json(self)
+    }
+}
+
 /// `99` for 99.0, `99.5` for 99.5.
 fn trim_float(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e15 {
