@@ -19,7 +19,10 @@
 //! 7. [`report`]: pprof's reports as data, rendered as text or JSON;
 //!    [`diff`] compares profiles aggregated the same way and [`flame`]
 //!    builds flame graphs;
-//! 8. [`engine`]: one session and one options value under pprof's names,
+//! 8. [`pgo`]: what Go's profile-guided optimization takes from a CPU
+//!    profile (the compiler's call-site edges and hot set), weighted merges
+//!    into `default.pgo`, and hot-set diffs.
+//! 9. [`engine`]: one session and one options value under pprof's names,
 //!    and the single entry point every front end (subcommands, pprof's
 //!    command line, the shell, the web UI) renders reports through.
 //!
@@ -37,6 +40,7 @@ pub mod error;
 pub mod flame;
 pub mod graph;
 pub mod model;
+pub mod pgo;
 pub mod report;
 pub mod source;
 pub mod util;

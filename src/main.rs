@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         Command::Peek(args) => run::run_report("peek", Some(&args.regex), &args.common),
         Command::List(args) => run::run_report("list", Some(&args.regex), &args.common),
         Command::Flame(args) => cli::flame::run_flame(&args),
+        Command::Pgo(args) => return cli::pgo::run(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);

@@ -8,6 +8,7 @@
 
 pub mod diff;
 pub mod flame;
+pub mod pgo;
 pub mod pprof;
 pub mod run;
 pub mod shell;
@@ -155,6 +156,9 @@ pub enum Command {
     /// or export folded stacks or speedscope JSON.
     #[command(after_help = FLAME_HELP, args_override_self = true)]
     Flame(Box<FlameArgs>),
+    /// What Go's profile-guided optimization takes from a profile: report,
+    /// merge (weighted) and diff of the compiler's hot call sites.
+    Pgo(Box<pgo::PgoArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  pprofx completions bash > ~/.local/share/bash-completion/completions/pprofx\n  pprofx completions zsh > ~/.zfunc/_pprofx"
@@ -986,6 +990,7 @@ pub fn normalize_args(args: Vec<String>) -> Vec<String> {
     collect(&cmd);
     for sub in cmd.get_subcommands() {
         collect(sub);
+        sub.get_subcommands().for_each(&mut collect);
     }
     let mut out = Vec::with_capacity(args.len());
     let mut rest = false;

@@ -1,0 +1,3 @@
+module example.com/pgo-workload
+
+go 1.21
