@@ -102,6 +102,16 @@ pub struct Analysis<'p> {
     pub total: i64,
     /// Messages for stderr from the filters (pprof's "… matched no samples").
     pub messages: Vec<String>,
+    /// The last edge walk (kept nodes, wanted callees, edges): a second trim
+    /// with the same nodes (the shell's or web UI's next view) reuses it.
+    edge_memo: std::sync::Mutex<Option<EdgeMemo>>,
+}
+
+/// The inputs and result of one [`graph::edges_into`] walk.
+struct EdgeMemo {
+    kept: Vec<bool>,
+    want: Vec<bool>,
+    edges: HashMap<(u32, u32), Edge, RandomState>,
 }
 
 impl<'p> Analysis<'p> {
@@ -138,6 +148,7 @@ impl<'p> Analysis<'p> {
             weights,
             total,
             messages,
+            edge_memo: Default::default(),
         })
     }
 
@@ -206,14 +217,7 @@ impl<'p> Analysis<'p> {
             }
         }
         let mut edges = if any_wanted {
-            graph::edges_into(
-                self.profile,
-                &self.view,
-                &self.nodes,
-                &self.sel,
-                &kept_mask,
-                &want,
-            )
+            self.edges_for(kept_mask, want)
         } else {
             HashMap::default()
         };
@@ -236,6 +240,36 @@ impl<'p> Analysis<'p> {
             edges,
             nodefraction,
         }
+    }
+
+    /// The edges into the `want`ed kept nodes, from the memo when the last
+    /// walk had the same nodes.
+    fn edges_for(
+        &self,
+        kept: Vec<bool>,
+        want: Vec<bool>,
+    ) -> HashMap<(u32, u32), Edge, RandomState> {
+        if let Ok(memo) = self.edge_memo.lock() {
+            if let Some(m) = memo.as_ref().filter(|m| m.kept == kept && m.want == want) {
+                return m.edges.clone();
+            }
+        }
+        let edges = graph::edges_into(
+            self.profile,
+            &self.view,
+            &self.nodes,
+            &self.sel,
+            &kept,
+            &want,
+        );
+        if let Ok(mut memo) = self.edge_memo.lock() {
+            *memo = Some(EdgeMemo {
+                kept,
+                want,
+                edges: edges.clone(),
+            });
+        }
+        edges
     }
 
     fn sort_nodes(&self, nodes: &mut [u32], names: &HashMap<u32, String>) {

@@ -31,7 +31,28 @@ pub fn write_output(
 /// Writes through `f` to the file `path` (never standard output): a
 /// temporary file next to it, renamed over it once everything was written
 /// and flushed; on failure the temporary file is removed.
+///
+/// A path that is not a regular file (`/dev/null`, a FIFO, `/dev/stdout`) is
+/// written in place: renaming over it would replace the device with a file.
+/// A symbolic link is followed, so the file it names is replaced, not the link.
 pub fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            let file = OpenOptions::new().write(true).open(path)?;
+            let mut w = BufWriter::with_capacity(256 * 1024, file);
+            f(&mut w)?;
+            return w.flush();
+        }
+        _ => {}
+    }
+    let resolved;
+    let path = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = fs::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let (tmp_path, file) = create_temp(path)?;
     let result = (|| {
         let mut w = BufWriter::with_capacity(256 * 1024, file);
@@ -68,4 +89,51 @@ fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
         }
     }
     Err(last_err.unwrap_or_else(|| io::Error::other("cannot create a temporary file")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_written_in_place() {
+        // Renaming a temporary file over /dev/null would replace the device.
+        let null = Path::new("/dev/null");
+        if !null.exists() {
+            return;
+        }
+        write_file(null, |w| w.write_all(b"discarded")).unwrap();
+        let m = fs::metadata(null).unwrap();
+        assert!(!m.is_file(), "/dev/null became a regular file");
+    }
+
+    #[test]
+    fn a_symlink_keeps_pointing_at_the_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.txt");
+        fs::write(&target, "old").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_file(&link, |w| w.write_all(b"new")).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.txt");
+        fs::write(&target, "precious").unwrap();
+        let r = write_file(&target, |_| Err(io::Error::other("boom")));
+        assert!(r.is_err());
+        assert_eq!(fs::read_to_string(&target).unwrap(), "precious");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+    }
 }
