@@ -160,7 +160,8 @@ parity_tests!(classify, DRIVER_TEXT_CASES, EXPECTED_CASES);
 
 /// `tests/golden/` holds only `go tool pprof` output: each folder has an
 /// index (`commands.txt`; `cases.txt` for `proto/`, `transcripts.txt` for
-/// `shell/`, whose scripts are the inputs it names) naming every file in
+/// `shell/`, whose scripts are the inputs it names, `preprofile.txt` for
+/// `pgo/`, whose `go tool preprofile` outputs are `NAME.pre`) naming every file in
 /// it, so pprofx's own output (snapshots, `tests/snapshots/`) cannot sit
 /// among pprof's goldens unlabelled.
 #[test]
@@ -175,12 +176,12 @@ fn golden_folder_holds_only_indexed_pprof_output() {
             continue;
         }
         folders += 1;
-        let index = ["commands.txt", "cases.txt", "transcripts.txt"]
+        let index = ["commands.txt", "cases.txt", "transcripts.txt", "preprofile.txt"]
             .iter()
             .map(|i| path.join(i))
             .find(|i| i.is_file())
             .unwrap_or_else(|| {
-                panic!("tests/golden/{name}/ has no commands.txt, cases.txt or transcripts.txt")
+                panic!("tests/golden/{name}/ has no commands.txt, cases.txt, transcripts.txt or preprofile.txt")
             });
         let text = std::fs::read_to_string(&index).expect("index");
         let listed: Vec<&str> = text
@@ -193,9 +194,22 @@ fn golden_folder_holds_only_indexed_pprof_output() {
             let file = file.to_string_lossy();
             // A shell transcript's script is its standard input, named in its command.
             let input = file.ends_with(".script") && text.contains(&format!("/{file} "));
-            let index_file = ["commands.txt", "cases.txt", "transcripts.txt", "README.md"];
+            let index_file = [
+                "commands.txt",
+                "cases.txt",
+                "transcripts.txt",
+                "preprofile.txt",
+                "merges.txt",
+                "README.md",
+            ];
+            // preprofile.txt names `NAME`; its outputs are NAME.pre or NAME.err.
+            let stem = file.rsplit_once('.').map_or(file.as_ref(), |(s, _)| s);
+            let by_stem = index.ends_with("preprofile.txt") && listed.contains(&stem);
             assert!(
-                index_file.contains(&file.as_ref()) || input || listed.contains(&file.as_ref()),
+                index_file.contains(&file.as_ref())
+                    || input
+                    || by_stem
+                    || listed.contains(&file.as_ref()),
                 "tests/golden/{name}/{file} is not named in {} (pprofx's own \
                  output belongs in tests/snapshots/)",
                 index.display()
