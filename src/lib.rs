@@ -18,7 +18,7 @@
 //!    and pprof's trimming ([`graph::analysis`]);
 //! 7. [`report`]: pprof's reports as data, rendered as text or JSON;
 //!    [`diff`] compares profiles aggregated the same way and [`flame`]
-//!    builds flame graphs;
+//!    builds flame graphs; [`export`] writes profiles as Parquet rows;
 //! 8. [`pgo`]: what Go's profile-guided optimization takes from a CPU
 //!    profile (the compiler's call-site edges and hot set), weighted merges
 //!    into `default.pgo`, and hot-set diffs.
@@ -37,6 +37,7 @@ pub mod decode;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod flame;
 pub mod graph;
 pub mod model;

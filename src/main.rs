@@ -59,6 +59,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);
             run::write_stdout(|w| w.write_all(&script))
         }
+        Command::Export(args) => cli::export::run(&args),
         Command::Man => run::write_stdout(|w| clap_mangen::Man::new(Cli::command()).render(w)),
     })
 }

@@ -7,6 +7,7 @@
 //! Go's flag package.
 
 pub mod diff;
+pub mod export;
 pub mod flame;
 pub mod pgo;
 pub mod pprof;
@@ -167,6 +168,9 @@ pub enum Command {
         /// The shell.
         shell: Shell,
     },
+    /// Write profiles as Parquet rows (one per sample and sample type) for
+    /// DuckDB, Spark, Trino…
+    Export(Box<export::ExportArgs>),
     /// Print the manual page (roff): `pprofx man > pprofx.1`.
     #[command(
         after_help = "Examples:\n  pprofx man | man -l -\n  pprofx man > ~/.local/share/man/man1/pprofx.1"

@@ -36,6 +36,15 @@ pub fn write_output(
 /// written in place: renaming over it would replace the device with a file.
 /// A symbolic link is followed, so the file it names is replaced, not the link.
 pub fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    write_file_send(path, |w| f(w))
+}
+
+/// [`write_file`] for writers that must be `Send` (a writer handed to a
+/// library that may use it from another thread).
+pub fn write_file_send(
+    path: &Path,
+    f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+) -> io::Result<()> {
     match fs::metadata(path) {
         Ok(m) if !m.is_file() && !m.is_dir() => {
             let file = OpenOptions::new().write(true).open(path)?;
