@@ -603,14 +603,26 @@ fn peek_page(state: &State<'_>, cfg: &Config, f: &str) -> Result<Reply, RenderEr
             Vec::new(),
         )
     } else {
-        let (text, errors) = render_text(
-            state,
-            &c,
-            Invocation {
-                name: "peek".into(),
-                param: Some(f.to_string()),
-            },
-        )?;
+        let inv = Invocation {
+            name: "peek".into(),
+            param: Some(f.to_string()),
+        };
+        // At lines granularity (pprof's for this view) names end with
+        // `file:line`, so `^name$` from a selection matches nothing there:
+        // then the view falls back to functions, and says so.
+        let (text, errors) = match render_text(state, &c, inv.clone()) {
+            Err(RenderError::Argument(crate::report::tree::PeekError::NoMatch(_)))
+                if cfg.granularity.is_empty() =>
+            {
+                c.granularity = "functions".into();
+                let (t, mut e) = render_text(state, &c, inv)?;
+                e.push(format!(
+                    "{f:?} matches no line; showing functions (set the granularity to lines for lines)"
+                ));
+                (t, e)
+            }
+            r => r?,
+        };
         (
             format!(
                 "<pre id=\"peek-text\" class=\"report\">{}</pre>",
