@@ -315,17 +315,29 @@ fn render_text(
     Ok((String::from_utf8_lossy(&out).into_owned(), messages))
 }
 
-fn page_for(
-    state: &State<'_>,
-    view: &'static str,
-    cfg: &Config,
+/// What a view puts on its page.
+struct ViewOut {
     title: String,
     legend: Vec<String>,
     errors: Vec<String>,
     body: String,
     data: serde_json::Value,
+}
+
+fn page_for(
+    state: &State<'_>,
+    view: &'static str,
+    cfg: &Config,
+    out: ViewOut,
 ) -> Result<Reply, RenderError> {
     let sample_types = state.session.sample_types();
+    let ViewOut {
+        title,
+        legend,
+        errors,
+        body,
+        data,
+    } = out;
     let sample_type = if cfg.sample_index.is_empty() {
         title.rsplit(' ').next().unwrap_or("").to_string()
     } else {
@@ -481,11 +493,13 @@ fn flame_page(state: &State<'_>, cfg: &Config, p: &str, width: f64) -> Result<Re
         state,
         "flamegraph",
         cfg,
-        e.title.clone(),
-        e.legend.clone(),
-        errors,
-        body,
-        data,
+        ViewOut {
+            title: e.title.clone(),
+            legend: e.legend.clone(),
+            errors,
+            body,
+            data,
+        },
     )
 }
 
@@ -548,17 +562,44 @@ fn top_page(state: &State<'_>, cfg: &Config) -> Result<Reply, RenderError> {
     })?;
     let body = "<p class=\"hint\">Click a column to sort, a row to select it for Refine; the links open its callers and callees (peek) or its source.</p>\n<table id=\"toptable\"><thead></thead><tbody></tbody></table>\n".to_string();
     let data = json!({"view": "top", "unit": unit, "total": total, "rows": rows});
-    page_for(state, "top", cfg, title, legend, errors, body, data)
+    page_for(
+        state,
+        "top",
+        cfg,
+        ViewOut {
+            title,
+            legend,
+            errors,
+            body,
+            data,
+        },
+    )
 }
 
-/// The call graph as SVG for (session, settings), or `None` when this build
-/// cannot draw it.
+/// The call graph as SVG for (session, settings), or `None` while this
+/// build cannot draw it.
 ///
-/// This is where the call-graph layout plugs in: return its SVG here (it is
-/// inlined into the page; the page's script adds pan, zoom and selection
-/// of `<g class="node">` elements by their `<title>`).
-pub fn graph_svg(_engine: &Engine<'_>, _cfg: &Config) -> Result<Option<String>, RenderError> {
-    Ok(None)
+/// It asks the engine for pprof's `svg` report with the request's
+/// settings, so the view draws as soon as [`Engine::render`] renders `svg`
+/// (the call-graph layout); until then the engine answers "not available"
+/// and the view shows the graph as text. The SVG is inlined into the page
+/// (anything before `<svg` is dropped); the page's script adds pan, zoom
+/// and selection of `<g class="node">` elements by their `<title>`. The
+/// page's CSP blocks scripts and `style` attributes inside it.
+pub fn graph_svg(engine: &Engine<'_>, cfg: &Config) -> Result<Option<String>, RenderError> {
+    let mut out = Vec::new();
+    let inv = Invocation {
+        name: "svg".into(),
+        param: None,
+    };
+    match engine.render(&inv, cfg, Format::Text, &mut out, &mut |_| {}) {
+        Ok(()) => {
+            let text = String::from_utf8_lossy(&out);
+            Ok(Some(text[text.find("<svg").unwrap_or(0)..].to_string()))
+        }
+        Err(RenderError::Unavailable { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn graph_page(state: &State<'_>, cfg: &Config) -> Result<Reply, RenderError> {
@@ -588,7 +629,18 @@ fn graph_page(state: &State<'_>, cfg: &Config) -> Result<Reply, RenderError> {
         }
     };
     let data = json!({"view": "graph", "kind": kind});
-    page_for(state, "graph", cfg, title, legend, Vec::new(), body, data)
+    page_for(
+        state,
+        "graph",
+        cfg,
+        ViewOut {
+            title,
+            legend,
+            errors: Vec::new(),
+            body,
+            data,
+        },
+    )
 }
 
 fn peek_page(state: &State<'_>, cfg: &Config, f: &str) -> Result<Reply, RenderError> {
@@ -632,7 +684,18 @@ fn peek_page(state: &State<'_>, cfg: &Config, f: &str) -> Result<Reply, RenderEr
         )
     };
     let data = json!({"view": "peek"});
-    page_for(state, "peek", cfg, title, legend, errors, body, data)
+    page_for(
+        state,
+        "peek",
+        cfg,
+        ViewOut {
+            title,
+            legend,
+            errors,
+            body,
+            data,
+        },
+    )
 }
 
 fn source_page(state: &State<'_>, cfg: &Config, f: &str) -> Result<Reply, RenderError> {
@@ -643,11 +706,13 @@ fn source_page(state: &State<'_>, cfg: &Config, f: &str) -> Result<Reply, Render
             state,
             "source",
             cfg,
-            title,
-            legend,
-            Vec::new(),
-            body,
-            json!({"view": "source"}),
+            ViewOut {
+                title,
+                legend,
+                errors: Vec::new(),
+                body,
+                data: json!({"view": "source"}),
+            },
         );
     }
     let (report, errors) = analyse(state, cfg, "list", |an| {
@@ -716,11 +781,13 @@ fn source_page(state: &State<'_>, cfg: &Config, f: &str) -> Result<Reply, Render
         state,
         "source",
         cfg,
-        title,
-        legend,
-        errors,
-        body,
-        json!({"view": "source"}),
+        ViewOut {
+            title,
+            legend,
+            errors,
+            body,
+            data: json!({"view": "source"}),
+        },
     )
 }
 
@@ -753,6 +820,18 @@ fn compare_inputs<'a>(state: &'a State<'_>) -> Result<&'a CompareInputs, String>
             "Compare needs a base profile: start pprofx with -base=OLD or -diff_base=OLD".into(),
         );
     };
+    // The profiles are read again, apart: only files can be.
+    if let Some(s) = src
+        .spec
+        .sources
+        .iter()
+        .chain(&src.spec.base)
+        .find(|s| !std::path::Path::new(s.as_str()).is_file())
+    {
+        return Err(format!(
+            "Compare reads the base and the new profile again, apart, and {s:?} is not a file: save the profiles to files first (pprofx top --proto -o FILE SOURCE) and start with those"
+        ));
+    }
     state
         .compare
         .get_or_init(|| {
@@ -791,11 +870,13 @@ fn compare_page(state: &State<'_>, cfg: &Config) -> Result<Reply, RenderError> {
                 state,
                 "compare",
                 cfg,
-                title,
-                legend,
-                Vec::new(),
-                body,
-                json!({"view": "compare"}),
+                ViewOut {
+                    title,
+                    legend,
+                    errors: Vec::new(),
+                    body,
+                    data: json!({"view": "compare"}),
+                },
             );
         }
     };
@@ -901,7 +982,18 @@ fn compare_page(state: &State<'_>, cfg: &Config) -> Result<Reply, RenderError> {
         report.mode.name(),
     );
     let ((title, legend), errors) = analyse(state, cfg, "top", legend_of)?;
-    page_for(state, "compare", cfg, title, legend, errors, body, data)
+    page_for(
+        state,
+        "compare",
+        cfg,
+        ViewOut {
+            title,
+            legend,
+            errors,
+            body,
+            data,
+        },
+    )
 }
 
 #[cfg(test)]
