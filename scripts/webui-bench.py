@@ -73,6 +73,13 @@ def hwm_kib(pid):
     return total
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of `pid` so far (load-independent)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def data_of(page):
     t = page.decode("utf-8", "replace")
     at = t.index('id="pprofx-data">') + len('id="pprofx-data">')
@@ -90,7 +97,8 @@ def bench_pprofx(binary, profile):
     try:
         page = wait_first(base + "/ui/flamegraph", proc, 120)
         first = time.time() - t0
-        print(f"pprofx first view (start → /ui/flamegraph): {first:.2f} s, {len(page)/1024:.0f} KiB")
+        cpu = cpu_s(proc.pid)
+        print(f"pprofx first view (start → /ui/flamegraph): {first:.2f} s wall, {cpu:.2f} s CPU, {len(page)/1024:.0f} KiB")
         note = re.search(r'id="hidden-note">([^<]*)<', page.decode("utf-8", "replace"))
         if note:
             print(f"  note: {note.group(1)}")
@@ -99,9 +107,10 @@ def bench_pprofx(binary, profile):
         sample_types = re.findall(r'class="sample" href="[^"]*si=([^"&]+)', page.decode())
         q = urllib.parse.quote
         refined = [
+            ("pivot from the flame graph: same sample graph", f"/ui/flamegraph?p={q('^' + re.escape(names[1]) + '$')}"),
             ("focus", f"/ui/flamegraph?f={q('^' + re.escape(names[1]) + '$')}"),
             ("hide", f"/ui/flamegraph?h={q(names[0])}"),
-            ("pivot", f"/ui/flamegraph?p={q('^' + re.escape(names[2]) + '$')}"),
+            ("pivot after hide: new sample graph", f"/ui/flamegraph?p={q('^' + re.escape(names[2]) + '$')}"),
             ("top, focus", f"/ui/top?f={q(names[0])}"),
         ]
         if sample_types:
@@ -109,10 +118,11 @@ def bench_pprofx(binary, profile):
         worst = 0.0
         for label, path in refined:
             t = time.time()
+            c = cpu_s(proc.pid)
             body = get(base + path)
             dt = time.time() - t
             worst = max(worst, dt)
-            print(f"pprofx refined view ({label}): {dt:.2f} s, {len(body)/1024:.0f} KiB")
+            print(f"pprofx refined view ({label}): {dt:.2f} s wall, {cpu_s(proc.pid) - c:.2f} s CPU, {len(body)/1024:.0f} KiB")
         peak = hwm_kib(proc.pid)
     finally:
         proc.kill()
@@ -122,11 +132,13 @@ def bench_pprofx(binary, profile):
 
 def top_peak(binary, profile):
     t = time.time()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([binary, "top", profile], stdout=subprocess.DEVNULL, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"pprofx top: {time.time() - t:.2f} s, peak {after / 1024:.0f} MiB")
-    if after <= before:
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = r1.ru_maxrss
+    cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    print(f"pprofx top: {time.time() - t:.2f} s wall, {cpu:.2f} s CPU, peak {after / 1024:.0f} MiB")
+    if after <= r0.ru_maxrss:
         print("  (peak not above an earlier child's; run this script fresh)")
     return after
 

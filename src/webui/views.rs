@@ -378,13 +378,13 @@ fn flame_entry(state: &State<'_>, cfg: &Config) -> Result<Arc<FlameEntry>, Rende
             return Ok(e.clone());
         }
     }
+    let mut timer = crate::util::timing::Timer::from_env();
     let ((model, (title, legend), sample_type), messages) =
         analyse(state, &cfg, "flamegraph", |an| {
-            (
-                FlameModel::build(an),
-                legend_of(an),
-                an.sel.type_name.clone(),
-            )
+            timer.lap("webui: sample graph");
+            let model = FlameModel::build(an);
+            timer.lap("webui: flame stacks");
+            (model, legend_of(an), an.sel.type_name.clone())
         })?;
     let entry = Arc::new(FlameEntry {
         model,
@@ -434,8 +434,10 @@ fn flame_page(state: &State<'_>, cfg: &Config, p: &str, width: f64) -> Result<Re
         "width": width,
         "sample_type": e.sample_type,
     });
+    let mut timer = crate::util::timing::Timer::from_env();
     if p.is_empty() {
         let tree = m.tree(&[], width);
+        timer.lap("webui: flame tree");
         if let Some(n) = hidden_note(&tree, width) {
             body.push_str(&format!(
                 "<p class=\"note\" id=\"hidden-note\">{}</p>\n",
