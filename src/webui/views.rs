@@ -45,6 +45,10 @@ pub const DEFAULT_WIDTH: f64 = 1200.0;
 /// Rows of the top view when `n` is not given (pprof's).
 pub const TOP_ROWS: i64 = 500;
 
+/// Flame models kept (one per sample graph): going back to the previous
+/// settings (Reset, undoing a hide) pivots and zooms without rebuilding.
+pub const FLAME_MODELS: usize = 2;
+
 /// Functions the source view lists at most (pprof's).
 pub const MAX_SOURCE_FUNCTIONS: usize = 50;
 
@@ -131,7 +135,8 @@ pub struct State<'s> {
     engine: Mutex<Engine<'s>>,
     config: Config,
     sources: Option<SourceOptions>,
-    flame: Mutex<Option<(String, Arc<FlameEntry>)>>,
+    /// The flame models of the last [`FLAME_MODELS`] sample graphs, newest first.
+    flame: Mutex<std::collections::VecDeque<(String, Arc<FlameEntry>)>>,
     compare: OnceLock<Result<CompareInputs, String>>,
 }
 
@@ -153,7 +158,7 @@ impl<'s> State<'s> {
             engine: Mutex::new(Engine::new(session)),
             config,
             sources,
-            flame: Mutex::new(None),
+            flame: Mutex::new(Default::default()),
             compare: OnceLock::new(),
         }
     }
@@ -373,10 +378,8 @@ fn flame_entry(state: &State<'_>, cfg: &Config) -> Result<Arc<FlameEntry>, Rende
         cfg.granularity = "filefunctions".into();
     }
     let key = graph_key(&cfg.report_options("flamegraph"));
-    if let Some((k, e)) = lock(&state.flame).as_ref() {
-        if *k == key {
-            return Ok(e.clone());
-        }
+    if let Some((_, e)) = lock(&state.flame).iter().find(|(k, _)| *k == key) {
+        return Ok(e.clone());
     }
     let mut timer = crate::util::timing::Timer::from_env();
     let ((model, (title, legend), sample_type), messages) =
@@ -393,7 +396,10 @@ fn flame_entry(state: &State<'_>, cfg: &Config) -> Result<Arc<FlameEntry>, Rende
         title,
         sample_type,
     });
-    *lock(&state.flame) = Some((key, entry.clone()));
+    let mut models = lock(&state.flame);
+    models.retain(|(k, _)| *k != key);
+    models.push_front((key, entry.clone()));
+    models.truncate(FLAME_MODELS);
     Ok(entry)
 }
 
