@@ -24,7 +24,9 @@
 //!    into `default.pgo`, and hot-set diffs.
 //! 9. [`engine`]: one session and one options value under pprof's names,
 //!    and the single entry point every front end (subcommands, pprof's
-//!    command line, the shell, the web UI) renders reports through.
+//!    command line, the shell, the web UI) renders reports through;
+//! 9. [`webui`]: the web UI (`-http`), a front end over the engine that
+//!    lives in the library so it can be tested and embedded.
 //!
 //! A stage uses the stages before it, [`model`], [`error`] and [`util`],
 //! never one after it. [`util`] holds what every stage shares (threads,
@@ -46,6 +48,7 @@ pub mod report;
 pub mod source;
 pub mod util;
 pub mod view;
+pub mod webui;
 
 pub use decode::{load, LoadOptions};
 pub use error::{DecodeError, LoadError, OptionError};

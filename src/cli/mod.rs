@@ -160,6 +160,11 @@ pub enum Command {
     /// What Go's profile-guided optimization takes from a profile: report,
     /// merge (weighted) and diff of the compiler's hot call sites.
     Pgo(Box<pgo::PgoArgs>),
+    /// Serve the web UI (pprof's -http): `pprofx serve [-http=[host]:port]
+    /// [-no_browser] [options] source…`; the options are pprof's, as in
+    /// `pprofx -http=:8080 [options] source…`. Default address: localhost, a free port.
+    #[command(disable_help_flag = true)]
+    Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  pprofx completions bash > ~/.local/share/bash-completion/completions/pprofx\n  pprofx completions zsh > ~/.zfunc/_pprofx"
@@ -243,6 +248,14 @@ pub fn subcommand_names() -> Vec<String> {
 /// Prints the main help (`pprofx -help` in pprof's form).
 pub fn print_help() {
     let _ = Cli::command().print_long_help();
+}
+
+/// Arguments of `pprofx serve`: pprof's command line.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// `-http=[host]:port`, `-no_browser`, pprof's options and the sources.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub args: Vec<String>,
 }
 
 /// Arguments of `pprofx peek`.

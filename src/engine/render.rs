@@ -188,8 +188,10 @@ impl<'s> Engine<'s> {
 
 /// The options that shape the sample graph (what [`Analysis::new`] reads),
 /// as a cache key: everything but the presentation settings, which each
-/// report reads from the analysis' options at print time.
-fn graph_key(opts: &ReportOptions) -> String {
+/// report reads from the analysis' options at print time. Front ends that
+/// keep data derived from a sample graph (the web UI's flame graph paths)
+/// key it with this too.
+pub fn graph_key(opts: &ReportOptions) -> String {
     let def = ReportOptions::default();
     let shaping = ReportOptions {
         nodecount: def.nodecount,

@@ -190,7 +190,7 @@ fn diff_preorder(tree: &DiffTree, mode: DiffWidth) -> Vec<(usize, u32)> {
 /// Serializes `data` as JSON that is safe inside a `<script>` element:
 /// `<`, `>`, `&`, U+2028 and U+2029 (which can only occur inside strings)
 /// become `\uXXXX` escapes.
-fn script_json<T: Serialize>(data: &T) -> io::Result<String> {
+pub fn script_json<T: Serialize>(data: &T) -> io::Result<String> {
     let json = serde_json::to_string(data).map_err(io::Error::other)?;
     let mut out = String::with_capacity(json.len() + json.len() / 64);
     for c in json.chars() {
@@ -385,7 +385,7 @@ pub fn write_html(r: &HtmlReport<'_>, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// SHA-256 (FIPS 180-4) of `data`, for the Content-Security-Policy hashes.
-fn sha256(data: &[u8]) -> [u8; 32] {
+pub fn sha256(data: &[u8]) -> [u8; 32] {
     const K: [u32; 64] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
         0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
@@ -457,7 +457,7 @@ fn sha256(data: &[u8]) -> [u8; 32] {
 }
 
 /// Standard base64 with padding.
-fn base64(data: &[u8]) -> String {
+pub fn base64(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {

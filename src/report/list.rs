@@ -104,6 +104,23 @@ struct LineNode {
 impl ListReport {
     /// The list report for `regex` (build the analysis with [`list_options`]).
     pub fn build(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
+        let finder = SourceFinder::new(&an.opts.source_path, &an.opts.trim_path);
+        Self::build_with(an, regex, finder)
+    }
+
+    /// [`ListReport::build`] reading only files inside the source discovery
+    /// roots ([`SourceFinder::confined`]), as the web UI does.
+    pub fn build_confined(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
+        let finder = SourceFinder::new(&an.opts.source_path, &an.opts.trim_path).confined();
+        Self::build_with(an, regex, finder)
+    }
+
+    /// [`ListReport::build`] with the given source finder.
+    pub fn build_with(
+        an: &Analysis<'_>,
+        regex: &str,
+        mut reader: SourceFinder,
+    ) -> Result<Self, PeekError> {
         let rx = crate::view::regex::go_regex(regex).map_err(|e| {
             PeekError::BadRegex(regex.to_string(), crate::view::regex::regex_message(&e))
         })?;
@@ -118,7 +135,6 @@ impl ListReport {
         if by_name.is_empty() {
             return Err(PeekError::NoMatch(regex.to_string()));
         }
-        let mut reader = SourceFinder::new(&an.opts.source_path, &an.opts.trim_path);
         let mut names: Vec<String> = by_name.keys().cloned().collect();
         names.sort();
         let mut functions = Vec::new();
