@@ -157,21 +157,17 @@ fn run_report(kind: Report<'_>, args: &TopArgs) -> Result<(), Failure> {
 /// Prints a report as text, or as JSON under `--json`, to stdout or to the
 /// `-o` file (written to a temporary file and renamed).
 fn print(report: &dyn Render, args: &TopArgs) -> Result<(), Failure> {
-    let json = args.json;
-    let write = |w: &mut dyn Write| {
-        if json {
+    use pprofx::util::output::{write_text, write_valid};
+    let target = args.out.output.as_deref().unwrap_or("-");
+    let written = if args.json {
+        write_valid(target, |w| {
             serde_json::to_writer_pretty(&mut *w, &report.to_json())?;
             writeln!(w)
-        } else {
-            report.write_text(w)
-        }
+        })
+    } else {
+        write_text(target, |w| report.write_text(w))
     };
-    match args.out.output.as_deref() {
-        None => write_stdout(write),
-        Some(target) => {
-            pprofx::util::output::write_output(target, write).map_err(|e| Failure::new(target, e))
-        }
-    }
+    written.map_err(|e| Failure::new(if target == "-" { "stdout" } else { target }, e))
 }
 
 /// `--proto -o FILE`: writes the profile as the report sees it (after the
@@ -306,9 +302,9 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     let unit = analysis.sel.unit.clone();
     let result = match args.format {
         FlameFormat::Folded => {
-            pprofx::util::output::write_output(&args.output, |w| export::write_folded(&tree, w))
+            pprofx::util::output::write_text(&args.output, |w| export::write_folded(&tree, w))
         }
-        FlameFormat::Speedscope => pprofx::util::output::write_output(&args.output, |w| {
+        FlameFormat::Speedscope => pprofx::util::output::write_valid(&args.output, |w| {
             export::write_speedscope(&tree, &title, &unit, w)
         }),
         FlameFormat::Svg => {
@@ -334,9 +330,7 @@ fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
                 palette,
                 min_width: args.min_width,
             };
-            pprofx::util::output::write_output(&args.output, |w| {
-                svg::write_svg(&tree, &svg_opts, w)
-            })
+            pprofx::util::output::write_valid(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
         }
     };
     timer.lap("render+write");

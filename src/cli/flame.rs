@@ -100,7 +100,7 @@ pub fn write_single_html(
         top: Some(&top),
         diff: None,
     };
-    pprofx::util::output::write_output(o.output, |w| html::write_html(&report, w))
+    pprofx::util::output::write_valid(o.output, |w| html::write_html(&report, w))
         .map_err(|e| Failure::new(o.output, e))
 }
 
@@ -163,7 +163,7 @@ pub fn write_diff(
             top: Some(&top),
             diff: table,
         };
-        pprofx::util::output::write_output(o.output, |w| html::write_html(&report, w))
+        pprofx::util::output::write_valid(o.output, |w| html::write_html(&report, w))
     } else {
         let svg = diff::DiffSvgOptions {
             title,
@@ -174,7 +174,7 @@ pub fn write_diff(
             noise: NOISE,
             width_mode: o.width_mode,
         };
-        pprofx::util::output::write_output(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
+        pprofx::util::output::write_valid(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
     };
     result.map_err(|e| Failure::new(o.output, e))
 }
