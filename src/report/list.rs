@@ -14,12 +14,13 @@
 //! [`ListReport::source_warning`] says once which files were missing and
 //! where they were searched.
 //!
-//! Beyond pprof, a Go file found is checked against the profile
-//! ([`super::version::check_file`]): when a listed function's start line
-//! (`Function.start_line`) does not declare it there, the file is another
-//! version of the source (a stale checkout, another Go's GOROOT), and it is
-//! treated as not found: no line of it is annotated, its routines get an
-//! error line, and the warning names the file, the line and what is there.
+//! Beyond pprof, a Go file (source or assembly) found is checked against
+//! the profile ([`super::version::check_file`]): when a listed function's
+//! start line (`Function.start_line`) does not declare it there, the file
+//! is another version of the source (a stale checkout, another Go's
+//! GOROOT), and it is treated as not found: no line of it is annotated, its
+//! routines get an error line, and the warning names the file, the line and
+//! what is there.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -251,7 +252,7 @@ fn check_versions(by_name: &ByName, names: &[String], reader: &mut SourceFinder)
     }
     let mut out = Vec::new();
     for (file, functions) in files {
-        if !file.ends_with(".go") || functions.iter().all(|f| f.1 == 0) {
+        if !version::is_checked(file) || functions.iter().all(|f| f.1 == 0) {
             continue;
         }
         if let Ok(lines) = reader.lines(file) {

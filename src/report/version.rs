@@ -20,9 +20,12 @@
 //!   `go`/`defer` statement's line) are checked by their enclosing function
 //!   only.
 //!
-//! Anything else (not a `.go` file, no start line, package-level closures
-//! `init.funcN` and `glob..funcN`, names that are not Go symbols) is not
-//! judged. Front ends (`list`, a web source view) read the file, call
+//! * a function in Go assembly (`.s`) starts on its `TEXT` line
+//!   (`TEXT runtime·memmove<ABIInternal>(SB), …`, `TEXT ·Load(SB), …`).
+//!
+//! Anything else (not a `.go` or `.s` file, no start line, package-level
+//! closures `init.funcN` and `glob..funcN`, names that are not Go symbols)
+//! is not judged. Front ends (`list`, a web source view) read the file, call
 //! [`check_file`], and treat a file with a [`Mismatch`] as not found.
 
 use serde::Serialize;
@@ -223,13 +226,31 @@ pub fn declares(line: &str, decl: &Declaration<'_>) -> bool {
     &rest[..end] == decl.name && rest[end..].trim_start().starts_with(['(', '['])
 }
 
+/// Whether a Go assembly line declares the function `decl` names
+/// (`TEXT runtime·memmove<ABIInternal>(SB), …`, `TEXT ·Load(SB), …`).
+pub fn declares_asm(line: &str, decl: &Declaration<'_>) -> bool {
+    let line = line.trim_start();
+    line.starts_with("TEXT")
+        && [format!("·{}(", decl.name), format!("·{}<", decl.name)]
+            .iter()
+            .any(|d| line.contains(d.as_str()))
+}
+
 /// Checks one function against the file's lines: `None` when its start line
 /// fits (or cannot be judged), else what is there.
 pub fn check(lines: &[String], function: &str, start_line: i64) -> Option<(i64, String)> {
+    check_in(lines, function, start_line, false)
+}
+
+/// [`check`], for a Go source (`asm` false) or Go assembly file.
+fn check_in(lines: &[String], function: &str, start_line: i64, asm: bool) -> Option<(i64, String)> {
     if start_line <= 0 {
         return None;
     }
     let decl = go_declaration(function)?;
+    if asm && (decl.receiver.is_some() || decl.nested != Nested::No) {
+        return None;
+    }
     let text = |n: i64| {
         usize::try_from(n - 1)
             .ok()
@@ -239,6 +260,9 @@ pub fn check(lines: &[String], function: &str, start_line: i64) -> Option<(i64, 
     let Some(start) = text(start_line) else {
         return Some((start_line, String::new()));
     };
+    if asm {
+        return (!declares_asm(start, &decl)).then(|| (start_line, start.trim().to_string()));
+    }
     let fits = match decl.nested {
         Nested::No => declares(start, &decl),
         nested => {
@@ -254,15 +278,22 @@ pub fn check(lines: &[String], function: &str, start_line: i64) -> Option<(i64, 
     (!fits).then(|| (start_line, start.trim().to_string()))
 }
 
+/// Whether [`check_file`] judges a file: Go sources and Go assembly.
+pub fn is_checked(file: &str) -> bool {
+    file.ends_with(".go") || file.ends_with(".s")
+}
+
 /// Checks a file's `functions` (name, start line) against its lines; the
 /// first one whose start line does not declare it, if any. Only Go files
-/// are judged.
+/// (`.go`, and assembly `.s`, whose start lines hold `TEXT ·name(SB)`) are
+/// judged.
 pub fn check_file(file: &str, lines: &[String], functions: &[(&str, i64)]) -> Option<Mismatch> {
-    if !file.ends_with(".go") {
+    if !is_checked(file) {
         return None;
     }
+    let asm = file.ends_with(".s");
     functions.iter().find_map(|&(function, start)| {
-        check(lines, function, start).map(|(line, found)| Mismatch {
+        check_in(lines, function, start, asm).map(|(line, found)| Mismatch {
             file: file.to_string(),
             function: function.to_string(),
             line,
@@ -372,6 +403,19 @@ mod tests {
         // Only Go files are judged.
         assert!(check_file("x.go", &src, &[("main.work", 5)]).is_some());
         assert!(check_file("x.c", &src, &[("main.work", 5)]).is_none());
+        // Go assembly: the TEXT line.
+        let asm = file(
+            "#include \"textflag.h\"\n\nTEXT runtime·systemstack(SB), NOSPLIT, $0-8\n\
+             \tMOVQ fn+0(FP), DI\nTEXT ·Load<ABIInternal>(SB), NOSPLIT, $0\n",
+        );
+        let f = |name, line| check_file("asm_amd64.s", &asm, &[(name, line)]);
+        assert!(f("runtime.systemstack", 3).is_none());
+        assert!(f("internal/runtime/atomic.Load", 5).is_none());
+        assert_eq!(
+            f("runtime.systemstack", 4).unwrap().found,
+            "MOVQ fn+0(FP), DI"
+        );
+        assert!(f("runtime.mcall", 3).is_some());
         let m = check_file("x.go", &src, &[("main.work", 3), ("main.(*S).run", 9)]).unwrap();
         assert_eq!((m.function.as_str(), m.line), ("main.(*S).run", 9));
         assert!(m.message().contains("x.go"));
