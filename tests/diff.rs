@@ -363,6 +363,42 @@ fn fixture_goroutine_stacks_ignore_moved_call_sites() {
     }
 }
 
+/// Go 1.27's goroutine leak profile is a gauge like the goroutine profile:
+/// absolute counts, by stack, exact.
+#[test]
+fn fixture_goroutineleak_profiles_are_gauges() {
+    let leak = |n: i64| {
+        Builder::new(
+            &[("goroutineleak", "count")],
+            ("goroutineleak", "count", 1),
+            n,
+            0,
+        )
+        .sample(
+            &["runtime.gopark", "runtime.chansend1", "main.leakSend.func1"],
+            &[n],
+        )
+        .sample(
+            &["runtime.gopark", "sync.(*Mutex).Lock", "main.stuck"],
+            &[2],
+        )
+        .profile()
+    };
+    let (a, b) = (leak(3), leak(8));
+    let r = diff_of(&[&a, &b], &DiffOptions::default());
+    assert_eq!(r.mode, Mode::Absolute);
+    assert_eq!(r.by, Keying::Stack);
+    let row = &r.rows[0];
+    assert_eq!(
+        row.name,
+        "main.leakSend.func1;runtime.chansend1;runtime.gopark"
+    );
+    assert_eq!((row.base, row.new, row.delta), (3, 8, 5));
+    assert_eq!(row.status, Status::Grew);
+    assert_eq!(row.confidence, diff::Confidence::Exact);
+    assert_eq!(r.rows[1].status, Status::Same);
+}
+
 /// A goroutine `debug=1` dump: `leaks` goroutines parked in main.worker
 /// (runtime frames unprinted, as Go does), and the profiler's goroutine
 /// whose call site (address and line) moved between builds.

@@ -167,14 +167,34 @@ parity_tests!(classify, DRIVER_TEXT_CASES, EXPECTED_CASES);
 #[test]
 fn golden_folder_holds_only_indexed_pprof_output() {
     let golden = common::repo_root().join("tests/golden");
-    let mut folders = 0;
+    // `external/` holds one folder per external profile, each indexed.
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
     for entry in std::fs::read_dir(&golden).expect("tests/golden") {
         let path = entry.expect("dir entry").path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if !path.is_dir() {
             assert_eq!(name, "README.md", "stray file in tests/golden/");
-            continue;
+        } else if name == "external" {
+            for sub in std::fs::read_dir(&path).expect("tests/golden/external") {
+                let sub = sub.expect("dir entry").path();
+                if sub.is_dir() {
+                    dirs.push(sub);
+                } else {
+                    let f = sub.file_name().unwrap().to_string_lossy().into_owned();
+                    assert_eq!(f, "README.md", "stray file in tests/golden/external/");
+                }
+            }
+        } else {
+            dirs.push(path);
         }
+    }
+    let mut folders = 0;
+    for path in dirs {
+        let name = path
+            .strip_prefix(&golden)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         folders += 1;
         let index = ["commands.txt", "cases.txt", "transcripts.txt", "preprofile.txt"]
             .iter()
@@ -202,6 +222,12 @@ fn golden_folder_holds_only_indexed_pprof_output() {
                 "merges.txt",
                 "README.md",
             ];
+            // Large outputs are stored gzipped (`NAME.gz`) or as a digest of
+            // their lines (`NAME.digest`) under the name the index gives.
+            let stored = file
+                .strip_suffix(".gz")
+                .or_else(|| file.strip_suffix(".digest"))
+                .unwrap_or(&file);
             // preprofile.txt names `NAME`; its outputs are NAME.pre or NAME.err.
             let stem = file.rsplit_once('.').map_or(file.as_ref(), |(s, _)| s);
             let by_stem = index.ends_with("preprofile.txt") && listed.contains(&stem);
@@ -209,7 +235,8 @@ fn golden_folder_holds_only_indexed_pprof_output() {
                 index_file.contains(&file.as_ref())
                     || input
                     || by_stem
-                    || listed.contains(&file.as_ref()),
+                    || listed.contains(&file.as_ref())
+                    || listed.contains(&stored),
                 "tests/golden/{name}/{file} is not named in {} (pprofx's own \
                  output belongs in tests/snapshots/)",
                 index.display()

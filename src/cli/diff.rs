@@ -138,11 +138,17 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         return ExitCode::from(if report.crossed() { GATE } else { 0 });
     }
     let written = write_stdout(|w| {
+        use pprofx::util::rawbytes::Unescape;
+        use std::io::Write;
         if args.json {
-            serde_json::to_writer_pretty(&mut *w, &render::to_json(&report, &render_opts, &gates))?;
-            writeln!(w)
+            let mut w = Unescape::valid(w);
+            serde_json::to_writer_pretty(&mut w, &render::to_json(&report, &render_opts, &gates))?;
+            writeln!(w)?;
+            w.flush()
         } else {
-            render::write_text(w, &report, &render_opts)
+            let mut w = Unescape::raw(w);
+            render::write_text(&mut w, &report, &render_opts)?;
+            w.flush()
         }
     });
     if let Err(f) = written {

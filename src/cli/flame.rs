@@ -101,7 +101,7 @@ pub fn write_single_html(
         top: Some(&top),
         diff: None,
     };
-    pprofx::util::output::write_output(o.output, |w| html::write_html(&report, w))
+    pprofx::util::output::write_valid(o.output, |w| html::write_html(&report, w))
         .map_err(|e| Failure::new(o.output, e))
 }
 
@@ -164,7 +164,7 @@ pub fn write_diff(
             top: Some(&top),
             diff: table,
         };
-        pprofx::util::output::write_output(o.output, |w| html::write_html(&report, w))
+        pprofx::util::output::write_valid(o.output, |w| html::write_html(&report, w))
     } else {
         let svg = diff::DiffSvgOptions {
             title,
@@ -175,7 +175,7 @@ pub fn write_diff(
             noise: NOISE,
             width_mode: o.width_mode,
         };
-        pprofx::util::output::write_output(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
+        pprofx::util::output::write_valid(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
     };
     result.map_err(|e| Failure::new(o.output, e))
 }
@@ -251,9 +251,9 @@ pub fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     let unit = analysis.sel.unit.clone();
     let result = match args.format {
         FlameFormat::Folded => {
-            pprofx::util::output::write_output(&args.output, |w| export::write_folded(&tree, w))
+            pprofx::util::output::write_text(&args.output, |w| export::write_folded(&tree, w))
         }
-        FlameFormat::Speedscope => pprofx::util::output::write_output(&args.output, |w| {
+        FlameFormat::Speedscope => pprofx::util::output::write_valid(&args.output, |w| {
             export::write_speedscope(&tree, &title, &unit, w)
         }),
         FlameFormat::Svg => {
@@ -273,9 +273,7 @@ pub fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
                 palette,
                 min_width: args.min_width,
             };
-            pprofx::util::output::write_output(&args.output, |w| {
-                svg::write_svg(&tree, &svg_opts, w)
-            })
+            pprofx::util::output::write_valid(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
         }
     };
     timer.lap("render+write");

@@ -16,6 +16,7 @@ use super::session::Session;
 use crate::error::OptionError;
 use crate::graph::analysis::{Analysis, ReportOptions};
 use crate::report::{comments, list, proto, raw, tags, top, traces, tree, Render};
+use crate::util::rawbytes::Unescape;
 
 /// Text in pprof's layout, or the same data as JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -125,12 +126,20 @@ impl<'s> Engine<'s> {
         }
         let param = inv.param.as_deref().unwrap_or("");
         let opts = cfg.report_options(spec.report);
+        // Text prints names' original bytes (as pprof); JSON stays valid
+        // UTF-8 (see util::rawbytes).
         let emit = |r: &dyn Render, out: &mut dyn Write| -> io::Result<()> {
             match format {
-                Format::Text => r.write_text(out),
+                Format::Text => {
+                    let mut w = Unescape::raw(out);
+                    r.write_text(&mut w)?;
+                    w.flush()
+                }
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &r.to_json())?;
-                    writeln!(out)
+                    let mut w = Unescape::valid(out);
+                    serde_json::to_writer_pretty(&mut w, &r.to_json())?;
+                    writeln!(w)?;
+                    w.flush()
                 }
             }
         };

@@ -18,6 +18,7 @@ pub mod tags;
 pub mod top;
 pub mod traces;
 pub mod tree;
+pub mod version;
 
 use crate::graph::analysis::Analysis;
 use crate::model::measurement;

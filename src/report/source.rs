@@ -590,11 +590,12 @@ fn message(missing: &[NotFound]) -> Option<String> {
 }
 
 /// Splits as Go's `bufio.ScanLines`: on `\n`, a trailing `\r` dropped, no
-/// empty last line.
+/// empty last line. Bytes that are not UTF-8 are kept (escaped, see
+/// [`crate::util::rawbytes`]), so the listing prints them as pprof does.
 pub fn split_lines(bytes: &[u8]) -> Vec<String> {
     let mut out: Vec<String> = bytes
         .split(|&b| b == b'\n')
-        .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
+        .map(|l| crate::util::rawbytes::decode(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
         .collect();
     if bytes.is_empty() || bytes.ends_with(b"\n") {
         out.pop();

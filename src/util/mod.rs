@@ -1,9 +1,11 @@
 //! Infrastructure shared by every stage: the huge-page allocator, thread
-//! splitting, stage timings, all-or-nothing output files and small Go
-//! compatibility helpers. Nothing here knows about profiles.
+//! splitting, stage timings, all-or-nothing output files, strings that are
+//! not UTF-8 ([`rawbytes`]) and small Go compatibility helpers. Nothing here
+//! knows about profiles.
 
 pub mod alloc;
 pub mod go;
 pub mod output;
 pub mod parallel;
+pub mod rawbytes;
 pub mod timing;
