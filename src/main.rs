@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         Command::Peek(args) => run_report(Report::Peek(&args.regex), &args.common),
         Command::List(args) => run_report(Report::List(&args.regex), &args.common),
         Command::Flame(args) => run_flame(&args),
+        Command::Graph(args) => cli::graph::run_graph(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);

@@ -8,6 +8,7 @@
 
 pub mod diff;
 pub mod flame;
+pub mod graph;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
@@ -79,6 +80,10 @@ pub enum Command {
     /// or export folded stacks or speedscope JSON.
     #[command(args_override_self = true)]
     Flame(Box<FlameArgs>),
+    /// Draw the call graph (SVG, PNG, PDF; pprofx's own layout, no Graphviz),
+    /// or write it as `go tool pprof -dot` or `-callgrind` does.
+    #[command(args_override_self = true)]
+    Graph(Box<graph::GraphArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -568,9 +573,33 @@ pub struct ReportArgs {
     /// Omit the File/Type/Time/Duration header lines.
     #[arg(long = "compact_labels", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Trimming and order")]
     pub compact_labels: bool,
-    /// Accepted for pprof compatibility; text reports ignore it, as pprof does.
-    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide = true)]
+    /// A context-sensitive call tree instead of a graph (graph and callgrind
+    /// outputs only; text reports ignore it, as pprof does).
+    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Trimming and order")]
     pub call_tree: bool,
+    /// Keep column numbers at -lines granularity.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, help_heading = "Granularity")]
+    pub showcolumns: bool,
+    /// Label keys (`,`-separated) whose values become pseudo frames at the
+    /// root of every stack.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Granularity"
+    )]
+    pub tagroot: String,
+    /// Label keys (`,`-separated) whose values become pseudo frames at the
+    /// leaf of every stack.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Granularity"
+    )]
+    pub tagleaf: String,
 
     /// Prefixes to strip from source file names (`:`-separated).
     #[arg(
@@ -769,9 +798,21 @@ impl ReportArgs {
             relative_percentages: self.filters.relative_percentages,
             drop_negative: self.filters.drop_negative,
             obj_names: false,
+            call_tree: self.call_tree,
+            show_columns: self.showcolumns,
+            tagroot: split_keys(&self.tagroot),
+            tagleaf: split_keys(&self.tagleaf),
         };
         (opts, warnings)
     }
+}
+
+/// A `,`-separated list of label keys, empty entries dropped.
+fn split_keys(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Go's `strconv.ParseBool`.

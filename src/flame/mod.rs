@@ -119,7 +119,7 @@ impl StackTree {
 
     /// Builds the pruned tree of the samples `a` sees.
     pub fn build(a: &Analysis, opts: &TreeOptions) -> StackTree {
-        let p = a.profile;
+        let p: &crate::model::Profile = &a.profile;
         let view = &a.view;
         let vi = a.sel.index;
 

@@ -14,6 +14,7 @@
 //!    nodes), as pprof does when it rebuilds its trimmed graph.
 
 pub mod analysis;
+pub mod callgraph;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
