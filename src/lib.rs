@@ -33,6 +33,7 @@ pub mod error;
 pub mod flame;
 pub mod graph;
 pub mod model;
+pub mod render;
 pub mod report;
 pub mod source;
 pub mod util;

@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 use pprofx::graph::analysis::Analysis;
 use pprofx::report::callgrind::{callgrind_options, CallgrindReport};
 use pprofx::report::dot::{dot_options, DotReport};
-use pprofx::report::Render;
 
 use super::TopArgs;
 use crate::Failure;
@@ -86,11 +85,11 @@ pub fn run_graph(args: &GraphArgs) -> Result<(), Failure> {
 
 /// The drawing of the report's graph in `format`.
 fn draw(report: &DotReport, format: GraphFormat) -> Result<Vec<u8>, String> {
-    let _ = (report, format);
-    Err("drawing is not built yet".to_string())
-}
-
-#[allow(dead_code)]
-fn _render_is_used(r: &dyn Render) {
-    let _ = r;
+    use pprofx::render::{draw, Format};
+    let format = match format {
+        GraphFormat::Png => Format::Png,
+        GraphFormat::Pdf => Format::Pdf,
+        _ => Format::Svg,
+    };
+    draw(&report.graph, format)
 }

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod callgraph;
+pub mod layout;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
