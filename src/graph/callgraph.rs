@@ -23,6 +23,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::graph::analysis::Analysis;
 use crate::graph::{NodeInfo, NodeMap};
 use crate::model::measurement;
@@ -204,10 +206,21 @@ impl SampleTags {
         let mut label = Vec::with_capacity(n);
         let mut numeric = Vec::with_capacity(n);
         let mut parts: Vec<String> = Vec::new();
+        // Samples share label sets: remember each set's result.
+        let mut memo: HashMap<Vec<crate::model::Label>, (u32, Vec<(u32, i64)>), RandomState> =
+            HashMap::default();
+        let mut key: Vec<crate::model::Label> = Vec::new();
         for i in 0..n {
+            key.clear();
+            key.extend(an.view.labels(p, i).copied());
+            if let Some((id, nums)) = memo.get(&key) {
+                label.push(*id);
+                numeric.push(nums.clone());
+                continue;
+            }
             parts.clear();
             let mut nums = Vec::new();
-            for l in an.view.labels(p, i) {
+            for l in &key {
                 let key = p.str(l.key);
                 if l.str != 0 {
                     if key != "pprof::base" {
@@ -237,6 +250,7 @@ impl SampleTags {
                     }
                 }
             };
+            memo.insert(key.clone(), (id, nums.clone()));
             label.push(id);
             numeric.push(nums);
         }
@@ -253,8 +267,20 @@ impl SampleTags {
 /// Per-node tag accumulators while building.
 #[derive(Default, Clone)]
 struct NodeTags {
-    labels: HashMap<u32, Tag>,
-    numeric: HashMap<u32, HashMap<u32, Tag>>,
+    labels: HashMap<u32, Tag, RandomState>,
+    numeric: HashMap<u32, HashMap<u32, Tag, RandomState>, RandomState>,
+}
+
+/// A node's weights and tags, which do not depend on the kept set (a kept
+/// node's samples are the same), so rebuilds copy them.
+#[derive(Clone)]
+struct NodeValues {
+    flat: i64,
+    flat_div: i64,
+    cum: i64,
+    cum_div: i64,
+    label_tags: Vec<Tag>,
+    numeric_tags: Vec<(String, Vec<Tag>)>,
 }
 
 /// Builds graphs over one analysis (pprof's `newGraph` / `newTree`).
@@ -264,6 +290,9 @@ pub struct Builder<'a, 'p> {
     /// The identity of each NodeMap node's function (address, line and
     /// column cleared), as a dense id.
     function_of: Vec<u32>,
+    /// Per NodeMap node, its values in the full graph (set by the first
+    /// `graph(None)`).
+    values: std::cell::OnceCell<Vec<Option<NodeValues>>>,
 }
 
 impl<'a, 'p> Builder<'a, 'p> {
@@ -289,6 +318,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             an,
             tags: SampleTags::new(an),
             function_of,
+            values: std::cell::OnceCell::new(),
         }
     }
 
@@ -364,9 +394,15 @@ impl<'a, 'p> Builder<'a, 'p> {
         let nodes = &an.nodes;
         let mut index = vec![NONE; nodes.len()];
         let mut g = CallGraph::default();
+        let cached = if kept.is_some() {
+            self.values.get()
+        } else {
+            None
+        };
+        let accumulate = cached.is_none();
         let mut tags: Vec<NodeTags> = Vec::new();
         let mut seen_node: Vec<u32> = Vec::new();
-        let mut edge_of: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut edge_of: HashMap<(usize, usize), usize, RandomState> = HashMap::default();
         let mut seen_edge: Vec<u32> = Vec::new();
         for i in 0..an.view.len(p) {
             let values = an.view.values(p, i);
@@ -401,7 +437,7 @@ impl<'a, 'p> Builder<'a, 'p> {
                         }
                         n => n as usize,
                     };
-                    if seen_node[n] != mark {
+                    if accumulate && seen_node[n] != mark {
                         seen_node[n] = mark;
                         let node = &mut g.nodes[n];
                         node.cum = node.cum.wrapping_add(w);
@@ -434,15 +470,45 @@ impl<'a, 'p> Builder<'a, 'p> {
                     residual = false;
                 }
             }
-            if parent != usize::MAX && !residual {
+            if accumulate && parent != usize::MAX && !residual {
                 let node = &mut g.nodes[parent];
                 node.flat = node.flat.wrapping_add(w);
                 node.flat_div = node.flat_div.wrapping_add(dw);
                 self.add_tags(&mut tags[parent], i, w, dw, true);
             }
         }
-        for (node, acc) in g.nodes.iter_mut().zip(tags) {
-            self.finish_tags(node, acc);
+        match cached {
+            Some(values) => {
+                for node in &mut g.nodes {
+                    if let Some(v) = &values[node.info as usize] {
+                        node.flat = v.flat;
+                        node.flat_div = v.flat_div;
+                        node.cum = v.cum;
+                        node.cum_div = v.cum_div;
+                        node.label_tags = v.label_tags.clone();
+                        node.numeric_tags = v.numeric_tags.clone();
+                    }
+                }
+            }
+            None => {
+                for (node, acc) in g.nodes.iter_mut().zip(tags) {
+                    self.finish_tags(node, acc);
+                }
+                if kept.is_none() {
+                    let mut values = vec![None; nodes.len()];
+                    for node in &g.nodes {
+                        values[node.info as usize] = Some(NodeValues {
+                            flat: node.flat,
+                            flat_div: node.flat_div,
+                            cum: node.cum,
+                            cum_div: node.cum_div,
+                            label_tags: node.label_tags.clone(),
+                            numeric_tags: node.numeric_tags.clone(),
+                        });
+                    }
+                    let _ = self.values.set(values);
+                }
+            }
         }
         g.select_nodes(an.opts.drop_negative);
         g
@@ -455,9 +521,9 @@ impl<'a, 'p> Builder<'a, 'p> {
         let nodes = &an.nodes;
         let mut g = CallGraph::default();
         let mut tags: Vec<NodeTags> = Vec::new();
-        let mut child: HashMap<(usize, u32), usize> = HashMap::new();
-        let mut functions: HashMap<(usize, u32), u32> = HashMap::new();
-        let mut edge_of: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut child: HashMap<(usize, u32), usize, RandomState> = HashMap::default();
+        let mut functions: HashMap<(usize, u32), u32, RandomState> = HashMap::default();
+        let mut edge_of: HashMap<(usize, usize), usize, RandomState> = HashMap::default();
         for i in 0..an.view.len(p) {
             let values = an.view.values(p, i);
             let w = values[an.sel.index];
@@ -520,13 +586,6 @@ impl<'a, 'p> Builder<'a, 'p> {
         g.select_nodes(an.opts.drop_negative);
         g
     }
-
-    /// The printable name of every NodeMap node (for sorting).
-    fn names(&self) -> Vec<String> {
-        (0..self.an.nodes.len() as u32)
-            .map(|i| self.an.nodes.printable_name(i))
-            .collect()
-    }
 }
 
 impl CallGraph {
@@ -547,18 +606,24 @@ impl CallGraph {
     /// pprof's trimmed graph for a report over `an` (`newTrimmedGraph`).
     pub fn trimmed(an: &Analysis<'_>, shape: GraphShape) -> Trimmed {
         let b = Builder::new(an);
-        let names = b.names();
-        let sprint: Vec<String> = (0..an.nodes.len() as u32)
-            .map(|i| an.nodes.sprint_info(i))
-            .collect();
-        let keys = SortKeys {
-            names: &names,
-            sprint: &sprint,
-        };
         let mut g = if shape.call_tree {
             b.tree()
         } else {
             b.graph(None)
+        };
+        // Names of the nodes built (later graphs only hold fewer).
+        let mut names = vec![String::new(); an.nodes.len()];
+        let mut sprint = vec![String::new(); an.nodes.len()];
+        for node in &g.nodes {
+            let i = node.info as usize;
+            if names[i].is_empty() {
+                names[i] = an.nodes.printable_name(node.info);
+                sprint[i] = an.nodes.sprint_info(node.info);
+            }
+        }
+        let keys = SortKeys {
+            names: &names,
+            sprint: &sprint,
         };
         let total_value = g
             .order

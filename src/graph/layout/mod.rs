@@ -237,6 +237,18 @@ pub fn layout(
         spacing.node_sep,
         spacing.edge_sep,
     );
+    let mut xs = xs;
+    // The pinned node goes to the left edge of the drawing: its layer holds
+    // nothing left of it, and no other layer shares its band.
+    if let Some(p) = pinned_first.filter(|&p| p < n) {
+        let left = (0..total)
+            .filter(|&v| v != p)
+            .map(|v| xs[v] - width[v] / 2.0)
+            .fold(f64::INFINITY, f64::min);
+        if left.is_finite() {
+            xs[p] = xs[p].min(left + width[p] / 2.0);
+        }
+    }
     let rank_gap = spacing.rank_sep / stretch as f64;
     let mut rank_y = vec![0.0f64; layers.len()];
     let mut y = spacing.margin;
