@@ -36,7 +36,7 @@ impl std::fmt::Display for Input {
     }
 }
 
-fn graph_of(path: &PathBuf, nodecount: usize) -> Option<DotGraph> {
+fn graph_of(path: &std::path::Path, nodecount: usize) -> Option<DotGraph> {
     let p = pprofx::decode::load(path.to_str()?, &pprofx::LoadOptions::default()).ok()?;
     let opts = dot_options(ReportOptions {
         nodecount: Some(nodecount),

@@ -115,6 +115,7 @@ fn corpus_references_unordered() {
     let here = common::repo_root().join("tests/golden/graph");
     let corpus = shared.join("corpus");
     let mut checked = 0;
+    let nodelet = regex::Regex::new(r"(N\d+)_\d+").expect("valid regex");
     for cmd in common::parse_commands_txt(&here.join("commands-corpus.txt")) {
         if !cmd.name.contains(".unordered.") {
             continue;
@@ -126,7 +127,6 @@ fn corpus_references_unordered() {
         assert!(out.status.success(), "{}: {:?}", cmd.name, out);
         let golden = common::read_golden(&here.join(&cmd.name)).expect("golden");
         let sorted = |b: &[u8]| {
-            let nodelet = regex::Regex::new(r"(N\d+)_\d+").expect("valid regex");
             let mut lines: Vec<String> = String::from_utf8_lossy(b)
                 .lines()
                 .map(|l| nodelet.replace_all(l, "${1}_n").into_owned())

@@ -207,8 +207,8 @@ impl SampleTags {
         let mut numeric = Vec::with_capacity(n);
         let mut parts: Vec<String> = Vec::new();
         // Samples share label sets: remember each set's result.
-        let mut memo: HashMap<Vec<crate::model::Label>, (u32, Vec<(u32, i64)>), RandomState> =
-            HashMap::default();
+        type Memo = HashMap<Vec<crate::model::Label>, (u32, Vec<(u32, i64)>), RandomState>;
+        let mut memo: Memo = HashMap::default();
         let mut key: Vec<crate::model::Label> = Vec::new();
         for i in 0..n {
             key.clear();
@@ -950,7 +950,9 @@ fn count_tags(n: &Node) -> usize {
 /// Go's float64 → int64 conversion on amd64: truncation, and the minimum
 /// int64 for NaN and values out of range.
 pub fn go_f64_to_i64(v: f64) -> i64 {
-    if v.is_nan() || v >= 9.223_372_036_854_775_807e18 || v < -9.223_372_036_854_775_808e18 {
+    // 2^63: the first value out of range either way.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if v.is_nan() || !(-LIMIT..LIMIT).contains(&v) {
         i64::MIN
     } else {
         v as i64

@@ -749,7 +749,7 @@ pub fn shorten_function_name(f: &str) -> String {
             anon: Regex::new(r"^\(anonymous namespace\)::").expect("valid regex"),
             go_ver: Regex::new(r"^(.*?)/v(?:[2-9]|[1-9][0-9]+)([./].*)$").expect("valid regex"),
             names: [
-                Regex::new(&format!(r"^(?:[0-9A-Za-z_\-\.]+/)+([^.]+\..+)")).expect("valid regex"),
+                Regex::new(r"^(?:[0-9A-Za-z_\-\.]+/)+([^.]+\..+)").expect("valid regex"),
                 Regex::new(&format!(
                     r"^(?:[a-z]{w}*\.)*([A-Z][0-9A-Za-z_$]*\.(?:<init>|[a-z][0-9A-Za-z_$]*(?:\$[0-9]+)?))(?:(?:\()|$)"
                 ))

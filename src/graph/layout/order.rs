@@ -32,9 +32,9 @@ pub fn order(layers: &mut [Vec<usize>], down: &[Vec<usize>], up: &[Vec<usize>], 
         }
         let downward = iter % 2 == 0;
         if downward {
-            for r in 1..layers.len() {
-                sort_by_median(&mut layers[r], up, &pos, pinned);
-                for (i, &v) in layers[r].iter().enumerate() {
+            for layer in layers.iter_mut().skip(1) {
+                sort_by_median(layer, up, &pos, pinned);
+                for (i, &v) in layer.iter().enumerate() {
                     pos[v] = i;
                 }
             }

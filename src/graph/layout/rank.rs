@@ -228,9 +228,9 @@ impl Simplex {
                 break;
             };
             let delta = if in_t[self.edges[e].from] { s } else { -s };
-            for v in 0..self.n {
-                if in_t[v] {
-                    self.rank[v] += delta;
+            for (r, &inside) in self.rank.iter_mut().zip(in_t.iter()) {
+                if inside {
+                    *r += delta;
                 }
             }
             size = self.tight_tree(&mut in_t);
