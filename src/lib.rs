@@ -44,6 +44,7 @@ pub mod flame;
 pub mod graph;
 pub mod model;
 pub mod pgo;
+pub mod render;
 pub mod report;
 pub mod source;
 pub mod util;

@@ -62,6 +62,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cli::pprof::parse(&a.args)
             .map_err(|e| Failure::usage("serve", e))
             .and_then(cli::pprof::serve),
+        Command::Graph(args) => cli::graph::run_graph(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);

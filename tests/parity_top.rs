@@ -196,7 +196,13 @@ fn golden_folder_holds_only_indexed_pprof_output() {
             .to_string_lossy()
             .into_owned();
         folders += 1;
-        let index = ["commands.txt", "cases.txt", "transcripts.txt", "preprofile.txt"]
+        let index = [
+            "commands.txt",
+            "cases.txt",
+            "transcripts.txt",
+            "preprofile.txt",
+            "commands-corpus.txt",
+        ]
             .iter()
             .map(|i| path.join(i))
             .find(|i| i.is_file())
@@ -215,6 +221,7 @@ fn golden_folder_holds_only_indexed_pprof_output() {
             // A shell transcript's script is its standard input, named in its command.
             let input = file.ends_with(".script") && text.contains(&format!("/{file} "));
             let index_file = [
+                "commands-corpus.txt",
                 "commands.txt",
                 "cases.txt",
                 "transcripts.txt",
@@ -231,10 +238,14 @@ fn golden_folder_holds_only_indexed_pprof_output() {
             // preprofile.txt names `NAME`; its outputs are NAME.pre or NAME.err.
             let stem = file.rsplit_once('.').map_or(file.as_ref(), |(s, _)| s);
             let by_stem = index.ends_with("preprofile.txt") && listed.contains(&stem);
+            // A reference made by another command is described in the README.
+            let readme = std::fs::read_to_string(path.join("README.md")).unwrap_or_default();
+            let described = readme.contains(&format!("* `{file}`: `go tool pprof"));
             assert!(
                 index_file.contains(&file.as_ref())
                     || input
                     || by_stem
+                    || described
                     || listed.contains(&file.as_ref())
                     || listed.contains(&stored),
                 "tests/golden/{name}/{file} is not named in {} (pprofx's own \

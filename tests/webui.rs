@@ -127,16 +127,32 @@ fn every_view_answers_with_its_page() {
         assert!(t.contains("<meta http-equiv=\"Content-Security-Policy\""));
         assert_eq!(r.header("X-Frame-Options"), Some("DENY"));
         assert_eq!(r.header("Content-Type"), Some("text/html; charset=utf-8"));
-        // No resource comes from elsewhere.
-        assert!(!t.contains("http://") && !t.contains("https://"), "{path}");
+        // No resource comes from elsewhere (text may mention a URL, as the
+        // graph legend's "See https://git.io/JfYMW …" does).
+        for attr in [
+            "src=\"http",
+            "href=\"http",
+            "url(http",
+            "src='http",
+            "href='http",
+        ] {
+            assert!(!t.contains(attr), "{path}: {attr}");
+        }
     }
     let r = s.get("/ui/peek?f=main.fib");
     assert!(r.text().contains("main.fib"));
     assert!(r
         .text()
         .contains("flat  flat%   sum%        cum   cum%   calls calls% + context"));
+    // The call graph drawn by pprofx: an inline <svg> with a node per
+    // function and no script or style of its own.
     let r = s.get("/ui/graph");
-    assert!(r.text().contains("id=\"graph-fallback\""));
+    let t = r.text();
+    let svg = &t[t.find("<svg").expect("an inline svg")..];
+    let svg = &svg[..svg.find("</svg>").expect("a closed svg")];
+    assert!(svg.contains("class=\"node\""), "nodes in the drawing");
+    assert!(svg.contains("<title>main.fib ("), "main.fib is a node");
+    assert!(!svg.contains("<script") && !svg.contains("<style"));
     let r = s.get("/ui/compare");
     assert!(r.text().contains("Compare needs a base profile"));
     let r = s.get("/ui/disasm?f=main");

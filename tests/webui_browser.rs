@@ -120,13 +120,21 @@ fn every_view_renders_without_console_errors() {
                     "main.mix (partial-inline)"
                 );
             }
-            "peek" | "graph" => {
+            "peek" => {
                 assert!(
                     b.eval("document.querySelector('pre.report').textContent.length")
                         .as_f64()
                         .unwrap()
                         > 100.0
                 );
+            }
+            "graph" => {
+                // pprofx's own drawing: laid out boxes, rendered by the browser.
+                let nodes = b.eval("document.querySelectorAll('#graph svg g.node').length");
+                assert!(nodes.as_f64().unwrap() > 10.0, "{nodes}");
+                let w =
+                    b.eval("document.querySelector('#graph svg').getBoundingClientRect().width");
+                assert!(w.as_f64().unwrap() > 100.0, "{w}");
             }
             _ => {}
         }

@@ -9,6 +9,7 @@
 pub mod diff;
 pub mod export;
 pub mod flame;
+pub mod graph;
 pub mod pgo;
 pub mod pprof;
 pub mod run;
@@ -56,6 +57,13 @@ Options are pprof's, in Go's flag syntax (-nodecount=5, -focus RE, -trim=false);
 
 Exit status: 0 ok, 1 error (unreadable or invalid profile…), 2 usage error;
 `pprofx diff`: 3 when a --fail_on_* gate is crossed.";
+
+const GRAPH_HELP: &str = "\
+Examples:
+  pprofx graph -o cpu.svg cpu.pb.gz              the call graph as SVG (pan and zoom), no Graphviz
+  pprofx graph --format=png -o cpu.png -nodecount=30 cpu.pb.gz
+  pprofx graph --format=dot cpu.pb.gz            DOT text, as go tool pprof -dot
+  pprofx -svg cpu.pb.gz > cpu.svg                pprof's spelling (also -png, -pdf, -dot, -callgrind, -web)";
 
 const MERGE_HELP: &str = "\
 Examples:
@@ -165,6 +173,10 @@ pub enum Command {
     /// `pprofx -http=:8080 [options] source…`. Default address: localhost, a free port.
     #[command(disable_help_flag = true)]
     Serve(ServeArgs),
+    /// Draw the call graph (SVG, PNG, PDF; pprofx's own layout, no Graphviz),
+    /// or write it as `go tool pprof -dot` or `-callgrind` does.
+    #[command(after_help = GRAPH_HELP, args_override_self = true)]
+    Graph(Box<graph::GraphArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  pprofx completions bash > ~/.local/share/bash-completion/completions/pprofx\n  pprofx completions zsh > ~/.zfunc/_pprofx"
@@ -743,9 +755,33 @@ pub struct ReportArgs {
     /// Omit the File/Type/Time/Duration header lines.
     #[arg(long = "compact_labels", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Trimming and order")]
     pub compact_labels: bool,
-    /// Accepted for pprof compatibility; text reports ignore it, as pprof does.
-    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, hide = true)]
+    /// A context-sensitive call tree instead of a graph (graph and callgrind
+    /// outputs only; text reports ignore it, as pprof does).
+    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Trimming and order")]
     pub call_tree: bool,
+    /// Keep column numbers at -lines granularity.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
+    pub showcolumns: bool,
+    /// Label keys (`,`-separated) whose values become pseudo frames at the
+    /// root of every stack.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Granularity"
+    )]
+    pub tagroot: String,
+    /// Label keys (`,`-separated) whose values become pseudo frames at the
+    /// leaf of every stack.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Granularity"
+    )]
+    pub tagleaf: String,
 
     /// Prefixes to strip from source file names (`:`-separated).
     #[arg(
@@ -942,6 +978,9 @@ impl ReportArgs {
             noinlines: self.noinlines,
             granularity: granularity.into(),
             all_frames: self.all_frames,
+            showcolumns: self.showcolumns,
+            tagroot: self.tagroot.clone(),
+            tagleaf: self.tagleaf.clone(),
             ..Config::default()
         };
         Ok((cfg, warnings))

@@ -763,7 +763,7 @@ fn aggregate(
     cols: Columns,
     trim_runtime: bool,
 ) -> Side {
-    let p = a.profile;
+    let p: &crate::model::Profile = &a.profile;
     let nodes = &a.nodes;
     // Node → row-name id (several nodes can print the same name).
     let mut name_ids: HashMap<String, u32> = HashMap::new();

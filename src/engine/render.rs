@@ -15,7 +15,7 @@ use super::config::Config;
 use super::session::Session;
 use crate::error::OptionError;
 use crate::graph::analysis::{Analysis, ReportOptions};
-use crate::report::{comments, list, proto, raw, tags, top, traces, tree, Render};
+use crate::report::{callgrind, comments, dot, list, proto, raw, tags, top, traces, tree, Render};
 use crate::util::rawbytes::Unescape;
 
 /// Text in pprof's layout, or the same data as JSON.
@@ -185,6 +185,39 @@ impl<'s> Engine<'s> {
                 let bytes = self.with_analysis(opts, note, |an| {
                     crate::model::encode::gzipped(&proto::filtered_profile(an))
                 })??;
+                Ok(out.write_all(&bytes)?)
+            }
+            "dot" => {
+                Ok(self.with_analysis(opts, note, |an| emit(&dot::DotReport::build(an), out))??)
+            }
+            "callgrind" => Ok(self.with_analysis(opts, note, |an| {
+                emit(&callgrind::CallgrindReport::build(an), out)
+            })??),
+            "svg" | "png" | "pdf" => {
+                if format == Format::Json {
+                    // The graph as data: nodes, edges, labels.
+                    return Ok(self.with_analysis(opts, note, |an| {
+                        emit(&dot::DotReport::build(an), out)
+                    })??);
+                }
+                let drawing = match spec.report {
+                    "png" => crate::render::Format::Png,
+                    "pdf" => crate::render::Format::Pdf,
+                    _ => crate::render::Format::Svg,
+                };
+                let bytes = self
+                    .with_analysis(opts, note, |an| {
+                        crate::render::draw(&dot::DotReport::build(an).graph, drawing)
+                    })?
+                    .map_err(|why| RenderError::Unavailable {
+                        command: inv.name.clone(),
+                        why: format!("failed: {why}"),
+                    })?;
+                if drawing == crate::render::Format::Svg {
+                    let mut w = Unescape::valid(out);
+                    w.write_all(&bytes)?;
+                    return Ok(w.flush()?);
+                }
                 Ok(out.write_all(&bytes)?)
             }
             _ => Err(RenderError::Unavailable {

@@ -268,7 +268,7 @@ impl StackPaths {
 
     /// The distinct stacks of the samples `a` sees, as node paths.
     pub fn build(a: &Analysis, reverse: bool) -> StackPaths {
-        let p = a.profile;
+        let p: &crate::model::Profile = &a.profile;
         let view = &a.view;
         let vi = a.sel.index;
 

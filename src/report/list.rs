@@ -336,7 +336,7 @@ fn address_functions(an: &Analysis<'_>, arg: &str) -> Option<Vec<String>> {
         return None;
     }
     let addr = u64::try_from(crate::util::go::parse_int_base0(arg)?).ok()?;
-    let p = an.profile;
+    let p: &crate::model::Profile = &an.profile;
     let mut names: Vec<String> = Vec::new();
     for (loc, &a) in p.locations.address.iter().enumerate() {
         if a != addr {

@@ -682,9 +682,11 @@
         if (drag && (Math.abs(e.clientX - drag[3]) > 3 || Math.abs(e.clientY - drag[4]) > 3)) return;
         var g = e.target.closest('g.node');
         var t = g && g.querySelector('title');
-        if (!t) return;
-        toggleSelect(t.textContent);
-        g.classList.toggle('selected', selected.has(t.textContent));
+        if (!t || g.id === 'legend' || !/^node/.test(g.id)) return;
+        // A node's title is pprof's tooltip, "NAME (VALUE)".
+        var name = t.textContent.replace(/ \([^()]*\)$/, '');
+        toggleSelect(name);
+        g.classList.toggle('selected', selected.has(name));
       });
     }
 

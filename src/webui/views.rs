@@ -281,7 +281,7 @@ fn link_params(cfg: &Config) -> Vec<(String, String)> {
 fn legend_of(an: &Analysis<'_>) -> (String, Vec<String>) {
     let mut f = Formatter::for_analysis(an);
     f.select_output_unit(std::iter::once((an.total, an.total)), an.total);
-    let header = ProfileHeader::new(an.profile, &an.sel.type_label);
+    let header = ProfileHeader::new(&an.profile, &an.sel.type_label);
     let mut lines = header.lines(an.total, &f);
     lines.extend(an.opts.filters.legend());
     let file = header.file.clone().unwrap_or_else(|| "unknown".into());
@@ -584,59 +584,28 @@ fn top_page(state: &State<'_>, cfg: &Config) -> Result<Reply, RenderError> {
     )
 }
 
-/// The call graph as SVG for (session, settings), or `None` while this
-/// build cannot draw it.
-///
-/// It asks the engine for pprof's `svg` report with the request's
-/// settings, so the view draws as soon as [`Engine::render`] renders `svg`
-/// (the call-graph layout); until then the engine answers "not available"
-/// and the view shows the graph as text. The SVG is inlined into the page
-/// (anything before `<svg` is dropped); the page's script adds pan, zoom
-/// and selection of `<g class="node">` elements by their `<title>`. The
-/// page's CSP blocks scripts and `style` attributes inside it.
-pub fn graph_svg(engine: &Engine<'_>, cfg: &Config) -> Result<Option<String>, RenderError> {
-    let mut out = Vec::new();
-    let inv = Invocation {
-        name: "svg".into(),
-        param: None,
-    };
-    match engine.render(&inv, cfg, Format::Text, &mut out, &mut |_| {}) {
-        Ok(()) => {
-            let text = String::from_utf8_lossy(&out);
-            Ok(Some(text[text.find("<svg").unwrap_or(0)..].to_string()))
-        }
-        Err(RenderError::Unavailable { .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
+/// The call graph of the Graph view: the sample graph of pprof's `svg`
+/// report with the request's settings, built through the engine, drawn
+/// with pprofx's own layout ([`crate::render::graph_svg::embedded_svg`]:
+/// an `<svg>` element with no script or style of its own, which the page's
+/// CSP would block). The page's script adds pan, zoom and selection of the
+/// `<g class="node">` elements by their `<title>` (pprof's tooltip, `NAME
+/// (VALUE)`).
+pub fn graph_svg(engine: &Engine<'_>, cfg: &Config) -> Result<String, RenderError> {
+    let opts = cfg.report_options("svg");
+    let svg = engine.with_analysis(opts, &mut |_| {}, |an| {
+        let report = crate::report::dot::DotReport::build(an);
+        crate::render::graph_svg::embedded_svg(&report.graph)
+    })?;
+    // Names that held bytes that are not UTF-8 become U+FFFD in HTML.
+    Ok(crate::util::rawbytes::to_valid(&svg).into_owned())
 }
 
 fn graph_page(state: &State<'_>, cfg: &Config) -> Result<Reply, RenderError> {
     let svg = graph_svg(&lock(&state.engine), cfg)?;
     let ((title, legend), _) = analyse(state, cfg, "tree", legend_of)?;
-    let (body, kind) = match svg {
-        Some(svg) => (
-            format!("<div id=\"graph\" class=\"graph\">{svg}</div>"),
-            "svg",
-        ),
-        None => {
-            let (text, _) = render_text(
-                state,
-                cfg,
-                Invocation {
-                    name: "tree".into(),
-                    param: None,
-                },
-            )?;
-            (
-                format!(
-                    "<p class=\"note\" id=\"graph-fallback\">This build of pprofx does not draw the call graph yet. Below is the same graph as text (pprof's <code>-tree</code>): each function with its callers above it and its callees below it.</p>\n<pre id=\"graph-text\" class=\"report\">{}</pre>",
-                    html_escape(&text)
-                ),
-                "text",
-            )
-        }
-    };
-    let data = json!({"view": "graph", "kind": kind});
+    let body = format!("<div id=\"graph\" class=\"graph\">{svg}</div>");
+    let data = json!({"view": "graph", "kind": "svg"});
     page_for(
         state,
         "graph",
