@@ -169,7 +169,7 @@ pub fn write_diff(
         let svg = diff::DiffSvgOptions {
             title,
             unit: an.sel.unit.clone(),
-            width: o.width.unwrap_or(1200),
+            width: o.width,
             icicle: o.icicle,
             min_width: o.min_width,
             noise: NOISE,
