@@ -1187,6 +1187,15 @@ fn corpus_swapped_inputs_warn() {
                 assert!(v["interval_nanos"].as_i64().unwrap() > 0);
                 assert_eq!(v["out_of_order"], serde_json::Value::Null);
             }
+            // The differential flame graph of the same two says it too.
+            if extra.is_none() {
+                let tmp = tempfile::tempdir().unwrap();
+                let svg = tmp.path().join("d.svg");
+                let out = run(&["flame", "-o", svg.to_str().unwrap(), a, b], &dir);
+                assert_eq!(out.status.code(), Some(0));
+                let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                assert_eq!(stderr.contains(": swapped?"), swapped, "{stderr}");
+            }
         }
     }
 }

@@ -297,6 +297,10 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
     let sb = load_session(&args.load.source_options(&[base.to_string()]))?;
     let sn = load_session(&args.load.source_options(&[new.to_string()]))?;
     let (pb, pn) = (&sb.profile, &sn.profile);
+    // Inputs in the wrong time order: one line, as `pprofx diff` says it.
+    if let Some(o) = pprofx::diff::time_order(&[(base, pb.time_nanos), (new, pn.time_nanos)]) {
+        eprintln!("pprofx: warning: {}", o.message());
+    }
     let ab = Analysis::new(pb, opts.clone()).map_err(|e| Failure::new(base, e))?;
     let an = Analysis::new(pn, opts.clone()).map_err(|e| Failure::new(new, e))?;
     let draw = draw_options(args);
