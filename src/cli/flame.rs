@@ -169,7 +169,7 @@ pub fn write_diff(
         let svg = diff::DiffSvgOptions {
             title,
             unit: an.sel.unit.clone(),
-            width: o.width.unwrap_or(1200),
+            width: o.width,
             icicle: o.icicle,
             min_width: o.min_width,
             noise: NOISE,
@@ -295,6 +295,10 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
     let sb = load_session(&args.load.source_options(&[base.to_string()]))?;
     let sn = load_session(&args.load.source_options(&[new.to_string()]))?;
     let (pb, pn) = (&sb.profile, &sn.profile);
+    // Inputs in the wrong time order: one line, as `pprofx diff` says it.
+    if let Some(o) = pprofx::diff::time_order(&[(base, pb.time_nanos), (new, pn.time_nanos)]) {
+        eprintln!("pprofx: warning: {}", o.message());
+    }
     let ab = Analysis::new(pb, opts.clone()).map_err(|e| Failure::new(base, e))?;
     let an = Analysis::new(pn, opts.clone()).map_err(|e| Failure::new(new, e))?;
     let draw = draw_options(args);

@@ -309,6 +309,11 @@ Examples:
   pprofx diff old.cpu.pb.gz new.cpu.pb.gz            CPU regression (share of cum, in pp)
   pprofx diff --fail_on_growth=10MB base.heap new.heap && echo ok
   pprofx diff --json g1.pb.gz g2.pb.gz | jq '.rows[:5]'
+  pprofx diff -nodecount=0 --wide old.pb.gz new.pb.gz  every row, full names and stacks
+
+The table lists the 20 largest changes in at most 120 columns (long names elided
+in the middle, stacks by their distinct leaf-side frames); -nodecount=N lists N
+(0: all), --wide prints every column and full names, --json has everything.
 
 Exit status: 0 no threshold crossed, 3 a threshold crossed (rows listed last),
 1 a profile cannot be read or the profiles cannot be compared, 2 usage error.";
@@ -316,9 +321,13 @@ Exit status: 0 no threshold crossed, 3 a threshold crossed (rows listed last),
 /// Arguments of `pprofx diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Print the diff as JSON instead of text.
+    /// Print the diff as JSON instead of text (every row, full names).
     #[arg(long)]
     pub json: bool,
+    /// Every column and full names and stacks, however long the lines
+    /// (default: at most 120 columns).
+    #[arg(long, help_heading = "Diff")]
+    pub wide: bool,
     /// absolute, share or interval (default: from the sample type).
     #[arg(long, value_name = "MODE", help_heading = "Diff")]
     pub mode: Option<String>,
@@ -392,7 +401,8 @@ pub struct DiffFlameArgs {
     /// Title (default: `BASE → NEW — TYPE`).
     #[arg(long, value_name = "TEXT", help_heading = "Flame graph")]
     pub title: Option<String>,
-    /// SVG width in pixels (default 1200).
+    /// SVG width in pixels (default: the width of the window, 1200 where
+    /// scripts do not run).
     #[arg(long, value_name = "PIXELS", help_heading = "Flame graph")]
     pub width: Option<usize>,
     /// Icicle graph: roots at the top.

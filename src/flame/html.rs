@@ -1,6 +1,12 @@
 //! The self-contained HTML report: a flame graph (canvas; zoom, search,
 //! tooltips), a sortable top table and, for two profiles, the diff table.
 //!
+//! The graph scrolls in a box that fits the window, starting at the root
+//! (the bottom of a flame graph, the top of an icicle; a button flips the
+//! two), so a deep profile's root is in the first screen. Frame labels and
+//! table names lose or break at whole name segments only
+//! ([`crate::util::names`]); the full name is in the tooltip.
+//!
 //! The file needs no network and no other file: the CSS (`report.css`) and
 //! the script (`report.js`, written for pprofx) are inline, and the data is
 //! one JSON document in a `<script type="application/json">` element that
@@ -372,9 +378,10 @@ pub fn write_html(r: &HtmlReport<'_>, w: &mut dyn Write) -> io::Result<()> {
 <title>{title}</title>\n<style>{CSS}</style>\n</head>\n\
 <body data-state=\"loading\">\n<header>\n<h1>{title}</h1>\n{notes}{legend}\
 <div class=\"bar\"><input id=\"search\" type=\"search\" placeholder=\"Search frames (regex) — Ctrl-F\" aria-label=\"Search frames (regular expression)\" spellcheck=\"false\" autocomplete=\"off\">\
-<span id=\"matched\" aria-live=\"polite\"></span><button id=\"reset\" type=\"button\" disabled>Reset zoom</button></div>\n\
+<span id=\"matched\" aria-live=\"polite\"></span><button id=\"reset\" type=\"button\" disabled>Reset zoom</button>\
+<button id=\"orient\" type=\"button\" aria-pressed=\"false\" title=\"Roots at the top (icicle) or at the bottom (flame graph)\">Icicle</button></div>\n\
 </header>\n<main>\n\
-<section id=\"graph-pane\" aria-label=\"Flame graph\"><div id=\"graph\"><canvas id=\"flame\" role=\"img\" aria-label=\"Flame graph; the table lists the same functions\"></canvas><div id=\"tip\" hidden></div></div>\
+<section id=\"graph-pane\" aria-label=\"Flame graph\"><div id=\"graph\"><div id=\"scroller\"><canvas id=\"flame\" role=\"img\" aria-label=\"Flame graph; the table lists the same functions\"></canvas></div><div id=\"tip\" hidden></div></div>\
 <p id=\"details\" aria-live=\"polite\"></p></section>\n\
 <section id=\"table-pane\" aria-label=\"Tables\"><div id=\"tabs\" role=\"tablist\"></div><p id=\"caption\" class=\"note\"></p>\
 <div id=\"table-wrap\"><table id=\"table\"><thead></thead><tbody></tbody></table></div><button id=\"more\" type=\"button\" hidden>Show more</button></section>\n\

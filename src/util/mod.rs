@@ -1,10 +1,12 @@
 //! Infrastructure shared by every stage: the huge-page allocator, thread
 //! splitting, stage timings, all-or-nothing output files, strings that are
-//! not UTF-8 ([`rawbytes`]) and small Go compatibility helpers. Nothing here
+//! not UTF-8 ([`rawbytes`]), long names shown in little room ([`names`]) and
+//! small Go compatibility helpers. Nothing here
 //! knows about profiles.
 
 pub mod alloc;
 pub mod go;
+pub mod names;
 pub mod output;
 pub mod parallel;
 pub mod rawbytes;
