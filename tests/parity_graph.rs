@@ -33,24 +33,8 @@ const PARITY: ParitySuite = ParitySuite {
     table: "EXPECTED_CASES in tests/parity_graph.rs",
 };
 
-/// The driver goldens of these reports (peer README §1): `GOLDEN PROFILE OPTIONS...`.
-const DRIVER_CASES: &str = "
-    pprof.cpu.flat.functions.dot                     cpu.pb.gz -dot -functions -flat
-    pprof.cpu.flat.functions.call_tree.dot           cpu.pb.gz -dot -functions -flat -call_tree
-    pprof.heap.flat.lines.dot.focus                  heap.pb.gz -dot -lines -flat -focus=[12]00
-    pprof.heap_sizetags.dot                          heap_sizetags.pb.gz -dot -unit=minimum
-    pprof.contention.flat.addresses.dot.focus.ignore contention.pb.gz -dot -addresses -flat -ignore=[X3]002 -focus=[X1]000
-    pprof.contention.cum.files.dot                   contention.pb.gz -dot -files -cum
-    pprof.heap_alloc.flat.alloc_space.dot.focus      heap_alloc.pb.gz -dot -alloc_space -flat -focus=[234]00
-    pprof.heap_alloc.flat.alloc_space.dot            heap_alloc.pb.gz -dot -alloc_space -flat -tagshow=[2]00
-    pprof.heap_alloc.flat.alloc_space.dot.hide       heap_alloc.pb.gz -dot -alloc_space -flat -hide=line.*1?23?
-    pprof.heap.flat.inuse_space.dot.focus            heap.pb.gz -dot -inuse_space -flat -tagfocus=1mb:2gb
-    pprof.heap.flat.inuse_space.dot.focus.ignore     heap.pb.gz -dot -inuse_space -flat -tagfocus=30kb: -tagignore=1mb:2mb
-    pprof.long_name_funcs.dot                        long_name_funcs.pb.gz -dot
-    pprof.cpu.callgrind                              cpu.pb.gz -callgrind
-    pprof.cpu.call_tree.callgrind                    cpu.pb.gz -callgrind -call_tree
-    pprof.heap.callgrind                             heap.pb.gz -callgrind
-";
+/// The driver goldens of these reports (peer README §1).
+const DRIVER_CASES: &str = driver_graph_rows!();
 
 /// Maps a pprof command line to pprofx's: `-dot` and `-callgrind`
 /// (`-kcachegrind`) become `graph --format=…`; with `-tagroot`/`-tagleaf`,

@@ -42,27 +42,8 @@ fn source_in_scope(source: &str) -> bool {
     source.ends_with(".pb.gz") || source.ends_with(".pb") || source.ends_with(".debug1.txt")
 }
 
-/// The `-text` goldens of pprof's `internal/driver` tests, as listed in
-/// `peer/pprof-testdata/README.md` §1, one per line: `GOLDEN PROFILE OPTIONS...`
-/// (`-call_tree` is ignored by pprof's text report, so those rows are in scope).
-const DRIVER_TEXT_CASES: &str = "
-    pprof.cpu.flat.functions.text                   cpu.pb.gz  -text -functions -flat
-    pprof.cpu.flat.functions.noinlines.text         cpu.pb.gz  -text -functions -noinlines -flat
-    pprof.cpu.flat.filefunctions.noinlines.text     cpu.pb.gz  -text -filefunctions -noinlines -flat
-    pprof.cpu.flat.addresses.noinlines.text         cpu.pb.gz  -text -addresses -noinlines -flat
-    pprof.unknown.flat.functions.call_tree.text     cpu.pb.gz  -text -functions -flat -nodecount=5 -call_tree
-    pprof.heap_alloc.flat.alloc_objects.text        heap_alloc.pb.gz  -text -alloc_objects -flat
-    pprof.heap.flat.files.text                      heap.pb.gz -text -files -flat
-    pprof.heap.flat.files.text.focus                heap.pb.gz -text -files -flat -focus=[12]00 -taghide=[X3]00
-    pprof.heap.flat.inuse_objects.text              heap.pb.gz -text -inuse_objects -flat
-    pprof.heap.flat.inuse_objects.text.all_frames   heap.pb.gz -text -inuse_objects -flat -all_frames
-    pprof.cpu.cum.lines.text.hide                   cpu.pb.gz  -text -lines -cum -hide=line[X3]0
-    pprof.cpu.cum.lines.text.show                   cpu.pb.gz  -text -lines -cum -show=[12]00
-    pprof.cpu.cum.lines.text.focus.hide             cpu.pb.gz  -text -lines -cum -hide=line[X3]0 -focus=[12]00
-    pprof.cpu.lines.topproto                        raw/cpu.topproto.pb.gz  -text -lines
-    pprof.cpu.cum.lines.topproto.hide               raw/cpu.topproto.pb.gz  -text -lines -cum -hide=mangled[X3]0
-    pprof.long_name_funcs.text                      long_name_funcs.pb.gz   -text
-";
+/// The `-text` goldens of pprof's `internal/driver` tests.
+const DRIVER_TEXT_CASES: &str = driver_top_rows!();
 
 /// Cases per report and source (see `tests/common/counts.rs`); the README's
 /// compatibility table quotes these numbers.
