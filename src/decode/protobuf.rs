@@ -33,8 +33,8 @@ pub fn decode(buf: &[u8]) -> Result<Profile> {
     let mut timer = crate::util::timing::Timer::from_env();
     d.first_pass(buf)?;
     timer.lap("first pass");
-    let p = d.finish(buf)?;
-    timer.lap("tables+samples");
+    let p = d.finish(buf, &mut timer)?;
+    timer.lap("samples");
     Ok(p)
 }
 
@@ -376,6 +376,7 @@ impl Decoder {
 
     /// Decodes the table messages the scan found, in file order.
     fn decode_tables(&mut self, buf: &[u8]) -> Result<()> {
+        self.reserve_tables();
         for &(field, start, end) in &std::mem::take(&mut self.tables) {
             prefetch(buf, start + 4096);
             let m = Reader::new(buf, start, end);
@@ -400,6 +401,49 @@ impl Decoder {
             }
         }
         Ok(())
+    }
+
+    /// Sizes the tables from what the scan found (entries per table, bytes
+    /// of strings), so that half a million locations and a million strings
+    /// are stored without growing (and copying, and faulting in) their
+    /// arrays step by step. Every entry takes bytes of the input, so nothing
+    /// reserved here exceeds what the input can hold.
+    fn reserve_tables(&mut self) {
+        let (mut maps, mut locs, mut funcs, mut strs, mut str_bytes, mut loc_bytes) =
+            (0, 0, 0, 0, 0, 0);
+        for &(field, start, end) in &self.tables {
+            match field {
+                3 => maps += 1,
+                4 => {
+                    locs += 1;
+                    loc_bytes += end - start;
+                }
+                5 => funcs += 1,
+                _ => {
+                    strs += 1;
+                    str_bytes += end - start;
+                }
+            }
+        }
+        if self.p.strings.is_empty() {
+            self.p.strings = crate::model::StringTable::with_capacity(strs, str_bytes);
+        }
+        self.p.mappings.reserve(maps);
+        self.p.functions.reserve(funcs);
+        // At least one string index per function (its name).
+        self.pending_strings.reserve(funcs);
+        let locations = &mut self.p.locations;
+        locations.id.reserve(locs);
+        locations.address.reserve(locs);
+        locations.is_folded.reserve(locs);
+        locations.mapping.reserve(locs);
+        locations.line_ends.reserve(locs);
+        // A line takes at least 2 bytes (its key and length); most
+        // locations have one.
+        let lines = locs.max(loc_bytes / 16);
+        locations.lines.reserve(lines);
+        self.raw.mapping_ids.reserve(locs);
+        self.raw.line_function_ids.reserve(lines);
     }
 
     fn value_type(&mut self, mut m: Reader<'_>) -> Result<ValueType> {
@@ -499,12 +543,13 @@ impl Decoder {
 
     /// Decodes the tables, resolves ids, validates string indices and
     /// decodes the samples.
-    fn finish(mut self, buf: &[u8]) -> Result<Profile> {
+    fn finish(mut self, buf: &[u8], timer: &mut crate::util::timing::Timer) -> Result<Profile> {
         let nvalues = self.p.sample_types.len();
         let ranges = std::mem::take(&mut self.sample_ranges);
         self.decode_tables(buf)?;
         self.resolve()?;
         let loc_index = IdIndex::build(&self.p.locations.id, "location")?;
+        timer.lap("tables");
         if nvalues == 0 && !ranges.is_empty() {
             return Err(DecodeError::MissingSampleTypes);
         }
@@ -816,18 +861,22 @@ struct Dedup {
     on: bool,
     seen: usize,
     hits: usize,
+    /// Samples of the chunk after the probe.
+    remaining: usize,
 }
 
 impl Dedup {
     const PROBE: usize = 16_384;
 
-    fn new() -> Dedup {
+    /// A table for a chunk of `samples` samples.
+    fn new(samples: usize) -> Dedup {
         Dedup {
             table: hashbrown::HashTable::new(),
             hasher: RandomState::default(),
             on: true,
             seen: 0,
             hits: 0,
+            remaining: samples.saturating_sub(Self::PROBE),
         }
     }
 
@@ -838,10 +887,16 @@ impl Dedup {
             return None;
         }
         self.seen += 1;
-        if self.seen == Self::PROBE && self.hits * 16 < self.seen {
-            self.on = false;
-            self.table = hashbrown::HashTable::new();
-            return None;
+        if self.seen == Self::PROBE {
+            if self.hits * 16 < self.seen {
+                self.on = false;
+                self.table = hashbrown::HashTable::new();
+                return None;
+            }
+            // As many more distinct stacks as the probe's share suggests.
+            let distinct = (self.seen - self.hits) as f64 / self.seen as f64;
+            let more = (self.remaining as f64 * distinct) as usize;
+            self.table.reserve(more, |&(h, _, _, _)| h);
         }
         let key = &buf[start..end];
         let hash = std::hash::BuildHasher::hash_one(&self.hasher, key);
@@ -904,7 +959,7 @@ fn decode_sample_chunk(
         }
         Ok(i as u32)
     };
-    let mut dedup = Dedup::new();
+    let mut dedup = Dedup::new(ranges.len());
     for (k, &(start, end)) in ranges.iter().enumerate() {
         prefetch(buf, start + 4096);
         let si = first + k;

@@ -126,9 +126,8 @@ impl StackTree {
         // 1. Merge samples by location stack (per chunk of samples on
         //    several threads, then chunk by chunk in order). When the
         //    profile's samples share stacks, each stack's weights are summed
-        //    first (saturating sums of non-negative weights do not depend on
-        //    their order) and the distinct stacks are merged, in the order of
-        //    their first samples, as the samples would be.
+        //    instead (saturating sums of non-negative weights do not depend
+        //    on their order).
         let weight = |s: usize| view.values(p, s).get(vi).map_or(0, |v| v.unsigned_abs());
         let per_stack: Option<Vec<u64>> = (view.has_profile_samples() && p.samples.shares_stacks())
             .then(|| {
@@ -139,30 +138,35 @@ impl StackTree {
                 }
                 w
             });
-        let items = per_stack.as_ref().map_or(view.len(p), Vec::len);
-        let parts = crate::util::parallel::in_parallel(items, |range| {
-            let mut m: Merged = Default::default();
-            for i in range {
-                let (stack, w) = match &per_stack {
-                    Some(ws) => (p.samples.stack_at(i), ws[i]),
-                    None => (view.stack(p, i), weight(i)),
-                };
-                if w == 0 {
-                    continue;
+        let (stacks, weights): (Vec<&[u32]>, Vec<u64>) = match &per_stack {
+            // The decoder's stacks are distinct within its chunks; the few
+            // that repeat across chunks need no merging, as step 3 groups
+            // equal paths anyway (and sums their weights).
+            Some(ws) => (0..ws.len())
+                .filter(|&k| ws[k] != 0)
+                .map(|k| (p.samples.stack_at(k), ws[k]))
+                .unzip(),
+            None => {
+                let parts = crate::util::parallel::in_parallel(view.len(p), |range| {
+                    let mut m: Merged = Default::default();
+                    for s in range {
+                        let w = weight(s);
+                        if w != 0 {
+                            merge_stack(&mut m, view.stack(p, s), w);
+                        }
+                    }
+                    m
+                });
+                let mut parts = parts.into_iter();
+                let mut merged: Merged = parts.next().unwrap_or_default();
+                for (_, part_stacks, part_weights) in parts {
+                    for (stack, w) in part_stacks.into_iter().zip(part_weights) {
+                        merge_stack(&mut merged, stack, w);
+                    }
                 }
-                merge_stack(&mut m, stack, w);
+                (merged.1, merged.2)
             }
-            m
-        });
-        let mut parts = parts.into_iter();
-        let mut merged: Merged = parts.next().unwrap_or_default();
-        for (_, part_stacks, part_weights) in parts {
-            for (stack, w) in part_stacks.into_iter().zip(part_weights) {
-                merge_stack(&mut merged, stack, w);
-            }
-        }
-        let (uniq, stacks, weights) = merged;
-        drop(uniq);
+        };
         let root_total = weights.iter().fold(0u64, |t, &w| t.saturating_add(w));
 
         // 2. Expand into node paths, root first (leaf first when reversed).
