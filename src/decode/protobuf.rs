@@ -866,7 +866,7 @@ struct Dedup {
 }
 
 impl Dedup {
-    const PROBE: usize = 16_384;
+    const PROBE: usize = 4096;
 
     /// A table for a chunk of `samples` samples.
     fn new(samples: usize) -> Dedup {
