@@ -18,13 +18,15 @@
 //!    and pprof's trimming ([`graph::analysis`]);
 //! 7. [`report`]: pprof's reports as data, rendered as text or JSON;
 //!    [`diff`] compares profiles aggregated the same way and [`flame`]
-//!    builds flame graphs;
+//!    builds flame graphs; [`export`] writes profiles as Parquet rows;
 //! 8. [`pgo`]: what Go's profile-guided optimization takes from a CPU
 //!    profile (the compiler's call-site edges and hot set), weighted merges
 //!    into `default.pgo`, and hot-set diffs.
 //! 9. [`engine`]: one session and one options value under pprof's names,
 //!    and the single entry point every front end (subcommands, pprof's
-//!    command line, the shell, the web UI) renders reports through.
+//!    command line, the shell, the web UI) renders reports through;
+//! 9. [`webui`]: the web UI (`-http`), a front end over the engine that
+//!    lives in the library so it can be tested and embedded.
 //!
 //! A stage uses the stages before it, [`model`], [`error`] and [`util`],
 //! never one after it. [`util`] holds what every stage shares (threads,
@@ -37,14 +39,17 @@ pub mod decode;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod flame;
 pub mod graph;
 pub mod model;
 pub mod pgo;
+pub mod render;
 pub mod report;
 pub mod source;
 pub mod util;
 pub mod view;
+pub mod webui;
 
 pub use decode::{load, LoadOptions};
 pub use error::{DecodeError, LoadError, OptionError};

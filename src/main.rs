@@ -19,8 +19,11 @@ static ALLOCATOR: pprofx::util::alloc::HugePages = pprofx::util::alloc::HugePage
 
 fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if !cli::is_subcommand_line(&argv) {
-        let Some(args) = argv[1..]
+    // `serve` takes pprof's command line, read by pprof's parser (not clap).
+    let serve = argv.get(1).is_some_and(|a| a == "serve");
+    if serve || !cli::is_subcommand_line(&argv) {
+        let from = if serve { 2 } else { 1 };
+        let Some(args) = argv[from..]
             .iter()
             .map(|a| a.to_str().map(String::from))
             .collect::<Option<Vec<_>>>()
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
                 code: run::USAGE,
             }
             .report(),
+            Ok(a) if serve => finish(cli::pprof::serve(a)),
             Ok(a) => finish(cli::pprof::run(a)),
         };
     }
@@ -54,11 +58,17 @@ fn main() -> ExitCode {
         Command::List(args) => run::run_report("list", Some(&args.regex), &args.common),
         Command::Flame(args) => cli::flame::run_flame(&args),
         Command::Pgo(args) => return cli::pgo::run(&args),
+        // Reached only through clap's own paths (main reads `serve` itself).
+        Command::Serve(a) => cli::pprof::parse(&a.args)
+            .map_err(|e| Failure::usage("serve", e))
+            .and_then(cli::pprof::serve),
+        Command::Graph(args) => cli::graph::run_graph(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "pprofx", &mut script);
             run::write_stdout(|w| w.write_all(&script))
         }
+        Command::Export(args) => cli::export::run(&args),
         Command::Man => run::write_stdout(|w| clap_mangen::Man::new(Cli::command()).render(w)),
     })
 }

@@ -264,13 +264,29 @@ fn fixture_hidden_rows_footer() {
     let out = run(&["diff", "-nodecount=1", "h1.pb", "h2.pb"], d);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let last = text.lines().last().unwrap();
     // main.stable is unchanged; main.jitter (-64B) is past -nodecount=1.
-    assert_eq!(
-        last,
-        "2 rows hidden: 1 unchanged (--show_same), 1 beyond -nodecount=1; \
-         accounting for 1006.31kB → 1006.25kB, Δ -64B; largest change among them -64B (main.jitter)",
+    // The footer wraps at 120 columns (one line with --wide).
+    let footer = "2 rows hidden: 1 unchanged (--show_same), 1 with smaller changes (-nodecount=0 lists all); \
+         accounting for 1006.31kB → 1006.25kB, Δ -64B; largest change among them -64B (main.jitter)";
+    let lines: Vec<&str> = text.lines().collect();
+    let (first, second) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+    assert!(
+        first.chars().count() <= 120 && second.starts_with("  "),
         "{text}"
+    );
+    assert_eq!(format!("{first} {}", second.trim_start()), footer, "{text}");
+    let wide = run(&["diff", "--wide", "-nodecount=1", "h1.pb", "h2.pb"], d);
+    let wide = String::from_utf8_lossy(&wide.stdout).into_owned();
+    assert_eq!(wide.lines().last(), Some(footer), "{wide}");
+    // -nodecount=0: every row, no footer but the unchanged one.
+    let all = run(&["diff", "-nodecount=0", "h1.pb", "h2.pb"], d);
+    let all = String::from_utf8_lossy(&all.stdout).into_owned();
+    assert!(
+        all.lines()
+            .last()
+            .unwrap()
+            .starts_with("1 row hidden: 1 unchanged (--show_same);"),
+        "{all}"
     );
     let v = json(&run(
         &["diff", "--json", "-nodecount=1", "h1.pb", "h2.pb"],
@@ -361,6 +377,42 @@ fn fixture_goroutine_stacks_ignore_moved_call_sites() {
     for row in &r.rows[1..] {
         assert_eq!(row.status, Status::Same, "{row:?}");
     }
+}
+
+/// Go 1.27's goroutine leak profile is a gauge like the goroutine profile:
+/// absolute counts, by stack, exact.
+#[test]
+fn fixture_goroutineleak_profiles_are_gauges() {
+    let leak = |n: i64| {
+        Builder::new(
+            &[("goroutineleak", "count")],
+            ("goroutineleak", "count", 1),
+            n,
+            0,
+        )
+        .sample(
+            &["runtime.gopark", "runtime.chansend1", "main.leakSend.func1"],
+            &[n],
+        )
+        .sample(
+            &["runtime.gopark", "sync.(*Mutex).Lock", "main.stuck"],
+            &[2],
+        )
+        .profile()
+    };
+    let (a, b) = (leak(3), leak(8));
+    let r = diff_of(&[&a, &b], &DiffOptions::default());
+    assert_eq!(r.mode, Mode::Absolute);
+    assert_eq!(r.by, Keying::Stack);
+    let row = &r.rows[0];
+    assert_eq!(
+        row.name,
+        "main.leakSend.func1;runtime.chansend1;runtime.gopark"
+    );
+    assert_eq!((row.base, row.new, row.delta), (3, 8, 5));
+    assert_eq!(row.status, Status::Grew);
+    assert_eq!(row.confidence, diff::Confidence::Exact);
+    assert_eq!(r.rows[1].status, Status::Same);
 }
 
 /// A goroutine `debug=1` dump: `leaks` goroutines parked in main.worker
@@ -885,13 +937,12 @@ fn fixture_min_delta_hides_noise_but_not_from_gates() {
     // Only the leak is listed (main.jitter, the one shrinking row, is not).
     assert!(
         text.lines()
-            .any(|l| l.starts_with("grew") && l.ends_with("main.remember")),
+            .any(|l| l.trim_start().starts_with('+') && l.ends_with("main.remember")),
         "{text}"
     );
-    assert!(!text.lines().any(|l| l.starts_with("shrank")), "{text}");
-    let last = text.lines().last().unwrap();
+    assert!(!text.lines().any(|l| l.ends_with("main.jitter")), "{text}");
     assert!(
-        last.starts_with("2 rows hidden: 1 unchanged (--show_same), 1 below --min_delta=1kB;"),
+        text.contains("\n2 rows hidden: 1 unchanged (--show_same), 1 below --min_delta=1kB;"),
         "{text}"
     );
     let v = json(&run(
@@ -943,4 +994,294 @@ fn fixture_min_delta_hides_noise_but_not_from_gates() {
             .code(),
         Some(2)
     );
+}
+
+/// The table's rows: the lines between the column header and the footer
+/// (or the end).
+fn table_rows(text: &str) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(at) = lines.iter().position(|l| l.starts_with("Showing ")) else {
+        return Vec::new();
+    };
+    lines[at + 2..]
+        .iter()
+        .take_while(|l| !l.is_empty() && !l.contains(" hidden: "))
+        .copied()
+        .collect()
+}
+
+/// Issue 20: the default text fits a terminal on every corpus pair (at most
+/// 120 columns, at most 30 rows, largest changes first), `--wide` and the
+/// JSON keep everything.
+#[test]
+fn corpus_default_text_fits_a_terminal() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("corpus");
+    let mut cases: Vec<Vec<String>> = Vec::new();
+    let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for (a, b) in [
+        ("go-cpu-business.pb.gz", "go-cpu-mixed.pb.gz"),
+        ("go-cpu-mixed.pb.gz", "go-cpu-business.pb.gz"),
+    ] {
+        cases.push(own(&[a, b]));
+        cases.push(own(&["--by=stack", a, b]));
+        cases.push(own(&["-lines", a, b]));
+    }
+    for ext in ["pb.gz", "debug1.txt"] {
+        let h = |t: u8| format!("go-heap_t{t}.{ext}");
+        cases.push(vec![h(1), h(2)]);
+        cases.push(vec![h(2), h(3)]);
+        cases.push(vec![h(1), h(2), h(3)]);
+        cases.push(vec!["--by=stack".into(), h(1), h(3)]);
+        cases.push(vec!["-sample_index=alloc_space".into(), h(1), h(3)]);
+    }
+    for ext in ["pb.gz", "debug1.txt", "debug2.txt"] {
+        let g = |t: u8| format!("go-goroutine_t{t}.{ext}");
+        cases.push(vec![g(1), g(2)]);
+        cases.push(vec!["--show_same".into(), g(1), g(2)]);
+    }
+    let mut checked = 0;
+    for args in &cases {
+        if args
+            .iter()
+            .any(|a| a.starts_with("go-") && common::shared_path(&format!("corpus/{a}")).is_none())
+        {
+            continue;
+        }
+        let mut full = vec!["diff"];
+        full.extend(args.iter().map(String::as_str));
+        let out = run(&full, &dir);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 120,
+                "{args:?}: {} columns:\n{line}",
+                line.chars().count()
+            );
+        }
+        let rows = table_rows(&text);
+        assert!(!rows.is_empty(), "{args:?}: no rows\n{text}");
+        assert!(rows.len() <= 30, "{args:?}: {} rows", rows.len());
+        checked += 1;
+        // JSON: every row, full names; the text lists the 20 largest changes.
+        full.insert(1, "--json");
+        let v = json(&run(&full, &dir));
+        let all = v["rows"].as_array().unwrap();
+        assert_eq!(v["pruned"]["beyond_nodecount"], 0, "{args:?}");
+        if all.len() > 20 {
+            assert_eq!(rows.len(), 20, "{args:?}");
+            let footer = text.lines().find(|l| l.contains(" hidden: ")).unwrap();
+            assert!(
+                footer.contains(&format!(
+                    "{} with smaller changes (-nodecount=0",
+                    all.len() - 20
+                )),
+                "{args:?}: {footer}"
+            );
+            // The rows listed are the largest changes.
+            let key = |r: &serde_json::Value| {
+                let k = if v["mode"] == "share" {
+                    "delta_share_pp"
+                } else {
+                    "delta"
+                };
+                r[k].as_f64().unwrap().abs()
+            };
+            let mut sizes: Vec<f64> = all.iter().map(key).collect();
+            sizes.sort_by(|a, b| b.total_cmp(a));
+            let cut = sizes[19];
+            let listed = all.iter().filter(|r| key(r) > cut).count();
+            assert!(listed <= 20, "{args:?}");
+        }
+    }
+    assert!(checked >= 20, "only {checked} corpus cases ran");
+}
+
+/// Stack rows: the leaf-most distinctive frames in the default text, every
+/// frame with --wide; CPU function names: all of them with -nodecount=0.
+#[test]
+fn corpus_stack_rows_and_wide_text() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("corpus");
+    let (t1, t2) = ("go-goroutine_t1.pb.gz", "go-goroutine_t2.pb.gz");
+    if common::shared_path(&format!("corpus/{t1}")).is_none() {
+        return;
+    }
+    let text = String::from_utf8(run(&["diff", t1, t2], &dir).stdout).unwrap();
+    let wide = String::from_utf8(run(&["diff", "--wide", t1, t2], &dir).stdout).unwrap();
+    let json = json(&run(&["diff", "--json", t1, t2], &dir));
+    let names: Vec<&str> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    // --wide: the full stacks, as in the JSON, past 120 columns.
+    for n in &names {
+        assert!(wide.lines().any(|l| l.ends_with(n)), "--wide lacks {n}");
+    }
+    assert!(wide.lines().any(|l| l.chars().count() > 120));
+    // Default: every row still tells its stack apart and names its leaf.
+    let rows = table_rows(&text);
+    assert_eq!(rows.len(), names.len());
+    let shown: Vec<&str> = rows
+        .iter()
+        .map(|r| r.rsplit("  ").next().unwrap())
+        .collect();
+    let distinct: std::collections::HashSet<&&str> = shown.iter().collect();
+    assert_eq!(distinct.len(), shown.len(), "{shown:?}");
+    assert!(
+        shown.iter().all(|s| s.ends_with("runtime.gopark")),
+        "{shown:?}"
+    );
+    assert!(shown.iter().any(|s| s.contains('…')), "{shown:?}");
+    // Each shown stack is its full stack with runs of frames replaced by "…".
+    for (s, full) in shown.iter().zip(&names) {
+        let frames: Vec<&str> = full.split(';').collect();
+        let mut at = 0;
+        for part in s.split(';') {
+            if part == "…" {
+                continue;
+            }
+            let i = frames[at..].iter().position(|f| *f == part);
+            assert!(i.is_some(), "{s} is not a shortening of {full}");
+            at += i.unwrap() + 1;
+        }
+        assert_eq!(at, frames.len(), "{s} does not end at the leaf of {full}");
+    }
+    // CPU: -nodecount=0 lists every changed function.
+    let (a, b) = ("go-cpu-business.pb.gz", "go-cpu-mixed.pb.gz");
+    let text = String::from_utf8(run(&["diff", "-nodecount=0", a, b], &dir).stdout).unwrap();
+    let v = self::json(&run(&["diff", "--json", a, b], &dir));
+    assert_eq!(
+        table_rows(&text).len(),
+        v["rows"].as_array().unwrap().len(),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 120));
+}
+
+/// Issue 20: NEW taken before BASE: one stderr line suggests swapping; no
+/// negative duration anywhere (text, JSON); in order, no such line.
+#[test]
+fn corpus_swapped_inputs_warn() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("corpus");
+    if common::shared_path("corpus/go-heap_t1.pb.gz").is_none() {
+        return;
+    }
+    let negative =
+        regex::Regex::new(r"(over|duration|interval)\s+-|-\d+(\.\d+)?(ns|us|ms|s|mins|hrs)\b over")
+            .unwrap();
+    for (old, new, extra) in [
+        ("go-heap_t1.pb.gz", "go-heap_t2.pb.gz", None),
+        (
+            "go-heap_t1.pb.gz",
+            "go-heap_t3.pb.gz",
+            Some("-sample_index=alloc_space"),
+        ),
+        ("go-goroutine_t1.pb.gz", "go-goroutine_t2.pb.gz", None),
+        ("go-cpu-mixed.pb.gz", "go-cpu-business.pb.gz", None),
+    ] {
+        for swapped in [false, true] {
+            let (a, b) = if swapped { (new, old) } else { (old, new) };
+            let mut args = vec!["diff"];
+            args.extend(extra);
+            args.extend([a, b]);
+            let out = run(&args, &dir);
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(
+                !negative.is_match(&text),
+                "{args:?}: negative duration\n{text}"
+            );
+            assert!(!text.contains("restarted"), "{args:?}\n{text}");
+            let mut jargs = args.clone();
+            jargs.insert(1, "--json");
+            let v = json(&run(&jargs, &dir));
+            if swapped {
+                assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+                assert!(
+                    stderr.starts_with(&format!("pprofx: warning: NEW {b} was taken "))
+                        && stderr.contains(&format!(" before BASE {a}: swapped?")),
+                    "{stderr}"
+                );
+                assert!(text.contains("; NEW was taken "), "{text}");
+                assert_eq!(v["interval_nanos"], serde_json::Value::Null);
+                assert!(v["out_of_order"]["by_nanos"].as_i64().unwrap() > 0);
+                assert_eq!(v["out_of_order"]["file"], b);
+            } else {
+                assert_eq!(stderr, "", "{args:?}");
+                assert!(v["interval_nanos"].as_i64().unwrap() > 0);
+                assert_eq!(v["out_of_order"], serde_json::Value::Null);
+            }
+            // The differential flame graph of the same two says it too.
+            if extra.is_none() {
+                let tmp = tempfile::tempdir().unwrap();
+                let svg = tmp.path().join("d.svg");
+                let out = run(&["flame", "-o", svg.to_str().unwrap(), a, b], &dir);
+                assert_eq!(out.status.code(), Some(0));
+                let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                assert_eq!(stderr.contains(": swapped?"), swapped, "{stderr}");
+            }
+        }
+    }
+}
+
+/// Issue 20: `--width=1800` draws an 1800-wide differential SVG; without it
+/// the SVG is fluid (laid out at 1200 for viewers without script).
+#[test]
+fn corpus_differential_svg_width() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("corpus");
+    if common::shared_path("corpus/go-heap_t1.pb.gz").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for (width, expect) in [(Some("--width=1800"), "1800"), (None, "1200")] {
+        let file = tmp.path().join("d.svg");
+        let mut args = vec!["diff", "--flame", "-o", file.to_str().unwrap()];
+        args.extend(width);
+        args.extend(["go-heap_t1.pb.gz", "go-heap_t3.pb.gz"]);
+        let out = run(&args, &dir);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let svg = std::fs::read_to_string(&file).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let root = doc.root_element();
+        assert_eq!(root.attribute("width"), Some(expect));
+        let fluid = width.is_none();
+        assert!(svg.contains(&format!(
+            "var W = {expect}, PAD = 10, CW = 7.2, DASH_MIN = 4, FLUID = {fluid},"
+        )));
+        // The frames span the drawing: the width less 2 × 10 px.
+        let rects: Vec<(f64, f64)> = doc
+            .descendants()
+            .filter(|n| {
+                n.has_tag_name("rect")
+                    && n.parent()
+                        .is_some_and(|p| p.attribute("class") == Some("f"))
+            })
+            .map(|n| {
+                let num = |k: &str| n.attribute(k).unwrap().parse::<f64>().unwrap();
+                (num("x"), num("x") + num("width"))
+            })
+            .collect();
+        let left = rects.iter().map(|r| r.0).fold(f64::MAX, f64::min);
+        let right = rects.iter().map(|r| r.1).fold(0.0, f64::max);
+        let w: f64 = expect.parse().unwrap();
+        assert!(
+            (left - 10.0).abs() < 0.01 && (right - (w - 10.0)).abs() < 0.01,
+            "{left} {right}"
+        );
+    }
 }

@@ -403,7 +403,10 @@ fn differential_svg_snapshot_zoom_search_and_width_modes() {
         parse_svg(svg);
         // Our zoom/search script, inside CDATA, and its controls.
         assert_eq!(svg.matches("<script").count(), 1);
-        assert!(svg.contains("<![CDATA[\nvar W = 1200, PAD = 10, CW = 7.2, DASH_MIN = 4;"));
+        // No --width: fluid, laid out at 1200 px for viewers without script.
+        assert!(svg.contains(
+            "<![CDATA[\nvar W = 1200, PAD = 10, CW = 7.2, DASH_MIN = 4, FLUID = true, ICICLE = "
+        ));
         for id in ["reset", "search", "details", "matched"] {
             assert!(svg.contains(&format!("id=\"{id}\"")), "no #{id}");
         }
@@ -430,6 +433,23 @@ fn differential_svg_snapshot_zoom_search_and_width_modes() {
     // Bad width mode: usage error.
     let r = run(&["flame", "--diff-width=old", "-o", "-", &base, &new]);
     assert_eq!(r.status.code(), Some(2));
+    // --width: that many pixels, not fluid, from `flame` and from `diff --flame`.
+    for cmd in [&["flame"][..], &["diff", "--flame"][..]] {
+        let mut args = cmd.to_vec();
+        args.extend(["--width=1800", "-o", "-", &base, &new]);
+        let svg = String::from_utf8(stdout_of(&args)).unwrap();
+        parse_svg(&svg);
+        assert!(
+            svg.contains("<svg version=\"1.1\" width=\"1800\" "),
+            "{cmd:?}"
+        );
+        assert!(svg.contains("var W = 1800, PAD = 10, CW = 7.2, DASH_MIN = 4, FLUID = false,"));
+        assert_eq!(
+            rect_width(&svg_frame(&svg, "main").unwrap()),
+            1780.0,
+            "{cmd:?}"
+        );
+    }
 }
 
 #[test]

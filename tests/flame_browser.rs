@@ -25,7 +25,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::{pprofx_bin, repo_root};
-use flame_fixtures::{hostile_profile, stacks_profile};
+use flame_fixtures::{deep_leaf, deep_name, deep_profile, hostile_profile, stacks_profile};
 
 /// One browser at a time: the machine is small and Chromium is heavy.
 static BROWSER: Mutex<()> = Mutex::new(());
@@ -48,12 +48,48 @@ fn chromium() -> Option<PathBuf> {
     }
 }
 
-/// The DOM of `file` after its scripts ran, as Chromium serializes it.
+/// The DOM of `file` after its scripts ran, as Chromium serializes it
+/// (window 1400×1000).
 fn dump_dom(browser: &Path, file: &Path) -> String {
+    dump_dom_at(browser, file, (1400, 1000))
+}
+
+/// The DOM of `file` in a window of `size` (width, height).
+fn dump_dom_at(browser: &Path, file: &Path, size: (u32, u32)) -> String {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let url = headless(
+        browser,
+        file,
+        size,
+        &["--dump-dom"],
+        Some(out.reopen().unwrap()),
+    );
+    let dom = fs::read_to_string(out.path()).unwrap();
+    assert!(!dom.is_empty(), "chromium dumped nothing for {url}");
+    dom
+}
+
+/// A PNG screenshot of `file` in a window of `size`, as a user first sees
+/// it (nothing scrolled by hand).
+fn screenshot(browser: &Path, file: &Path, size: (u32, u32)) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("shot.png");
+    let arg = format!("--screenshot={}", png.display());
+    headless(browser, file, size, &[&arg], None);
+    fs::read(&png).unwrap_or_else(|e| panic!("no screenshot of {}: {e}", file.display()))
+}
+
+/// Runs headless Chromium on `file` with `extra` flags; returns the URL.
+fn headless(
+    browser: &Path,
+    file: &Path,
+    size: (u32, u32),
+    extra: &[&str],
+    stdout: Option<fs::File>,
+) -> String {
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let profile = tempfile::tempdir().unwrap();
     let url = format!("file://{}", file.canonicalize().unwrap().display());
-    let out = tempfile::NamedTempFile::new().unwrap();
     let mut child = Command::new(browser)
         .args([
             "--headless",
@@ -64,14 +100,15 @@ fn dump_dom(browser: &Path, file: &Path) -> String {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--window-size=1400,1000",
+            "--force-device-scale-factor=1",
             "--virtual-time-budget=5000",
         ])
+        .arg(format!("--window-size={},{}", size.0, size.1))
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
+        .args(extra)
         .arg(&url)
         .stdin(Stdio::null())
-        .stdout(out.reopen().unwrap())
+        .stdout(stdout.map_or_else(Stdio::null, Stdio::from))
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium");
@@ -88,9 +125,7 @@ fn dump_dom(browser: &Path, file: &Path) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let dom = fs::read_to_string(out.path()).unwrap();
-    assert!(!dom.is_empty(), "chromium dumped nothing for {url}");
-    dom
+    url
 }
 
 fn run_ok(args: &[&str]) {
@@ -125,7 +160,12 @@ fn num(dom: &str, tag: &str, name: &str) -> u64 {
 
 /// Asserts that the report rendered and returns its DOM.
 fn rendered(browser: &Path, file: &Path) -> String {
-    let dom = dump_dom(browser, file);
+    rendered_at(browser, file, (1400, 1000))
+}
+
+/// Asserts that the report rendered in a window of `size`; its DOM.
+fn rendered_at(browser: &Path, file: &Path, size: (u32, u32)) -> String {
+    let dom = dump_dom_at(browser, file, size);
     assert_eq!(
         attr(&dom, "body", "data-state").as_deref(),
         Some("ready"),
@@ -158,8 +198,9 @@ fn report_renders_graph_and_table() {
     assert_eq!(attr(&dom, "body", "data-table").as_deref(), Some("top"));
     assert!(dom.contains("<title>cpu.pb.gz — cpu, total 3.10s</title>"));
     // The table: pprof's first row, then as many rows as the data has.
+    // Names may wrap only between segments (<wbr>); the tooltip has them whole.
     assert!(dom.contains(
-        "<td class=\"name\" data-name=\"6\">main.mix (partial-inline)</td><td>670ms</td><td>21.61%</td>"
+        "<td class=\"name\" title=\"main.mix (partial-inline)\" data-name=\"6\">main.<wbr>mix (partial-inline)</td><td>670ms</td><td>21.61%</td>"
     ));
     let body = &dom[dom.find("<tbody>").unwrap()..dom.find("</tbody>").unwrap()];
     assert_eq!(body.matches("<tr>").count(), 55);
@@ -237,9 +278,11 @@ fn hostile_names_execute_nothing() {
             // Exactly the page's own two script elements.
             assert_eq!(dom.matches("<script").count(), 2);
             if !two {
-                // Names are shown as text in the table.
-                assert!(dom.contains("&lt;img src=x onerror=\"document.title='pwned'\"&gt;"));
-                assert!(dom.contains(
+                // Names are shown as text in the table (with <wbr> where
+                // they may wrap).
+                let text = dom.replace("<wbr>", "");
+                assert!(text.contains("&lt;img src=x onerror=\"document.title='pwned'\"&gt;"));
+                assert!(text.contains(
                     "&lt;/script&gt;&lt;script&gt;document.title='pwned'&lt;/script&gt;"
                 ));
             }
@@ -347,8 +390,6 @@ fn differential_svg_zooms_and_searches() {
         "new.pb",
         &[(&["main", "a", "x"], 200), (&["main", "b"], 100)],
     );
-    let file = dir.path().join("d.svg");
-    run_ok(&["flame", "-o", file.to_str().unwrap(), &base, &new]);
     let driver = r#"
 (function () {
   var root = document.documentElement;
@@ -373,24 +414,360 @@ fn differential_svg_zooms_and_searches() {
   out.push(document.getElementById('matched').textContent);
   document.getElementById('reset').dispatchEvent(new MouseEvent('click', { bubbles: true }));
   out.push(frame('b').getAttribute('class'));
+  out.push(root.getAttribute('width') + ' ' + frame('main').querySelector('rect').getAttribute('width'));
   root.setAttribute('data-t', out.join('|'));
 })();
 "#;
+    // Without --width the graph fills the window (1400 px); with it, it
+    // keeps its width.
+    for (width, full) in [(None, "1380.000"), (Some("--width=1800"), "1780.000")] {
+        let file = dir.path().join("d.svg");
+        let mut args = vec!["flame", "-o", file.to_str().unwrap()];
+        args.extend(width);
+        args.extend([base.as_str(), new.as_str()]);
+        run_ok(&args);
+        let driven = with_driver(&file, driver, true);
+        let dom = dump_dom(&browser, &driven);
+        let t = attr(&dom, "svg", "data-t").expect("driver ran");
+        let parts: Vec<&str> = t.split('|').collect();
+        assert_eq!(parts.len(), 9, "{t}");
+        // Zoomed on "a": a and its only child x fill the width (less 2 × 10);
+        // "main" (an ancestor) is dimmed, "b" (outside) hidden.
+        assert_eq!(parts[0], full, "{width:?}");
+        assert_eq!(parts[1], full);
+        assert_eq!(parts[2], "f dim");
+        assert_eq!(parts[3], "f hide");
+        assert_eq!(parts[4], "btn");
+        // Search: a and x match, 300 of 700 (base + new) = 42.9 %.
+        assert_eq!(parts[5], "rgb(230,0,230)");
+        assert_eq!(parts[6], "Matched: 42.9% of the width");
+        // Reset: b shown again; "main" spans the width.
+        assert_eq!(parts[7], "f");
+        let size = if width.is_some() { "1800" } else { "100%" };
+        assert_eq!(parts[8], format!("{size} {full}"));
+    }
+}
+
+/// A deep differential SVG opened on its own starts scrolled to its root
+/// (at the bottom), and its labels are whole name segments.
+#[test]
+fn deep_differential_svg_starts_at_its_root() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let base = deep_profile(dir.path(), "deep-base.pb", 120, 0);
+    let new = deep_profile(dir.path(), "deep-new.pb", 120, 30);
+    let file = dir.path().join("deep.svg");
+    run_ok(&["flame", "-o", file.to_str().unwrap(), &base, &new]);
+    let driver = r#"
+(function () {
+  var root = document.documentElement;
+  var main;
+  var labels = [];
+  var gs = document.querySelectorAll('g.f');
+  for (var i = 0; i < gs.length; i++) {
+    if (gs[i].querySelector('title').textContent.split('\n')[0] === 'main.main') main = gs[i];
+    var t = gs[i].querySelector('text');
+    if (t && t.textContent) labels.push(t.textContent);
+  }
+  var r = main.querySelector('rect').getBoundingClientRect();
+  root.setAttribute('data-t', (r.top >= 0 && r.bottom <= window.innerHeight ? 'visible' : 'hidden') +
+    ' ' + Math.round(r.top) + ' ' + window.scrollY);
+  root.setAttribute('data-labels', JSON.stringify(labels));
+})();
+"#;
     let driven = with_driver(&file, driver, true);
-    let dom = dump_dom(&browser, &driven);
+    let dom = dump_dom_at(&browser, &driven, (1400, 900));
     let t = attr(&dom, "svg", "data-t").expect("driver ran");
-    let parts: Vec<&str> = t.split('|').collect();
-    assert_eq!(parts.len(), 8, "{t}");
-    // Zoomed on "a": a and its only child x fill the width (1200 − 20);
-    // "main" (an ancestor) is dimmed, "b" (outside) hidden.
-    assert_eq!(parts[0], "1180.000");
-    assert_eq!(parts[1], "1180.000");
-    assert_eq!(parts[2], "f dim");
-    assert_eq!(parts[3], "f hide");
-    assert_eq!(parts[4], "btn");
-    // Search: a and x match, 300 of 700 (base + new) = 42.9 %.
-    assert_eq!(parts[5], "rgb(230,0,230)");
-    assert_eq!(parts[6], "Matched: 42.9% of the width");
-    // Reset: b shown again.
-    assert_eq!(parts[7], "f");
+    assert!(t.starts_with("visible "), "{t}");
+    assert!(!t.ends_with(" 0"), "not scrolled: {t}");
+    let labels: Vec<String> = serde_json::from_str(
+        &attr(&dom, "svg", "data-labels")
+            .unwrap()
+            .replace("&quot;", "\""),
+    )
+    .unwrap();
+    check_labels(&labels, &deep_names());
+}
+
+// ---- Deep profiles, long names ----------------------------------------
+
+/// An RGB(A) image decoded from a PNG (8-bit, non-interlaced, as Chromium
+/// writes screenshots): width, height, bytes per pixel, pixels.
+struct Image {
+    width: usize,
+    height: usize,
+    bpp: usize,
+    data: Vec<u8>,
+}
+
+impl Image {
+    fn decode(png: &[u8]) -> Image {
+        use std::io::Read;
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+        let (mut at, mut idat) = (8, Vec::new());
+        let (mut width, mut height, mut bpp) = (0, 0, 0);
+        while at + 8 <= png.len() {
+            let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+            let kind = &png[at + 4..at + 8];
+            let body = &png[at + 8..at + 8 + len];
+            match kind {
+                b"IHDR" => {
+                    width = u32::from_be_bytes(body[0..4].try_into().unwrap()) as usize;
+                    height = u32::from_be_bytes(body[4..8].try_into().unwrap()) as usize;
+                    assert_eq!(body[8], 8, "bit depth");
+                    bpp = match body[9] {
+                        2 => 3,
+                        6 => 4,
+                        t => panic!("PNG colour type {t}"),
+                    };
+                    assert_eq!(body[12], 0, "interlaced PNG");
+                }
+                b"IDAT" => idat.extend_from_slice(body),
+                b"IEND" => break,
+                _ => {}
+            }
+            at += 12 + len;
+        }
+        let mut raw = Vec::new();
+        flate2::read::ZlibDecoder::new(&idat[..])
+            .read_to_end(&mut raw)
+            .unwrap();
+        let stride = width * bpp;
+        let mut data = vec![0u8; stride * height];
+        for y in 0..height {
+            let line = &raw[y * (stride + 1)..(y + 1) * (stride + 1)];
+            let (filter, src) = (line[0], &line[1..]);
+            for x in 0..stride {
+                let a = if x >= bpp {
+                    data[y * stride + x - bpp]
+                } else {
+                    0
+                } as i32;
+                let b = if y > 0 { data[(y - 1) * stride + x] } else { 0 } as i32;
+                let c = if x >= bpp && y > 0 {
+                    data[(y - 1) * stride + x - bpp]
+                } else {
+                    0
+                } as i32;
+                let pred = match filter {
+                    0 => 0,
+                    1 => a,
+                    2 => b,
+                    3 => (a + b) / 2,
+                    4 => {
+                        let p = a + b - c;
+                        let (pa, pb, pc) = ((p - a).abs(), (p - b).abs(), (p - c).abs());
+                        if pa <= pb && pa <= pc {
+                            a
+                        } else if pb <= pc {
+                            b
+                        } else {
+                            c
+                        }
+                    }
+                    f => panic!("PNG filter {f}"),
+                };
+                data[y * stride + x] = (src[x] as i32 + pred) as u8;
+            }
+        }
+        Image {
+            width,
+            height,
+            bpp,
+            data,
+        }
+    }
+
+    /// The rows holding a horizontal run of at least `min` pixels of
+    /// exactly `rgb`.
+    fn rows_with_run(&self, rgb: [u8; 3], min: usize) -> Vec<usize> {
+        let mut rows = Vec::new();
+        for y in 0..self.height {
+            let mut run = 0;
+            for x in 0..self.width {
+                let p = &self.data[(y * self.width + x) * self.bpp..][..3];
+                run = if p == rgb { run + 1 } else { 0 };
+                if run >= min {
+                    rows.push(y);
+                    break;
+                }
+            }
+        }
+        rows
+    }
+}
+
+/// Where screenshots are kept for people to look at.
+fn keep_screenshot(name: &str, png: &[u8]) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join(name), png).unwrap();
+}
+
+/// Checks, from inside the page, that the root frame's row is inside the
+/// window and inside the graph's scroll box, before and after flipping the
+/// orientation; and that no table cell breaks a line inside an identifier.
+const DEEP_DRIVER: &str = r#"
+(function () {
+  var b = document.body;
+  var canvas = document.getElementById('flame');
+  var box = document.getElementById('scroller');
+  function rootRow() {
+    var r = canvas.getBoundingClientRect();
+    var s = box.getBoundingClientRect();
+    var top = b.getAttribute('data-icicle') === 'true' ? r.top : r.bottom - 18;
+    var ok = top >= 0 && top + 17 <= window.innerHeight && top >= s.top - 1 && top + 17 <= s.bottom + 1;
+    return (ok ? 'visible' : 'hidden') + ' ' + Math.round(top) + ' of ' + window.innerHeight + ' canvas ' + Math.round(r.height);
+  }
+  b.setAttribute('data-t-root', rootRow());
+  // Line breaks inside names: a character starting a new line must follow
+  // a segment end or be '(' or '['.
+  var cells = document.querySelectorAll('#table td.name');
+  var wrapped = 0;
+  var bad = [];
+  for (var i = 0; i < cells.length; i++) {
+    var chars = [];
+    var walker = document.createTreeWalker(cells[i], NodeFilter.SHOW_TEXT);
+    var node;
+    while ((node = walker.nextNode())) {
+      for (var k = 0; k < node.data.length; k++) {
+        var range = document.createRange();
+        range.setStart(node, k);
+        range.setEnd(node, k + 1);
+        var rects = range.getClientRects();
+        if (rects.length) chars.push([node.data.charAt(k), rects[0].top]);
+      }
+    }
+    var lines = 1;
+    for (var j = 1; j < chars.length; j++) {
+      if (chars[j][1] > chars[j - 1][1] + 4) {
+        lines++;
+        var prev = chars[j - 1][0];
+        var cur = chars[j][0];
+        if ('./;:, '.indexOf(prev) < 0 && cur !== '(' && cur !== '[') {
+          bad.push(cells[i].textContent + ' @' + j);
+        }
+      }
+    }
+    if (lines > 1) wrapped++;
+  }
+  b.setAttribute('data-t-cells', cells.length + ' wrapped ' + wrapped);
+  b.setAttribute('data-t-bad', bad.slice(0, 3).join(' | '));
+  // Canvas labels, as drawn after a redraw.
+  var labels = [];
+  var fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (t) {
+    labels.push(t);
+    return fill.apply(this, arguments);
+  };
+  document.getElementById('orient').click();
+  b.setAttribute('data-t-flipped', rootRow() + ' ' + location.hash);
+  CanvasRenderingContext2D.prototype.fillText = fill;
+  var uniq = Array.from(new Set(labels));
+  b.setAttribute('data-t-labels', JSON.stringify(uniq));
+})();
+"#;
+
+/// The deep report: `diff` draws two profiles (same totals: a grey root).
+fn deep_report(dir: &Path, diff: bool) -> PathBuf {
+    let base = deep_profile(dir, "deep-base.pb", 120, 0);
+    let file = dir.join(if diff { "deep-diff.html" } else { "deep.html" });
+    let out = file.to_str().unwrap();
+    if diff {
+        let new = deep_profile(dir, "deep-new.pb", 120, 30);
+        run_ok(&["diff", "--html", "-o", out, "--mode=absolute", &base, &new]);
+    } else {
+        run_ok(&["flame", "--html", "-o", out, &base]);
+    }
+    file
+}
+
+/// Every frame label is a name, or whole segments of it around `…`: the
+/// elision of src/util/names.rs at some width.
+fn check_labels(labels: &[String], names: &[String]) {
+    assert!(!labels.is_empty());
+    let mut elided = 0;
+    for l in labels {
+        if names.contains(l) || l == "all" {
+            continue;
+        }
+        elided += 1;
+        let ok = names.iter().any(|n| {
+            (1..=n.chars().count()).any(|k| pprofx::util::names::elide(n, k).as_deref() == Some(l))
+        });
+        assert!(ok, "label {l:?} is not an elision of a frame's name");
+    }
+    assert!(elided > 0, "no label was elided: {labels:?}");
+}
+
+fn deep_names() -> Vec<String> {
+    let mut names: Vec<String> = (0..120).map(deep_name).collect();
+    names.extend((0..120).map(deep_leaf));
+    names.push("main.main".into());
+    names
+}
+
+#[test]
+fn deep_report_starts_at_its_root() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for diff in [false, true] {
+        let file = deep_report(dir.path(), diff);
+        // What a user sees first at 1400×900: the root frame, a full-width
+        // bar of the root's colour (grey "all"; a diff's root did not change).
+        let png = screenshot(&browser, &file, (1400, 900));
+        keep_screenshot(if diff { "deep-diff.png" } else { "deep.png" }, &png);
+        let img = Image::decode(&png);
+        assert_eq!((img.width, img.height), (1400, 900));
+        let root = if diff {
+            [200, 200, 200]
+        } else {
+            [210, 210, 210]
+        };
+        let rows = img.rows_with_run(root, 600);
+        assert!(
+            rows.len() >= 12,
+            "the root frame is not in the first screen (diff: {diff}): rows {rows:?}"
+        );
+        // The same, measured in the page; then flipped to an icicle.
+        let driven = with_driver(&file, DEEP_DRIVER, false);
+        let dom = rendered_at(&browser, &driven, (1400, 900));
+        let root = attr(&dom, "body", "data-t-root").unwrap();
+        assert!(root.starts_with("visible "), "{root}");
+        let canvas: f64 = root.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(canvas > 1800.0, "not a deep graph: {root}");
+        let flipped = attr(&dom, "body", "data-t-flipped").unwrap();
+        assert!(
+            flipped.starts_with("visible ") && flipped.ends_with("#i=1"),
+            "{flipped}"
+        );
+        let labels: Vec<String> = serde_json::from_str(
+            &attr(&dom, "body", "data-t-labels")
+                .unwrap()
+                .replace("&quot;", "\""),
+        )
+        .unwrap();
+        check_labels(&labels, &deep_names());
+    }
+}
+
+#[test]
+fn table_names_wrap_between_segments_only() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for diff in [false, true] {
+        let file = deep_report(dir.path(), diff);
+        let driven = with_driver(&file, DEEP_DRIVER, false);
+        let dom = rendered_at(&browser, &driven, (1400, 900));
+        let cells = attr(&dom, "body", "data-t-cells").unwrap();
+        let (count, wrapped) = cells.split_once(" wrapped ").unwrap();
+        assert!(count.parse::<u32>().unwrap() >= 100, "{cells}");
+        assert!(
+            wrapped.parse::<u32>().unwrap() >= 50,
+            "long names did not wrap, the test tests nothing: {cells}"
+        );
+        assert_eq!(attr(&dom, "body", "data-t-bad").as_deref(), Some(""));
+        // The full name stays in the tooltip.
+        assert!(dom.contains(&format!("title=\"{}\"", deep_leaf(119))));
+    }
 }

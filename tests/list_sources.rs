@@ -41,7 +41,9 @@ fn text(b: &[u8]) -> String {
 type Frame<'a> = (&'a str, &'a str, i64);
 
 /// A CPU profile with one sample per stack; frames are
-/// `(function, file, line)`, leaf first; every function starts at line 1.
+/// `(function, file, line)`, leaf first. No function has a start line (the
+/// fake sources declare nothing, and a start line there would be judged
+/// another version of the source).
 fn profile(stacks: &[(&[Frame], i64)]) -> Vec<u8> {
     let mut p = proto::Profile::default();
     let mut strings: HashMap<String, i64> = HashMap::new();
@@ -74,7 +76,7 @@ fn profile(stacks: &[(&[Frame], i64)]) -> Vec<u8> {
                         name,
                         system_name: name,
                         filename,
-                        start_line: 1,
+                        start_line: 0,
                     });
                     funcs.insert(key, id);
                     id
@@ -105,8 +107,18 @@ fn profile(stacks: &[(&[Frame], i64)]) -> Vec<u8> {
 
 /// Writes a source file of `n` lines `// NAME line I`.
 fn source(path: &Path, name: &str, n: usize) {
+    source_with(path, name, n, &[]);
+}
+
+/// [`source`] with some lines replaced: `(line, text)`.
+fn source_with(path: &Path, name: &str, n: usize, lines: &[(usize, &str)]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let body: String = (1..=n).map(|i| format!("// {name} line {i}\n")).collect();
+    let body: String = (1..=n)
+        .map(|i| match lines.iter().find(|l| l.0 == i) {
+            Some((_, text)) => format!("{text}\n"),
+            None => format!("// {name} line {i}\n"),
+        })
+        .collect();
     std::fs::write(path, body).unwrap();
 }
 
@@ -121,10 +133,16 @@ fn standard_library_frame_found_through_goroot() {
     let fixture = common::repo_root().join("examples/profiles/cpu.pb.gz");
     let work = tmp();
     let goroot = tmp();
-    source(
+    // The profile says the function starts at line 12: the file must
+    // declare it there (else it is another version, see below).
+    source_with(
         &goroot.path().join("src/slices/zsortordered.go"),
         "fake zsortordered",
         40,
+        &[(
+            12,
+            "func insertionSortOrdered[E cmp.Ordered](data []E, a, b int) {",
+        )],
     );
     let args = [
         "list",
@@ -471,4 +489,115 @@ fn address_argument_lists_the_functions_at_it() {
     let none = run(&["list", "0x1", "../profiles/cpu.pb.gz"], &dir, &[]);
     assert_eq!(none.status.code(), Some(1));
     assert!(text(&none.stderr).contains("no matches found for regexp: 0x1"));
+}
+
+/// Copies the fixture program into a temporary directory, its `cpu.go`
+/// shifted down by `shift` lines (comments after the package clause).
+fn shifted_workload(shift: usize) -> tempfile::TempDir {
+    let src = common::repo_root().join("examples/go-workload");
+    let dir = tmp();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let path = e.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.file_name().unwrap() == "cpu.go" {
+            let at = text.find('\n').unwrap() + 1;
+            text.insert_str(at, &"// a line added later\n".repeat(shift));
+        }
+        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    dir
+}
+
+/// A source file of another version (here shifted by three lines): not
+/// annotated at all, and one warning names the file, the line that should
+/// declare the function and what is there.
+#[test]
+fn another_version_of_the_source_is_not_annotated() {
+    let profile = common::repo_root().join("examples/profiles/cpu.pb.gz");
+    let profile = profile.to_str().unwrap();
+    let dir = shifted_workload(3);
+    let out = run(&["list", "^main.fib$", profile], dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    // main.fib's start line in the real cpu.go: now three lines below.
+    let real =
+        std::fs::read_to_string(common::repo_root().join("examples/go-workload/cpu.go")).unwrap();
+    let start = real
+        .lines()
+        .position(|l| l.starts_with("func fib("))
+        .unwrap()
+        + 1;
+    let shifted: Vec<String> = std::fs::read_to_string(dir.path().join("cpu.go"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "pprofx: example.com/pprofx-workload/cpu.go: another version of the source: \
+             line {start} should declare main.fib but it reads {:?}; not annotated",
+            shifted[start - 1].trim()
+        ),
+    );
+    assert!(
+        stdout.contains(&format!(
+            " Error: example.com/pprofx-workload/cpu.go is another version of the source \
+             (line {start} does not declare main.fib)"
+        )),
+        "{stdout}"
+    );
+    // No source line at all: every listing line is a header or the error.
+    for l in stdout.lines() {
+        assert!(
+            l.starts_with("Total:")
+                || l.starts_with("ROUTINE")
+                || l.contains("(flat, cum)")
+                || l.starts_with(" Error:"),
+            "annotated line {l:?} in\n{stdout}"
+        );
+    }
+    // JSON names it too.
+    let out = run(&["list", "--json", "^main.fib$", profile], dir.path(), &[]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let other = v["sources_other_version"].as_array().expect("array");
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0]["file"], "example.com/pprofx-workload/cpu.go");
+    assert_eq!(other[0]["line"], start as i64);
+    // Unshifted, the same listing is annotated (and matches pprof, see
+    // own_fixture_found_through_go_mod).
+    let dir = shifted_workload(0);
+    let out = run(&["list", "^main.fib$", profile], dir.path(), &[]);
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("Error:"));
+}
+
+/// The GOROOT fallback with another Go's sources: a standard-library
+/// function whose start line holds other code is not annotated.
+#[test]
+fn goroot_of_another_go_version_is_not_annotated() {
+    let fixture = common::repo_root().join("examples/profiles/cpu.pb.gz");
+    let work = tmp();
+    let goroot = tmp();
+    // Line 12 is not insertionSortOrdered's declaration here.
+    source(
+        &goroot.path().join("src/slices/zsortordered.go"),
+        "other zsortordered",
+        40,
+    );
+    let args = [
+        "list",
+        "slices.insertionSortOrdered",
+        fixture.to_str().unwrap(),
+    ];
+    let out = run(&args, work.path(), &[("GOROOT", goroot.path())]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("// other zsortordered"), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("slices/zsortordered.go: another version of the source: line 12 should declare slices.insertionSortOrdered[go.shape.int] but it reads \"// other zsortordered line 12\""),
+        "{stderr}"
+    );
 }

@@ -31,26 +31,8 @@ const VALUE_FLAGS: &str =
     source_path focus ignore hide show show_from tagfocus tagignore tagshow taghide prune_from \
     base diff_base";
 
-/// The driver goldens of these reports (peer README §1): `GOLDEN PROFILE OPTIONS...`.
-/// Rows using filters are classified out of scope by [`classify`].
-const DRIVER_CASES: &str = "
-    pprof.cpu.traces                                cpu.pb.gz  -traces
-    pprof.cpu.addresses.traces                      cpu.pb.gz  -traces -addresses
-    pprof.heap_tags.traces                          heap_tags.pb.gz  -traces
-    pprof.cpu.tags                                  cpu.pb.gz  -tags
-    pprof.heap.tags                                 heap.pb.gz -tags
-    pprof.heap.tags.unit                            heap.pb.gz -tags -unit=bytes
-    pprof.cpu.comments                              cpu.pb.gz  -comments -add_comment=some-comment
-    pprof.heap.comments                             heap.pb.gz -comments
-    pprof.cpu.peek                                  cpu.pb.gz  -peek=line.*01
-    pprof.cpusmall.flat.addresses.tree              cpusmall.pb.gz  -tree -addresses -flat -nodecount=4
-    pprof.cpu.tags.focus.ignore                     cpu.pb.gz  -tags -tagignore=tag[13] -tagfocus=key[12]
-    pprof.heap_request.tags.focus                   heap_request.pb.gz -tags -tagfocus=400kb:
-    pprof.heap_request.relative_percentages.tags.focus heap_request.pb.gz -tags -relative_percentages -tagfocus=400kb:
-    pprof.heap.cum.lines.tree.focus                 heap.pb.gz -tree -lines -cum -focus=[24]00
-    pprof.heap.cum.relative_percentages.tree.focus  heap.pb.gz -tree -relative_percentages -cum -focus=[24]00
-    pprof.cpu.cum.lines.tree.show_from              cpu.pb.gz  -tree -lines -cum -show_from=line2
-";
+/// The driver goldens of these reports (peer README §1).
+const DRIVER_CASES: &str = driver_report_rows!();
 
 /// Cases per report and source (see `tests/common/counts.rs`); the README's
 /// compatibility table quotes these numbers.

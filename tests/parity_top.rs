@@ -42,27 +42,8 @@ fn source_in_scope(source: &str) -> bool {
     source.ends_with(".pb.gz") || source.ends_with(".pb") || source.ends_with(".debug1.txt")
 }
 
-/// The `-text` goldens of pprof's `internal/driver` tests, as listed in
-/// `peer/pprof-testdata/README.md` §1, one per line: `GOLDEN PROFILE OPTIONS...`
-/// (`-call_tree` is ignored by pprof's text report, so those rows are in scope).
-const DRIVER_TEXT_CASES: &str = "
-    pprof.cpu.flat.functions.text                   cpu.pb.gz  -text -functions -flat
-    pprof.cpu.flat.functions.noinlines.text         cpu.pb.gz  -text -functions -noinlines -flat
-    pprof.cpu.flat.filefunctions.noinlines.text     cpu.pb.gz  -text -filefunctions -noinlines -flat
-    pprof.cpu.flat.addresses.noinlines.text         cpu.pb.gz  -text -addresses -noinlines -flat
-    pprof.unknown.flat.functions.call_tree.text     cpu.pb.gz  -text -functions -flat -nodecount=5 -call_tree
-    pprof.heap_alloc.flat.alloc_objects.text        heap_alloc.pb.gz  -text -alloc_objects -flat
-    pprof.heap.flat.files.text                      heap.pb.gz -text -files -flat
-    pprof.heap.flat.files.text.focus                heap.pb.gz -text -files -flat -focus=[12]00 -taghide=[X3]00
-    pprof.heap.flat.inuse_objects.text              heap.pb.gz -text -inuse_objects -flat
-    pprof.heap.flat.inuse_objects.text.all_frames   heap.pb.gz -text -inuse_objects -flat -all_frames
-    pprof.cpu.cum.lines.text.hide                   cpu.pb.gz  -text -lines -cum -hide=line[X3]0
-    pprof.cpu.cum.lines.text.show                   cpu.pb.gz  -text -lines -cum -show=[12]00
-    pprof.cpu.cum.lines.text.focus.hide             cpu.pb.gz  -text -lines -cum -hide=line[X3]0 -focus=[12]00
-    pprof.cpu.lines.topproto                        raw/cpu.topproto.pb.gz  -text -lines
-    pprof.cpu.cum.lines.topproto.hide               raw/cpu.topproto.pb.gz  -text -lines -cum -hide=mangled[X3]0
-    pprof.long_name_funcs.text                      long_name_funcs.pb.gz   -text
-";
+/// The `-text` goldens of pprof's `internal/driver` tests.
+const DRIVER_TEXT_CASES: &str = driver_top_rows!();
 
 /// Cases per report and source (see `tests/common/counts.rs`); the README's
 /// compatibility table quotes these numbers.
@@ -167,16 +148,42 @@ parity_tests!(classify, DRIVER_TEXT_CASES, EXPECTED_CASES);
 #[test]
 fn golden_folder_holds_only_indexed_pprof_output() {
     let golden = common::repo_root().join("tests/golden");
-    let mut folders = 0;
+    // `external/` holds one folder per external profile, each indexed.
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
     for entry in std::fs::read_dir(&golden).expect("tests/golden") {
         let path = entry.expect("dir entry").path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if !path.is_dir() {
             assert_eq!(name, "README.md", "stray file in tests/golden/");
-            continue;
+        } else if name == "external" {
+            for sub in std::fs::read_dir(&path).expect("tests/golden/external") {
+                let sub = sub.expect("dir entry").path();
+                if sub.is_dir() {
+                    dirs.push(sub);
+                } else {
+                    let f = sub.file_name().unwrap().to_string_lossy().into_owned();
+                    assert_eq!(f, "README.md", "stray file in tests/golden/external/");
+                }
+            }
+        } else {
+            dirs.push(path);
         }
+    }
+    let mut folders = 0;
+    for path in dirs {
+        let name = path
+            .strip_prefix(&golden)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         folders += 1;
-        let index = ["commands.txt", "cases.txt", "transcripts.txt", "preprofile.txt"]
+        let index = [
+            "commands.txt",
+            "cases.txt",
+            "transcripts.txt",
+            "preprofile.txt",
+            "commands-corpus.txt",
+        ]
             .iter()
             .map(|i| path.join(i))
             .find(|i| i.is_file())
@@ -195,6 +202,7 @@ fn golden_folder_holds_only_indexed_pprof_output() {
             // A shell transcript's script is its standard input, named in its command.
             let input = file.ends_with(".script") && text.contains(&format!("/{file} "));
             let index_file = [
+                "commands-corpus.txt",
                 "commands.txt",
                 "cases.txt",
                 "transcripts.txt",
@@ -202,14 +210,25 @@ fn golden_folder_holds_only_indexed_pprof_output() {
                 "merges.txt",
                 "README.md",
             ];
+            // Large outputs are stored gzipped (`NAME.gz`) or as a digest of
+            // their lines (`NAME.digest`) under the name the index gives.
+            let stored = file
+                .strip_suffix(".gz")
+                .or_else(|| file.strip_suffix(".digest"))
+                .unwrap_or(&file);
             // preprofile.txt names `NAME`; its outputs are NAME.pre or NAME.err.
             let stem = file.rsplit_once('.').map_or(file.as_ref(), |(s, _)| s);
             let by_stem = index.ends_with("preprofile.txt") && listed.contains(&stem);
+            // A reference made by another command is described in the README.
+            let readme = std::fs::read_to_string(path.join("README.md")).unwrap_or_default();
+            let described = readme.contains(&format!("* `{file}`: `go tool pprof"));
             assert!(
                 index_file.contains(&file.as_ref())
                     || input
                     || by_stem
-                    || listed.contains(&file.as_ref()),
+                    || described
+                    || listed.contains(&file.as_ref())
+                    || listed.contains(&stored),
                 "tests/golden/{name}/{file} is not named in {} (pprofx's own \
                  output belongs in tests/snapshots/)",
                 index.display()

@@ -483,7 +483,7 @@ fn edges_by_direct_walk(
     kept: &[bool],
     want: &[bool],
 ) -> std::collections::BTreeMap<(u32, u32), (i64, bool, bool)> {
-    let (p, view, nodes) = (an.profile, &an.view, &an.nodes);
+    let (p, view, nodes) = (&*an.profile, &an.view, &an.nodes);
     let mut edges = std::collections::BTreeMap::new();
     for s in 0..view.len(p) {
         let v = view.values(p, s)[an.sel.index];

@@ -45,7 +45,7 @@ fn transcripts() -> Vec<(String, Vec<String>)> {
 #[test]
 fn transcripts_match_pprof() {
     let cases = transcripts();
-    assert_eq!(cases.len(), 4, "transcripts.txt lists four transcripts");
+    assert_eq!(cases.len(), 5, "transcripts.txt lists five transcripts");
     let mut failed = Vec::new();
     for (name, args) in &cases {
         let script = std::fs::read(shell_dir().join(format!("{name}.script"))).unwrap();

@@ -122,13 +122,27 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
             Err(e) => return fail(2, None, &e),
         },
     };
+    // Inputs in the wrong time order: one line, whatever the output.
+    if let Some(o) = &report.out_of_order {
+        eprintln!("pprofx: warning: {}", o.message());
+    }
+    // The text lists the largest changes (20 unless -nodecount says); the
+    // JSON and the HTML table every row unless -nodecount says.
+    let nodecount = if args.json || drawing {
+        report_opts.nodecount.filter(|&n| n > 0)
+    } else if !args.report.trim {
+        None
+    } else {
+        render::RenderOptions::text_nodecount(args.report.nodecount)
+    };
     let render_opts = render::RenderOptions {
         unit: report_opts.unit.clone(),
         divide_by: report_opts.divide_by,
         show_same: args.show_same,
         growth_only: args.growth_only,
-        nodecount: report_opts.nodecount,
+        nodecount,
         min_delta,
+        wide: args.wide,
     };
     if drawing {
         let rows = render::visible_rows(&report, &render_opts).rows;
@@ -138,11 +152,17 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
         return ExitCode::from(if report.crossed() { GATE } else { 0 });
     }
     let written = write_stdout(|w| {
+        use pprofx::util::rawbytes::Unescape;
+        use std::io::Write;
         if args.json {
-            serde_json::to_writer_pretty(&mut *w, &render::to_json(&report, &render_opts, &gates))?;
-            writeln!(w)
+            let mut w = Unescape::valid(w);
+            serde_json::to_writer_pretty(&mut w, &render::to_json(&report, &render_opts, &gates))?;
+            writeln!(w)?;
+            w.flush()
         } else {
-            render::write_text(w, &report, &render_opts)
+            let mut w = Unescape::raw(w);
+            render::write_text(&mut w, &report, &render_opts)?;
+            w.flush()
         }
     });
     if let Err(f) = written {

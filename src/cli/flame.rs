@@ -101,7 +101,7 @@ pub fn write_single_html(
         top: Some(&top),
         diff: None,
     };
-    pprofx::util::output::write_output(o.output, |w| html::write_html(&report, w))
+    pprofx::util::output::write_valid(o.output, |w| html::write_html(&report, w))
         .map_err(|e| Failure::new(o.output, e))
 }
 
@@ -164,18 +164,18 @@ pub fn write_diff(
             top: Some(&top),
             diff: table,
         };
-        pprofx::util::output::write_output(o.output, |w| html::write_html(&report, w))
+        pprofx::util::output::write_valid(o.output, |w| html::write_html(&report, w))
     } else {
         let svg = diff::DiffSvgOptions {
             title,
             unit: an.sel.unit.clone(),
-            width: o.width.unwrap_or(1200),
+            width: o.width,
             icicle: o.icicle,
             min_width: o.min_width,
             noise: NOISE,
             width_mode: o.width_mode,
         };
-        pprofx::util::output::write_output(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
+        pprofx::util::output::write_valid(o.output, |w| diff::write_diff_svg(&merged, &svg, w))
     };
     result.map_err(|e| Failure::new(o.output, e))
 }
@@ -251,9 +251,9 @@ pub fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     let unit = analysis.sel.unit.clone();
     let result = match args.format {
         FlameFormat::Folded => {
-            pprofx::util::output::write_output(&args.output, |w| export::write_folded(&tree, w))
+            pprofx::util::output::write_text(&args.output, |w| export::write_folded(&tree, w))
         }
-        FlameFormat::Speedscope => pprofx::util::output::write_output(&args.output, |w| {
+        FlameFormat::Speedscope => pprofx::util::output::write_valid(&args.output, |w| {
             export::write_speedscope(&tree, &title, &unit, w)
         }),
         FlameFormat::Svg => {
@@ -273,9 +273,7 @@ pub fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
                 palette,
                 min_width: args.min_width,
             };
-            pprofx::util::output::write_output(&args.output, |w| {
-                svg::write_svg(&tree, &svg_opts, w)
-            })
+            pprofx::util::output::write_valid(&args.output, |w| svg::write_svg(&tree, &svg_opts, w))
         }
     };
     timer.lap("render+write");
@@ -297,6 +295,10 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
     let sb = load_session(&args.load.source_options(&[base.to_string()]))?;
     let sn = load_session(&args.load.source_options(&[new.to_string()]))?;
     let (pb, pn) = (&sb.profile, &sn.profile);
+    // Inputs in the wrong time order: one line, as `pprofx diff` says it.
+    if let Some(o) = pprofx::diff::time_order(&[(base, pb.time_nanos), (new, pn.time_nanos)]) {
+        eprintln!("pprofx: warning: {}", o.message());
+    }
     let ab = Analysis::new(pb, opts.clone()).map_err(|e| Failure::new(base, e))?;
     let an = Analysis::new(pn, opts.clone()).map_err(|e| Failure::new(new, e))?;
     let draw = draw_options(args);

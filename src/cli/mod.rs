@@ -7,7 +7,9 @@
 //! Go's flag package.
 
 pub mod diff;
+pub mod export;
 pub mod flame;
+pub mod graph;
 pub mod pgo;
 pub mod pprof;
 pub mod run;
@@ -55,6 +57,13 @@ Options are pprof's, in Go's flag syntax (-nodecount=5, -focus RE, -trim=false);
 
 Exit status: 0 ok, 1 error (unreadable or invalid profile…), 2 usage error;
 `pprofx diff`: 3 when a --fail_on_* gate is crossed.";
+
+const GRAPH_HELP: &str = "\
+Examples:
+  pprofx graph -o cpu.svg cpu.pb.gz              the call graph as SVG (pan and zoom), no Graphviz
+  pprofx graph --format=png -o cpu.png -nodecount=30 cpu.pb.gz
+  pprofx graph --format=dot cpu.pb.gz            DOT text, as go tool pprof -dot
+  pprofx -svg cpu.pb.gz > cpu.svg                pprof's spelling (also -png, -pdf, -dot, -callgrind, -web)";
 
 const MERGE_HELP: &str = "\
 Examples:
@@ -159,6 +168,15 @@ pub enum Command {
     /// What Go's profile-guided optimization takes from a profile: report,
     /// merge (weighted) and diff of the compiler's hot call sites.
     Pgo(Box<pgo::PgoArgs>),
+    /// Serve the web UI (pprof's -http): `pprofx serve [-http=[host]:port]
+    /// [-no_browser] [options] source…`; the options are pprof's, as in
+    /// `pprofx -http=:8080 [options] source…`. Default address: localhost, a free port.
+    #[command(disable_help_flag = true)]
+    Serve(ServeArgs),
+    /// Draw the call graph (SVG, PNG, PDF; pprofx's own layout, no Graphviz),
+    /// or write it as `go tool pprof -dot` or `-callgrind` does.
+    #[command(after_help = GRAPH_HELP, args_override_self = true)]
+    Graph(Box<graph::GraphArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  pprofx completions bash > ~/.local/share/bash-completion/completions/pprofx\n  pprofx completions zsh > ~/.zfunc/_pprofx"
@@ -167,6 +185,9 @@ pub enum Command {
         /// The shell.
         shell: Shell,
     },
+    /// Write profiles as Parquet rows (one per sample and sample type) for
+    /// DuckDB, Spark, Trino…
+    Export(Box<export::ExportArgs>),
     /// Print the manual page (roff): `pprofx man > pprofx.1`.
     #[command(
         after_help = "Examples:\n  pprofx man | man -l -\n  pprofx man > ~/.local/share/man/man1/pprofx.1"
@@ -241,6 +262,14 @@ pub fn print_help() {
     let _ = Cli::command().print_long_help();
 }
 
+/// Arguments of `pprofx serve`: pprof's command line.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// `-http=[host]:port`, `-no_browser`, pprof's options and the sources.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub args: Vec<String>,
+}
+
 /// Arguments of `pprofx peek`.
 #[derive(Debug, Args)]
 pub struct PeekArgs {
@@ -280,6 +309,11 @@ Examples:
   pprofx diff old.cpu.pb.gz new.cpu.pb.gz            CPU regression (share of cum, in pp)
   pprofx diff --fail_on_growth=10MB base.heap new.heap && echo ok
   pprofx diff --json g1.pb.gz g2.pb.gz | jq '.rows[:5]'
+  pprofx diff -nodecount=0 --wide old.pb.gz new.pb.gz  every row, full names and stacks
+
+The table lists the 20 largest changes in at most 120 columns (long names elided
+in the middle, stacks by their distinct leaf-side frames); -nodecount=N lists N
+(0: all), --wide prints every column and full names, --json has everything.
 
 Exit status: 0 no threshold crossed, 3 a threshold crossed (rows listed last),
 1 a profile cannot be read or the profiles cannot be compared, 2 usage error.";
@@ -287,9 +321,13 @@ Exit status: 0 no threshold crossed, 3 a threshold crossed (rows listed last),
 /// Arguments of `pprofx diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Print the diff as JSON instead of text.
+    /// Print the diff as JSON instead of text (every row, full names).
     #[arg(long)]
     pub json: bool,
+    /// Every column and full names and stacks, however long the lines
+    /// (default: at most 120 columns).
+    #[arg(long, help_heading = "Diff")]
+    pub wide: bool,
     /// absolute, share or interval (default: from the sample type).
     #[arg(long, value_name = "MODE", help_heading = "Diff")]
     pub mode: Option<String>,
@@ -363,7 +401,8 @@ pub struct DiffFlameArgs {
     /// Title (default: `BASE → NEW — TYPE`).
     #[arg(long, value_name = "TEXT", help_heading = "Flame graph")]
     pub title: Option<String>,
-    /// SVG width in pixels (default 1200).
+    /// SVG width in pixels (default: the width of the window, 1200 where
+    /// scripts do not run).
     #[arg(long, value_name = "PIXELS", help_heading = "Flame graph")]
     pub width: Option<usize>,
     /// Icicle graph: roots at the top.
@@ -726,9 +765,33 @@ pub struct ReportArgs {
     /// Omit the File/Type/Time/Duration header lines.
     #[arg(long = "compact_labels", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Trimming and order")]
     pub compact_labels: bool,
-    /// Accepted for pprof compatibility; text reports ignore it, as pprof does.
-    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, hide = true)]
+    /// A context-sensitive call tree instead of a graph (graph and callgrind
+    /// outputs only; text reports ignore it, as pprof does).
+    #[arg(long = "call_tree", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Trimming and order")]
     pub call_tree: bool,
+    /// Keep column numbers at -lines granularity.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false", value_parser = parse_go_bool, hide_default_value = true, help_heading = "Granularity")]
+    pub showcolumns: bool,
+    /// Label keys (`,`-separated) whose values become pseudo frames at the
+    /// root of every stack.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Granularity"
+    )]
+    pub tagroot: String,
+    /// Label keys (`,`-separated) whose values become pseudo frames at the
+    /// leaf of every stack.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "",
+        hide_default_value = true,
+        help_heading = "Granularity"
+    )]
+    pub tagleaf: String,
 
     /// Prefixes to strip from source file names (`:`-separated).
     #[arg(
@@ -925,6 +988,9 @@ impl ReportArgs {
             noinlines: self.noinlines,
             granularity: granularity.into(),
             all_frames: self.all_frames,
+            showcolumns: self.showcolumns,
+            tagroot: self.tagroot.clone(),
+            tagleaf: self.tagleaf.clone(),
             ..Config::default()
         };
         Ok((cfg, warnings))

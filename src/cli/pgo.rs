@@ -2,14 +2,13 @@
 //! Exit codes are every command's (1 error, 2 usage); `pgo diff` exits 3
 //! when `--fail_above` is crossed, as `pprofx diff` does for its gates.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
 use pprofx::pgo::{self, costs::InlineCosts, diff, input, merge, report};
 
-use super::run::{write_stdout, Failure, GATE, USAGE};
+use super::run::{Failure, GATE, USAGE};
 use super::FetchArgs;
 
 const PGO_HELP: &str = "\
@@ -204,22 +203,23 @@ fn run_report(a: &PgoReportArgs) -> Result<(), Failure> {
     };
     let r = report::PgoReport::build(&a.profiles, loaded, &opts);
     let (json, pre) = (a.json, a.preprofile);
-    let write = |w: &mut dyn Write| {
-        if json {
+    // Text keeps names' original bytes; JSON stays valid UTF-8.
+    let target = a.output.as_deref().unwrap_or("-");
+    let written = if json {
+        pprofx::util::output::write_valid(target, |w| {
             serde_json::to_writer_pretty(&mut *w, &r.to_json())?;
             writeln!(w)
-        } else if pre {
-            r.write_preprofile(w)
-        } else {
-            r.write_text(w)
-        }
+        })
+    } else {
+        pprofx::util::output::write_text(target, |w| {
+            if pre {
+                r.write_preprofile(w)
+            } else {
+                r.write_text(w)
+            }
+        })
     };
-    match a.output.as_deref() {
-        None | Some("-") => write_stdout(write),
-        Some(target) => {
-            pprofx::util::output::write_output(target, write).map_err(|e| Failure::new(target, e))
-        }
-    }
+    written.map_err(|e| Failure::new(if target == "-" { "stdout" } else { target }, e))
 }
 
 fn run_merge(a: &PgoMergeArgs) -> Result<(), Failure> {
@@ -307,14 +307,15 @@ fn run_diff(a: &PgoDiffArgs) -> ExitCode {
         (a.edgecount > 0).then_some(a.edgecount),
     );
     let json = a.json;
-    let written = write_stdout(|w| {
-        if json {
+    let written = if json {
+        pprofx::util::output::write_valid("-", |w| {
             serde_json::to_writer_pretty(&mut *w, &d.to_json())?;
             writeln!(w)
-        } else {
-            d.write_text(w)
-        }
-    });
+        })
+    } else {
+        pprofx::util::output::write_text("-", |w| d.write_text(w))
+    }
+    .map_err(|e| Failure::new("stdout", e));
     if let Err(f) = written {
         return fail(f);
     }

@@ -520,20 +520,73 @@ pub fn run(mut args: PprofArgs) -> Result<(), Failure> {
             if inv.name == "top" || inv.name == "text" {
                 note_unsymbolized(&session);
             }
-            let format = if args.json { Format::Json } else { Format::Text };
+            let format = if args.json {
+                Format::Json
+            } else {
+                Format::Text
+            };
             let result = render_once(&engine, inv, &config, format);
             std::mem::forget(engine);
             std::mem::forget(session);
             result
         }
-        (None, Some(_addr)) => Err(Failure::plain(
-            "the web UI (-http) is not in this version of pprofx yet; use the shell (leave out -http) or `pprofx flame --html`",
-        )),
+        (None, Some(addr)) => {
+            drop(engine);
+            serve_http(&session, config, addr, args.no_browser, opts)
+        }
         (None, None) => {
             let shell = Shell::new(engine, config);
             super::shell::run(shell).map_err(|e| Failure::new("stdin", e))
         }
     }
+}
+
+/// `pprofx serve [-http=[host]:port] [-no_browser] [options] source…`: pprof's
+/// command line with `-http` defaulting to `localhost:0` (a free port).
+pub fn serve(mut a: PprofArgs) -> Result<(), Failure> {
+    if a.http.is_none() {
+        a.http = Some("localhost:0".into());
+    }
+    run(a)
+}
+
+/// Starts the web UI on `addr` and serves until the process ends.
+fn serve_http(
+    session: &pprofx::engine::Session,
+    config: Config,
+    addr: &str,
+    no_browser: bool,
+    opts: SourceOptions,
+) -> Result<(), Failure> {
+    let bound = pprofx::webui::bind(addr).map_err(|e| Failure::usage("-http", e))?;
+    let url = bound.url();
+    eprintln!("Serving web UI on {url}");
+    if !no_browser {
+        open_browser(&format!("{url}/ui/"));
+    }
+    bound
+        .serve(session, config, Some(opts))
+        .map_err(|e| Failure::new("-http", e))
+}
+
+/// Opens `url` in the first browser that starts (`$BROWSER` first); none is
+/// not an error: the URL is printed.
+fn open_browser(url: &str) {
+    for b in pprofx::engine::deliver::viewers("web") {
+        let mut parts = b.split_whitespace();
+        let Some(prog) = parts.next() else { continue };
+        let started = std::process::Command::new(prog)
+            .args(parts)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if started.is_ok() {
+            return;
+        }
+    }
+    eprintln!("pprofx: no browser could be started (set $BROWSER); open {url}");
 }
 
 #[cfg(test)]

@@ -386,12 +386,9 @@ impl Decoder {
                 5 => self.function(m)?,
                 _ => {
                     // Valid UTF-8 (the usual case) is checked by the fast
-                    // validator; only invalid bytes pay for the lossy copy.
-                    let bytes = &buf[start..end];
-                    let s = match std::str::from_utf8(bytes) {
-                        Ok(s) => std::borrow::Cow::Borrowed(s),
-                        Err(_) => String::from_utf8_lossy(bytes),
-                    };
+                    // validator; only invalid bytes pay for a copy, which
+                    // keeps them (escaped, see `util::rawbytes`).
+                    let s = crate::util::rawbytes::decode(&buf[start..end]);
                     if self.p.strings.push(&s).is_none() {
                         return Err(DecodeError::Overflow {
                             what: "string bytes",

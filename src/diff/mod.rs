@@ -384,8 +384,57 @@ pub struct DiffReport {
     pub rows: Vec<DiffRow>,
     /// Thresholds crossed (in row order).
     pub violations: Vec<Violation>,
-    /// Things the user should know (restarts, different processes…).
+    /// Things the user should know (restarts, different processes, inputs
+    /// in the wrong time order…).
     pub warnings: Vec<String>,
+    /// Inputs given in the wrong time order (see [`time_order`]), if any.
+    pub out_of_order: Option<OutOfOrder>,
+}
+
+/// Two inputs given in the wrong time order: `file` was taken `by_nanos`
+/// (> 0) before `before`, which comes earlier on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutOfOrder {
+    /// The later argument, taken first.
+    pub file: String,
+    /// The earlier argument, taken later.
+    pub before: String,
+    /// How much earlier `file` was taken, in ns (positive).
+    pub by_nanos: i64,
+    /// True when the two are the only inputs (BASE and NEW).
+    pub pair: bool,
+}
+
+impl OutOfOrder {
+    /// One line for the user: what is out of order, and what to do.
+    pub fn message(&self) -> String {
+        let by = crate::model::measurement::label(self.by_nanos, "nanoseconds");
+        if self.pair {
+            format!(
+                "NEW {} was taken {by} before BASE {}: swapped? (give the older profile first)",
+                self.file, self.before
+            )
+        } else {
+            format!(
+                "{} was taken {by} before {}, which comes earlier in the arguments: give the profiles oldest first",
+                self.file, self.before
+            )
+        }
+    }
+}
+
+/// The first pair of neighbouring inputs, given as `(name, time_nanos)` in
+/// argument order, whose times (both known, i.e. not 0) run backwards.
+pub fn time_order(inputs: &[(&str, i64)]) -> Option<OutOfOrder> {
+    inputs.windows(2).find_map(|w| {
+        let ((a, ta), (b, tb)) = (w[0], w[1]);
+        (ta != 0 && tb != 0 && tb < ta).then(|| OutOfOrder {
+            file: b.to_string(),
+            before: a.to_string(),
+            by_nanos: ta.saturating_sub(tb),
+            pair: inputs.len() == 2,
+        })
+    })
 }
 
 impl DiffReport {
@@ -399,10 +448,12 @@ impl DiffReport {
         &self.snapshots[self.snapshots.len() - 1]
     }
 
-    /// Time between the first and the last snapshot, when both times are known.
+    /// Time between the first and the last snapshot, when both times are
+    /// known and the last is not earlier than the first (never negative; see
+    /// [`DiffReport::out_of_order`]).
     pub fn interval_nanos(&self) -> Option<i64> {
         let (b, n) = (self.base().time_nanos, self.new_snapshot().time_nanos);
-        (b != 0 && n != 0).then(|| n.wrapping_sub(b))
+        (b != 0 && n != 0 && n >= b).then(|| n.wrapping_sub(b))
     }
 
     /// True if any threshold was crossed.
@@ -502,6 +553,14 @@ pub fn diff(snapshots: &[(&str, &Profile)], opts: &DiffOptions) -> Result<DiffRe
     }
     let noise = noise.unwrap_or(NoiseModel::Exact);
     let mut warnings = Vec::new();
+    let times: Vec<(&str, i64)> = sides
+        .iter()
+        .map(|s| (s.info.file.as_str(), s.info.time_nanos))
+        .collect();
+    let out_of_order = time_order(&times);
+    if let Some(o) = &out_of_order {
+        warnings.push(o.message());
+    }
     if mode == Mode::Interval {
         interval_warnings(&sides, &unit, &mut warnings);
     }
@@ -561,6 +620,7 @@ pub fn diff(snapshots: &[(&str, &Profile)], opts: &DiffOptions) -> Result<DiffRe
         rows,
         violations: Vec::new(),
         warnings,
+        out_of_order,
     };
     report.violations = opts.gates.evaluate(&report);
     Ok(report)
@@ -763,7 +823,7 @@ fn aggregate(
     cols: Columns,
     trim_runtime: bool,
 ) -> Side {
-    let p = a.profile;
+    let p: &crate::model::Profile = &a.profile;
     let nodes = &a.nodes;
     // Node → row-name id (several nodes can print the same name).
     let mut name_ids: HashMap<String, u32> = HashMap::new();
@@ -895,6 +955,11 @@ impl Acc {
 fn interval_warnings(sides: &[Side], unit: &str, out: &mut Vec<String>) {
     for w in sides.windows(2) {
         let (a, b) = (&w[0].info, &w[1].info);
+        if a.time_nanos != 0 && b.time_nanos != 0 && b.time_nanos < a.time_nanos {
+            // Given in the wrong order: the report says so once (out_of_order);
+            // a falling total is then no sign of a restart.
+            continue;
+        }
         if b.total < a.total {
             out.push(format!(
                 "the counter total fell from {} to {} ({} → {}): the process probably restarted; Δ is not the activity between the snapshots",
@@ -908,11 +973,37 @@ fn interval_warnings(sides: &[Side], unit: &str, out: &mut Vec<String>) {
                 "{} and {} come from different builds: Δ of counters since start is not interval activity",
                 a.file, b.file
             ));
-        } else if a.time_nanos != 0 && b.time_nanos != 0 && b.time_nanos <= a.time_nanos {
+        } else if a.time_nanos != 0 && b.time_nanos == a.time_nanos {
             out.push(format!(
-                "{} is not later than {}: Δ of counters since start is not interval activity",
+                "{} was taken at the same time as {}: Δ of counters since start is not interval activity",
                 b.file, a.file
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_out_of_time_order() {
+        assert_eq!(time_order(&[("a", 1), ("b", 2)]), None);
+        assert_eq!(time_order(&[("a", 2), ("b", 2)]), None);
+        // Unknown times (0) say nothing.
+        assert_eq!(time_order(&[("a", 5), ("b", 0)]), None);
+        let o = time_order(&[("a", 3_000_000), ("b", 1_000_000)]).unwrap();
+        assert_eq!((o.file.as_str(), o.before.as_str()), ("b", "a"));
+        assert_eq!((o.by_nanos, o.pair), (2_000_000, true));
+        assert_eq!(
+            o.message(),
+            "NEW b was taken 2ms before BASE a: swapped? (give the older profile first)"
+        );
+        let o = time_order(&[("a", 1), ("b", 3), ("c", 2)]).unwrap();
+        assert_eq!(
+            (o.file.as_str(), o.before.as_str(), o.pair),
+            ("c", "b", false)
+        );
+        assert!(o.message().contains("give the profiles oldest first"));
     }
 }

@@ -4,6 +4,13 @@
 //! outputs are pure functions of the report, so identical inputs give
 //! identical bytes.
 //!
+//! The text fits a terminal: at most [`TEXT_WIDTH`] columns, the columns that
+//! matter for the mode, long function names elided in the middle (package
+//! and function kept) and stacks shown as their leaf-most distinctive
+//! frames ([`Namer`]); `--wide` ([`RenderOptions::wide`]) prints every column
+//! and full names. The CLI lists the [`TEXT_ROWS`] largest changes unless
+//! `-nodecount` says otherwise; the JSON has every row.
+//!
 //! # JSON schema (`schema_version` 1)
 //!
 //! ```text
@@ -17,7 +24,8 @@
 //!   "noise": {"kind": "exact" | "heap" | "proportion" | "poisson", "rate"?: int},
 //!   "base": SNAPSHOT, "new": SNAPSHOT,  // first and last input
 //!   "snapshots": [SNAPSHOT, …],         // every input, base first
-//!   "interval_nanos": int | null,       // new.time_nanos − base.time_nanos
+//!   "interval_nanos": int | null,       // new.time_nanos − base.time_nanos; null when
+//!                                       // a time is unknown or NEW is older than BASE
 //!   "total": {"base": int, "new": int, "delta": int,
 //!             "per_second": {"base","new","delta"}|null},  // share mode with durations
 //!   "rows": [ROW, …],                   // table order
@@ -34,7 +42,10 @@
 //!   "thresholds": {"fail_on_growth": int|null, "fail_on_share_pp": float|null,
 //!                  "min_confidence": float|null},
 //!   "violations": [{"rule", "name", "value", "limit"}, …],  // crossing rows; exit 3 if any
-//!   "warnings": [string, …]
+//!   "warnings": [string, …],
+//!   "out_of_order": null | {"file", "before", "by_nanos": int > 0, "pair": bool}
+//!                                       // `file` was taken before `before`, an earlier
+//!                                       // argument (pair: they are NEW and BASE)
 //! }
 //! SNAPSHOT = {"file", "build_id", "time_nanos", "duration_nanos", "period", "total"}
 //! ROW = {"name", "status": "new"|"gone"|"grew"|"shrank"|"same",
@@ -53,10 +64,13 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+
 use super::{DiffReport, DiffRow, Mode, NoiseModel, SnapshotInfo, Status};
 use crate::model::measurement;
 use crate::report::header::format_time;
 use crate::report::Formatter;
+use crate::util::names;
 
 /// How to render.
 #[derive(Debug, Clone)]
@@ -69,11 +83,34 @@ pub struct RenderOptions {
     pub show_same: bool,
     /// List only growing rows (`new`, `grew`).
     pub growth_only: bool,
-    /// Show at most this many rows (`None`: all).
+    /// Show at most this many rows, those with the largest change (`None`
+    /// or `Some(0)`: all). The text report's default is [`TEXT_ROWS`]; the
+    /// JSON lists every row unless told otherwise.
     pub nodecount: Option<usize>,
     /// `--min_delta`: rows whose change is below this floor are not listed
     /// (with the text as given, for the footer). CI gates still see them.
     pub min_delta: Option<(super::gate::NoiseFloor, String)>,
+    /// `--wide`: every column and full names (stacks), lines as long as
+    /// they need. Otherwise the text fits [`TEXT_WIDTH`] columns.
+    pub wide: bool,
+}
+
+/// Rows the text report lists unless `-nodecount` says otherwise.
+pub const TEXT_ROWS: usize = 20;
+
+/// The width the text report fits (without `--wide`).
+pub const TEXT_WIDTH: usize = 120;
+
+impl RenderOptions {
+    /// The row limit for the text report from `-nodecount` as given (`None`:
+    /// not given, so [`TEXT_ROWS`]; 0 or less: every row).
+    pub fn text_nodecount(given: Option<i64>) -> Option<usize> {
+        match given {
+            None => Some(TEXT_ROWS),
+            Some(n) if n <= 0 => None,
+            Some(n) => usize::try_from(n).ok(),
+        }
+    }
 }
 
 impl Default for RenderOptions {
@@ -85,6 +122,7 @@ impl Default for RenderOptions {
             growth_only: false,
             nodecount: None,
             min_delta: None,
+            wide: false,
         }
     }
 }
@@ -157,10 +195,28 @@ pub fn visible_rows<'r>(r: &'r DiffReport, o: &RenderOptions) -> Visible<'r> {
         }
     }
     let hidden_same = pruned.same + pruned.not_growing;
-    if let Some(n) = o.nodecount {
-        if rows.len() > n {
-            pruned.beyond_nodecount = rows.len() - n;
-            hidden.extend(rows.drain(n..));
+    if let Some(n) = o.nodecount.filter(|&n| n > 0 && rows.len() > n) {
+        // The n largest changes (|primary metric|, then |Δ|, then report
+        // order), listed in report order: growth first, the largest
+        // shrinkage last.
+        let mut rank: Vec<usize> = (0..rows.len()).collect();
+        let key = |x: &DiffRow| (x.primary(r.mode).abs(), x.delta.unsigned_abs());
+        rank.sort_by(|&a, &b| {
+            let (ka, kb) = (key(rows[a]), key(rows[b]));
+            kb.0.total_cmp(&ka.0).then(kb.1.cmp(&ka.1)).then(a.cmp(&b))
+        });
+        let mut listed = vec![false; rows.len()];
+        for &i in &rank[..n] {
+            listed[i] = true;
+        }
+        pruned.beyond_nodecount = rows.len() - n;
+        let all = std::mem::take(&mut rows);
+        for (row, keep) in all.into_iter().zip(listed) {
+            if keep {
+                rows.push(row);
+            } else {
+                hidden.push(row);
+            }
         }
     }
     pruned.rows = hidden.len();
@@ -188,7 +244,13 @@ pub fn visible_rows<'r>(r: &'r DiffReport, o: &RenderOptions) -> Visible<'r> {
 
 /// The footer line under the table when rows are hidden: how many, why,
 /// and what they account for.
-fn footer(r: &DiffReport, v: &Visible<'_>, o: &RenderOptions, f: &Formatter) -> Option<String> {
+fn footer(
+    r: &DiffReport,
+    v: &Visible<'_>,
+    o: &RenderOptions,
+    f: &Formatter,
+    namer: &Namer<'_>,
+) -> Option<String> {
     let p = &v.pruned;
     if p.rows == 0 {
         return None;
@@ -212,9 +274,8 @@ fn footer(r: &DiffReport, v: &Visible<'_>, o: &RenderOptions, f: &Formatter) -> 
     }
     if p.beyond_nodecount > 0 {
         why.push(format!(
-            "{} beyond -nodecount={}",
-            p.beyond_nodecount,
-            o.nodecount.unwrap_or_default()
+            "{} with smaller changes (-nodecount=0 lists all)",
+            p.beyond_nodecount
         ));
     }
     let mut line = format!(
@@ -242,6 +303,7 @@ fn footer(r: &DiffReport, v: &Visible<'_>, o: &RenderOptions, f: &Formatter) -> 
             } else {
                 signed(f, row.delta)
             };
+            let name = namer.show(name, 60);
             line.push_str(&format!("; largest change among them {change} ({name})"));
         }
     }
@@ -307,7 +369,104 @@ struct Table {
     rows: Vec<Vec<String>>,
 }
 
-fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
+/// The table of `rows`: every column with full names under `wide`, else the
+/// columns that matter for the mode, names shortened so that lines fit
+/// [`TEXT_WIDTH`].
+fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter, namer: &Namer<'_>) -> Table {
+    let mut t = if namer.wide {
+        wide_table(r, rows, f)
+    } else {
+        narrow_table(r, rows, f)
+    };
+    let n = t.head.len();
+    let mut widths: Vec<usize> = t.head.iter().map(|h| h.chars().count()).collect();
+    for row in &t.rows {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    // Everything before the name column, with the two-space gaps (one
+    // before the name).
+    let used: usize = widths.iter().sum::<usize>() + 2 * n;
+    let budget = TEXT_WIDTH.saturating_sub(used).max(24);
+    t.head.push("name");
+    t.left.push(true);
+    for (cells, row) in t.rows.iter_mut().zip(rows) {
+        cells.push(namer.show(&row.name, budget));
+    }
+    t
+}
+
+/// The default columns: the primary change first, then base → new, Δ%, and
+/// only the extras that tell rows apart (objects for heap, the confidence
+/// when there is sampling noise, the trend of three or more snapshots).
+fn narrow_table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
+    let heap = matches!(r.noise, NoiseModel::Heap { .. });
+    let noisy = r.noise != NoiseModel::Exact;
+    let trend = r.snapshots.len() >= 3;
+    let mut head = Vec::new();
+    if r.mode == Mode::Share {
+        head.extend(["Δshare", "share base → new", "Δ", "Δ%"]);
+    } else {
+        head.extend(["Δ", "base", "new", "Δ%"]);
+    }
+    if heap {
+        head.push("Δobjects");
+    }
+    if noisy {
+        head.push("confidence");
+    }
+    if trend {
+        head.push("trend");
+    }
+    let left = head
+        .iter()
+        .map(|h| matches!(*h, "confidence" | "trend"))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut c = Vec::with_capacity(head.len() + 1);
+        if r.mode == Mode::Share {
+            c.push(signed_float(row.delta_share_pp, 2, "pp"));
+            c.push(format!("{} → {}", pct(row.share_base), pct(row.share_new)));
+            c.push(signed(f, row.delta));
+        } else {
+            c.push(signed(f, row.delta));
+            c.push(f.format(row.base));
+            c.push(f.format(row.new));
+        }
+        c.push(delta_rel(row));
+        if heap {
+            c.push(objects(row));
+        }
+        if noisy {
+            c.push(match row.confidence {
+                super::Confidence::None => String::new(),
+                conf => conf.name().to_string(),
+            });
+        }
+        if trend {
+            c.push(if row.monotonic { "monotonic" } else { "" }.to_string());
+        }
+        out.push(c);
+    }
+    Table {
+        head,
+        left,
+        rows: out,
+    }
+}
+
+fn objects(row: &DiffRow) -> String {
+    match row.objects {
+        Some(o) if o.delta > 0 => format!("+{}", measurement::label(o.delta, "count")),
+        Some(o) => measurement::label(o.delta, "count"),
+        None => String::new(),
+    }
+}
+
+/// `--wide`: every column.
+fn wide_table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
     let heap = matches!(r.noise, NoiseModel::Heap { .. });
     let share_mode = r.mode == Mode::Share;
     let per_sec = rows.iter().any(|x| x.per_second.is_some());
@@ -348,7 +507,6 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
         push("series", false);
         push("trend", true);
     }
-    push("name", true);
 
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
@@ -375,11 +533,7 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
             c.push(shares);
         }
         if heap {
-            c.push(match row.objects {
-                Some(o) if o.delta > 0 => format!("+{}", measurement::label(o.delta, "count")),
-                Some(o) => measurement::label(o.delta, "count"),
-                None => String::new(),
-            });
+            c.push(objects(row));
             c.push(
                 row.avg_object_size
                     .map(|s| measurement::label(s, "bytes"))
@@ -402,7 +556,6 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
             c.push(series.join(" → "));
             c.push(if row.monotonic { "monotonic" } else { "" }.to_string());
         }
-        c.push(row.name.clone());
         out.push(c);
     }
     Table {
@@ -410,6 +563,136 @@ fn table(r: &DiffReport, rows: &[&DiffRow], f: &Formatter) -> Table {
         left,
         rows: out,
     }
+}
+
+/// How row names are shown: in full under `--wide`; otherwise function
+/// names elided in the middle ([`names::elide_text`]) and stacks as their
+/// leaf-most distinctive frames.
+pub struct Namer<'r> {
+    wide: bool,
+    /// Stack rows: a trie of every row's frames, leaf first, counting the
+    /// rows through each node.
+    trie: Option<SuffixTrie<'r>>,
+}
+
+/// Frame paths leaf first, merged: node ids by (parent, frame), and how
+/// many stacks pass through (or end at) each node.
+struct SuffixTrie<'r> {
+    children: HashMap<(u32, &'r str), u32>,
+    count: Vec<u32>,
+}
+
+impl<'r> SuffixTrie<'r> {
+    fn new(stacks: impl Iterator<Item = &'r str>) -> SuffixTrie<'r> {
+        let mut t = SuffixTrie {
+            children: HashMap::new(),
+            count: vec![0],
+        };
+        for s in stacks {
+            let mut node = 0u32;
+            for frame in s.rsplit(';') {
+                let next = t.count.len() as u32;
+                node = *t.children.entry((node, frame)).or_insert(next);
+                if node == next {
+                    t.count.push(0);
+                }
+                t.count[node as usize] += 1;
+            }
+        }
+        t
+    }
+
+    /// How many leaf-side frames of `stack` tell it apart from every other
+    /// stack (all of them when none do).
+    fn distinct_suffix(&self, frames: &[&str]) -> usize {
+        let mut node = 0u32;
+        for (k, frame) in frames.iter().rev().enumerate() {
+            match self.children.get(&(node, *frame)) {
+                Some(&n) => node = n,
+                None => return k + 1,
+            }
+            if self.count[node as usize] <= 1 {
+                return k + 1;
+            }
+        }
+        frames.len()
+    }
+}
+
+impl<'r> Namer<'r> {
+    /// The namer of `r`'s rows.
+    pub fn new(r: &'r DiffReport, wide: bool) -> Namer<'r> {
+        let trie = (!wide && r.by == super::Keying::Stack)
+            .then(|| SuffixTrie::new(r.rows.iter().map(|x| x.name.as_str())));
+        Namer { wide, trie }
+    }
+
+    /// `name` in at most `budget` characters (in full under `--wide`).
+    pub fn show(&self, name: &str, budget: usize) -> String {
+        if self.wide || name.chars().count() <= budget {
+            return name.to_string();
+        }
+        match &self.trie {
+            Some(trie) => stack_display(trie, name, budget),
+            None => names::elide_text(name, budget),
+        }
+    }
+}
+
+/// A stack (`root;…;leaf`) in `budget` characters: the frame where it
+/// becomes distinct from every other stack (walking from the leaf) and the
+/// leaf, then the root, that frame's callers and the frames below it as
+/// they fit; `…` stands for frames left out.
+fn stack_display(trie: &SuffixTrie<'_>, name: &str, budget: usize) -> String {
+    let frames: Vec<&str> = name.split(';').collect();
+    let n = frames.len();
+    let d = n - trie.distinct_suffix(&frames).clamp(1, n);
+    let mut keep = vec![false; n];
+    keep[d] = true;
+    keep[n - 1] = true;
+    let render = |keep: &[bool]| -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        for (i, f) in frames.iter().enumerate() {
+            if keep[i] {
+                parts.push(f);
+            } else if i == 0 || keep[i - 1] {
+                parts.push("…");
+            }
+        }
+        parts.join(";")
+    };
+    let fits = |keep: &[bool]| render(keep).chars().count() <= budget;
+    if !fits(&keep) {
+        // Even two frames are too long: shorten them.
+        let lead = if d > 0 { "…;" } else { "" };
+        if d == n - 1 {
+            let room = budget.saturating_sub(lead.chars().count()).max(1);
+            return format!("{lead}{}", names::elide_text(frames[d], room));
+        }
+        let gap = if d + 1 < n - 1 { ";…;" } else { ";" };
+        let room = budget
+            .saturating_sub(lead.chars().count() + gap.chars().count())
+            .max(2);
+        let leaf = names::elide_text(frames[n - 1], room / 2);
+        let room = room.saturating_sub(leaf.chars().count()).max(1);
+        return format!("{lead}{}{gap}{leaf}", names::elide_text(frames[d], room));
+    }
+    // The root (the goroutine's or thread's start function), then callers of
+    // the distinct frame as far as they fit, then the frames towards the
+    // leaf.
+    let grow = |keep: &mut Vec<bool>, order: &mut dyn Iterator<Item = usize>| {
+        for i in order {
+            keep[i] = true;
+            if !fits(keep) {
+                keep[i] = false;
+                break;
+            }
+        }
+    };
+    grow(&mut keep, &mut std::iter::once(0));
+    grow(&mut keep, &mut (0..d).rev());
+    grow(&mut keep, &mut (d + 1..n - 1));
+    render(&keep)
 }
 
 fn write_table(w: &mut dyn Write, t: &Table) -> io::Result<()> {
@@ -475,8 +758,13 @@ fn mode_line(r: &DiffReport) -> &'static str {
     }
 }
 
-fn snapshot_line(label: &str, s: &SnapshotInfo, f: &Formatter) -> String {
-    let mut out = format!("{label} {}", s.file);
+fn snapshot_line(label: &str, s: &SnapshotInfo, f: &Formatter, wide: bool) -> String {
+    let file = if wide {
+        s.file.clone()
+    } else {
+        names::elide_text(&s.file, 60)
+    };
+    let mut out = format!("{label} {file}");
     if s.time_nanos != 0 {
         out.push_str(&format!(", {}", format_time(s.time_nanos)));
     }
@@ -490,11 +778,65 @@ fn snapshot_line(label: &str, s: &SnapshotInfo, f: &Formatter) -> String {
     out
 }
 
-/// Writes the text report.
+/// Writes prose lines: as they are under `--wide`, else wrapped at spaces to
+/// [`TEXT_WIDTH`] (continuations indented by two spaces).
+struct Prose<'w> {
+    w: &'w mut dyn Write,
+    wide: bool,
+}
+
+impl Prose<'_> {
+    fn line(&mut self, text: &str) -> io::Result<()> {
+        if self.wide {
+            return writeln!(self.w, "{text}");
+        }
+        for l in wrap(text, TEXT_WIDTH) {
+            writeln!(self.w, "{l}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `text` wrapped at spaces into lines of at most `width` characters where
+/// words allow; continuation lines start with two spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_w = 0;
+    let indent = text.len() - text.trim_start().len();
+    let lead = &text[..indent];
+    for word in text[indent..].split(' ') {
+        let ww = word.chars().count();
+        if cur_w > 0 && cur_w + 1 + ww > width {
+            out.push(std::mem::take(&mut cur));
+            cur.push_str(lead);
+            cur.push_str("  ");
+            cur_w = cur.chars().count();
+            cur.push_str(word);
+            cur_w += ww;
+            continue;
+        }
+        if cur_w == 0 {
+            cur.push_str(lead);
+            cur_w = lead.chars().count();
+        } else {
+            cur.push(' ');
+            cur_w += 1;
+        }
+        cur.push_str(word);
+        cur_w += ww;
+    }
+    out.push(cur);
+    out
+}
+
+/// Writes the text report: at most [`TEXT_WIDTH`] columns unless `--wide`.
 pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::Result<()> {
     let f = formatter(r, o);
-    writeln!(w, "Type: {} ({})", r.sample_type, r.unit)?;
-    writeln!(w, "Mode: {}", mode_line(r))?;
+    let namer = Namer::new(r, o.wide);
+    let mut p = Prose { w, wide: o.wide };
+    p.line(&format!("Type: {} ({})", r.sample_type, r.unit))?;
+    p.line(&format!("Mode: {}", mode_line(r)))?;
     let n = r.snapshots.len();
     for (i, s) in r.snapshots.iter().enumerate() {
         let label = if i == 0 {
@@ -504,7 +846,7 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
         } else {
             format!("T{}:  ", i + 1)
         };
-        writeln!(w, "{}", snapshot_line(&label, s, &f))?;
+        p.line(&snapshot_line(&label, s, &f, o.wide))?;
     }
     let (tb, tn) = (r.base().total, r.new_snapshot().total);
     let d = tn.wrapping_sub(tb);
@@ -521,21 +863,30 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
     );
     if let Some(dt) = r.interval_nanos().filter(|&dt| dt != 0) {
         change.push_str(&format!(" over {}", measurement::label(dt, "nanoseconds")));
+    } else if let Some(oo) = &r.out_of_order {
+        let by = measurement::label(oo.by_nanos, "nanoseconds");
+        if oo.pair {
+            change.push_str(&format!("; NEW was taken {by} before BASE (swapped?)"));
+        } else {
+            change.push_str("; the profiles are not in time order");
+        }
     }
-    writeln!(w, "{change}")?;
+    p.line(&change)?;
     if let Some(ps) = total_per_second(r) {
-        writeln!(
-            w,
+        p.line(&format!(
             "Per second of wall time: {}/s → {}/s, Δ {}/s",
             f.format(ps.base),
             f.format(ps.new),
             signed(&f, ps.delta)
-        )?;
+        ))?;
     }
-    let rows_are = match (r.by, r.metric) {
-        (super::Keying::Stack, _) => "stacks (root;…;leaf, function level)",
-        (_, super::Metric::Flat) => "functions, flat (own) values",
-        (_, super::Metric::Cum) => "functions, cum (inclusive) values",
+    let rows_are = match (r.by, r.metric, o.wide) {
+        (super::Keying::Stack, _, true) => "stacks (root;…;leaf, function level)",
+        (super::Keying::Stack, _, false) => {
+            "stacks root;…;leaf (… = frames left out; --wide shows them)"
+        }
+        (_, super::Metric::Flat, _) => "functions, flat (own) values",
+        (_, super::Metric::Cum, _) => "functions, cum (inclusive) values",
     };
     let noise = match r.noise {
         NoiseModel::Exact => "exact counts (no sampling noise)".to_string(),
@@ -546,16 +897,18 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
         NoiseModel::Proportion => "two-proportion test on sample counts".to_string(),
         NoiseModel::Poisson => "binomial test on event counts".to_string(),
     };
-    writeln!(w, "Rows: {rows_are}; confidence: {noise}")?;
+    p.line(&format!("Rows: {rows_are}; confidence: {noise}"))?;
     if n >= 3 {
-        writeln!(
-            w,
+        p.line(&format!(
             "Trend: \"monotonic\" marks rows that grew in each of the {} intervals",
             n - 1
-        )?;
+        ))?;
     }
-    for warning in &r.warnings {
-        writeln!(w, "Warning: {warning}")?;
+    // Inputs out of time order are told on the Total line (and by the CLI
+    // on stderr), not twice.
+    let order = r.out_of_order.as_ref().map(|o| o.message());
+    for warning in r.warnings.iter().filter(|w| Some(*w) != order.as_ref()) {
+        p.line(&format!("Warning: {warning}"))?;
     }
     let visible = visible_rows(r, o);
     let (rows, hidden) = (&visible.rows, visible.hidden_same);
@@ -570,14 +923,14 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
             "; {hidden} unchanged rows not shown (--show_same)"
         ));
     }
-    writeln!(w, "{summary}")?;
-    write_table(w, &table(r, rows, &f))?;
-    if let Some(line) = footer(r, &visible, o, &f) {
-        writeln!(w, "{line}")?;
+    p.line(&summary)?;
+    write_table(p.w, &table(r, rows, &f, &namer))?;
+    if let Some(line) = footer(r, &visible, o, &f, &namer) {
+        p.line(&line)?;
     }
     if !r.violations.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Thresholds crossed ({}):", r.violations.len())?;
+        writeln!(p.w)?;
+        p.line(&format!("Thresholds crossed ({}):", r.violations.len()))?;
         for v in &r.violations {
             let (value, limit) = match v.rule {
                 "fail_on_growth" => (signed(&f, v.value as i64), f.format(v.limit as i64)),
@@ -590,7 +943,8 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
                     measurement::format_go_g(v.limit, 4),
                 ),
             };
-            writeln!(w, "  {}: {} {value} > {limit}", v.rule, v.name)?;
+            let name = namer.show(&v.name, 80);
+            p.line(&format!("  {}: {name} {value} > {limit}", v.rule))?;
         }
         let names: Vec<&str> = r.violations.iter().map(|v| v.name.as_str()).collect();
         let crossing: Vec<&DiffRow> = r
@@ -599,7 +953,7 @@ pub fn write_text(w: &mut dyn Write, r: &DiffReport, o: &RenderOptions) -> io::R
             .filter(|row| names.contains(&row.name.as_str()))
             .collect();
         if !crossing.is_empty() {
-            write_table(w, &table(r, &crossing, &f))?;
+            write_table(p.w, &table(r, &crossing, &f, &namer))?;
         }
     }
     Ok(())
@@ -652,6 +1006,7 @@ pub struct JsonDiff<'a> {
     thresholds: JsonThresholds,
     violations: &'a [super::Violation],
     warnings: &'a [String],
+    out_of_order: Option<&'a super::OutOfOrder>,
 }
 
 /// The JSON document of `r` (schema version 1, see the module docs).
@@ -690,12 +1045,165 @@ pub fn to_json<'a>(r: &'a DiffReport, o: &RenderOptions, gates: &super::Gates) -
         },
         violations: &r.violations,
         warnings: &r.warnings,
+        out_of_order: r.out_of_order.as_ref(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Confidence, Keying, Metric};
     use super::*;
+
+    fn row(name: &str, base: i64, new: i64) -> DiffRow {
+        let delta = new - base;
+        DiffRow {
+            name: name.to_string(),
+            status: match delta.signum() {
+                1 => Status::Grew,
+                -1 => Status::Shrank,
+                _ => Status::Same,
+            },
+            base,
+            new,
+            delta,
+            delta_rel: (base != 0).then(|| delta as f64 / base as f64),
+            share_base: 0.0,
+            share_new: 0.0,
+            delta_share_pp: 0.0,
+            confidence_p: None,
+            confidence: Confidence::Exact,
+            samples: None,
+            objects: None,
+            avg_object_size: None,
+            per_second: None,
+            series: None,
+            monotonic: false,
+        }
+    }
+
+    fn report(by: Keying, rows: Vec<DiffRow>) -> DiffReport {
+        let snap = |file: &str, time_nanos| SnapshotInfo {
+            file: file.to_string(),
+            build_id: None,
+            time_nanos,
+            duration_nanos: 0,
+            period: 1,
+            total: 100,
+        };
+        let mut rows = rows;
+        super::super::sort_rows(&mut rows, Mode::Absolute);
+        DiffReport {
+            mode: Mode::Absolute,
+            by,
+            metric: Metric::Flat,
+            sample_type: "goroutine".to_string(),
+            unit: "count".to_string(),
+            noise: NoiseModel::Exact,
+            snapshots: vec![snap("a", 2), snap("b", 1)],
+            rows,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            out_of_order: None,
+        }
+    }
+
+    #[test]
+    fn nodecount_keeps_the_largest_changes_in_report_order() {
+        let r = report(
+            Keying::Function,
+            vec![
+                row("up3", 0, 3),
+                row("up1", 0, 1),
+                row("down5", 5, 0),
+                row("down2", 2, 0),
+                row("same", 4, 4),
+            ],
+        );
+        let o = RenderOptions {
+            nodecount: Some(2),
+            ..Default::default()
+        };
+        let v = visible_rows(&r, &o);
+        let names: Vec<&str> = v.rows.iter().map(|x| x.name.as_str()).collect();
+        // Growth first, the largest shrink last; up1 and down2 are smaller.
+        assert_eq!(names, ["up3", "down5"]);
+        assert_eq!(v.pruned.beyond_nodecount, 2);
+        assert_eq!(v.pruned.same, 1);
+        assert_eq!(v.pruned.largest.as_deref(), Some("down2"));
+        // 0 and None: every row.
+        for n in [None, Some(0)] {
+            let o = RenderOptions {
+                nodecount: n,
+                ..Default::default()
+            };
+            assert_eq!(visible_rows(&r, &o).rows.len(), 4);
+        }
+        assert_eq!(RenderOptions::text_nodecount(None), Some(TEXT_ROWS));
+        assert_eq!(RenderOptions::text_nodecount(Some(0)), None);
+        assert_eq!(RenderOptions::text_nodecount(Some(-1)), None);
+        assert_eq!(RenderOptions::text_nodecount(Some(7)), Some(7));
+    }
+
+    #[test]
+    fn stacks_show_their_distinct_leaf_side_frames() {
+        let a = "main.serve;net/http.(*conn).serve;net/http.(*conn).readRequest;bufio.(*Reader).Fill;internal/poll.(*FD).Read;runtime.gopark";
+        let b = "main.worker;sync.(*WaitGroup).Wait;sync.runtime_Semacquire;runtime.semacquire1;runtime.gopark";
+        let c = "main.other;sync.(*Mutex).Lock;sync.runtime_Semacquire;runtime.semacquire1;runtime.gopark";
+        let r = report(
+            Keying::Stack,
+            vec![row(a, 1, 5), row(b, 1, 4), row(c, 1, 3)],
+        );
+        let n = Namer::new(&r, false);
+        // Room for everything: the stack as it is.
+        assert_eq!(n.show(b, 200), b);
+        // b is told apart from c by its WaitGroup frame; the root first.
+        assert_eq!(
+            n.show(b, 60),
+            "main.worker;sync.(*WaitGroup).Wait;…;runtime.gopark"
+        );
+        assert_eq!(n.show(b, 44), "…;sync.(*WaitGroup).Wait;…;runtime.gopark");
+        assert_eq!(n.show(b, 40), "…;sync.…Wait;…;runtime.gopark");
+        // a is distinct from its leaf's caller on.
+        assert_eq!(
+            n.show(a, 60),
+            "main.serve;…;internal/poll.(*FD).Read;runtime.gopark"
+        );
+        // Too narrow for two whole frames: the frames are elided.
+        let tiny = n.show(b, 30);
+        assert!(tiny.chars().count() <= 30, "{tiny}");
+        assert!(tiny.starts_with("…;") && tiny.contains("Wait"), "{tiny}");
+        // --wide: in full.
+        assert_eq!(Namer::new(&r, true).show(a, 10), a);
+        // Function rows: elided in the middle.
+        let f = report(Keying::Function, vec![row("x", 1, 2)]);
+        assert_eq!(
+            Namer::new(&f, false).show("github.com/a/b/pkg.(*T).Method", 20),
+            "…/pkg.(*T).Method"
+        );
+    }
+
+    #[test]
+    fn text_fits_its_width() {
+        assert_eq!(wrap("a b c", 3), vec!["a b", "  c"]);
+        assert_eq!(wrap("abc", 1), vec!["abc"]);
+        assert_eq!(wrap("  x y", 4), vec!["  x", "    y"]);
+        let long: String = (0..40).map(|i| format!("w{i} ")).collect();
+        for l in wrap(long.trim(), 30) {
+            assert!(l.chars().count() <= 30, "{l}");
+        }
+        // A swapped pair: the Total line says so, no negative duration.
+        let mut r = report(Keying::Function, vec![row("f", 1, 2)]);
+        r.out_of_order = super::super::time_order(&[("a", 2_000_000_000), ("b", 1_000_000_000)]);
+        assert_eq!(r.interval_nanos(), None);
+        let mut out = Vec::new();
+        write_text(&mut out, &r, &RenderOptions::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("Δ 0 (0.0%); NEW was taken 1s before BASE (swapped?)\n"),
+            "{text}"
+        );
+        assert!(!text.contains(" -1s"), "{text}");
+    }
 
     #[test]
     fn signed_numbers() {

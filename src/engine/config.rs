@@ -636,9 +636,22 @@ impl Config {
             },
             relative_percentages: self.relative_percentages,
             drop_negative: self.drop_negative,
-            obj_names: cmd == "list",
+            obj_names: matches!(cmd, "list" | "callgrind" | "kcachegrind"),
+            call_tree: self.call_tree,
+            show_columns: self.showcolumns,
+            tagroot: split_keys(&self.tagroot),
+            tagleaf: split_keys(&self.tagleaf),
         }
     }
+}
+
+/// A comma-separated list of label keys, empty ones dropped (pprof's
+/// `tagroot`/`tagleaf`).
+fn split_keys(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// pprof's shell booleans: `true t yes y 1` and the empty string are true,

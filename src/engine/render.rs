@@ -15,7 +15,8 @@ use super::config::Config;
 use super::session::Session;
 use crate::error::OptionError;
 use crate::graph::analysis::{Analysis, ReportOptions};
-use crate::report::{comments, list, proto, raw, tags, top, traces, tree, Render};
+use crate::report::{callgrind, comments, dot, list, proto, raw, tags, top, traces, tree, Render};
+use crate::util::rawbytes::Unescape;
 
 /// Text in pprof's layout, or the same data as JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -125,12 +126,20 @@ impl<'s> Engine<'s> {
         }
         let param = inv.param.as_deref().unwrap_or("");
         let opts = cfg.report_options(spec.report);
+        // Text prints names' original bytes (as pprof); JSON stays valid
+        // UTF-8 (see util::rawbytes).
         let emit = |r: &dyn Render, out: &mut dyn Write| -> io::Result<()> {
             match format {
-                Format::Text => r.write_text(out),
+                Format::Text => {
+                    let mut w = Unescape::raw(out);
+                    r.write_text(&mut w)?;
+                    w.flush()
+                }
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &r.to_json())?;
-                    writeln!(out)
+                    let mut w = Unescape::valid(out);
+                    serde_json::to_writer_pretty(&mut w, &r.to_json())?;
+                    writeln!(w)?;
+                    w.flush()
                 }
             }
         };
@@ -178,6 +187,39 @@ impl<'s> Engine<'s> {
                 })??;
                 Ok(out.write_all(&bytes)?)
             }
+            "dot" => {
+                Ok(self.with_analysis(opts, note, |an| emit(&dot::DotReport::build(an), out))??)
+            }
+            "callgrind" => Ok(self.with_analysis(opts, note, |an| {
+                emit(&callgrind::CallgrindReport::build(an), out)
+            })??),
+            "svg" | "png" | "pdf" => {
+                if format == Format::Json {
+                    // The graph as data: nodes, edges, labels.
+                    return Ok(self.with_analysis(opts, note, |an| {
+                        emit(&dot::DotReport::build(an), out)
+                    })??);
+                }
+                let drawing = match spec.report {
+                    "png" => crate::render::Format::Png,
+                    "pdf" => crate::render::Format::Pdf,
+                    _ => crate::render::Format::Svg,
+                };
+                let bytes = self
+                    .with_analysis(opts, note, |an| {
+                        crate::render::draw(&dot::DotReport::build(an).graph, drawing)
+                    })?
+                    .map_err(|why| RenderError::Unavailable {
+                        command: inv.name.clone(),
+                        why: format!("failed: {why}"),
+                    })?;
+                if drawing == crate::render::Format::Svg {
+                    let mut w = Unescape::valid(out);
+                    w.write_all(&bytes)?;
+                    return Ok(w.flush()?);
+                }
+                Ok(out.write_all(&bytes)?)
+            }
             _ => Err(RenderError::Unavailable {
                 command: inv.name.clone(),
                 why: "is not available yet".into(),
@@ -188,8 +230,10 @@ impl<'s> Engine<'s> {
 
 /// The options that shape the sample graph (what [`Analysis::new`] reads),
 /// as a cache key: everything but the presentation settings, which each
-/// report reads from the analysis' options at print time.
-fn graph_key(opts: &ReportOptions) -> String {
+/// report reads from the analysis' options at print time. Front ends that
+/// keep data derived from a sample graph (the web UI's flame graph paths)
+/// key it with this too.
+pub fn graph_key(opts: &ReportOptions) -> String {
     let def = ReportOptions::default();
     let shaping = ReportOptions {
         nodecount: def.nodecount,

@@ -9,7 +9,11 @@
 //! colours leaf deltas only), so this module writes the SVG itself:
 //! rectangles with `<title>` tooltips, plus a small inline script of ours
 //! (`diff_svg.js`) for click-to-zoom and regex search (Ctrl-F). Without
-//! script (an `<img>`), the picture is the same, static.
+//! script (an `<img>`), the picture is the same, static. Without a width
+//! the script makes the graph fluid (as wide as its window or container,
+//! as inferno's graphs are); a deep flame graph (root at the bottom) opened
+//! on its own starts scrolled to the root. Labels keep whole name segments
+//! ([`crate::util::names`]).
 //!
 //! `DiffWidth::New` gives the classic look: frames as wide as the new profile
 //! only, so removed code has no width. Geometry ([`layout`]) and colour
@@ -26,6 +30,7 @@ use std::io::{self, Write};
 use super::export::xml_text;
 use super::StackTree;
 use crate::model::NONE;
+use crate::util::names;
 
 /// One frame of the merged tree.
 #[derive(Debug, Clone)]
@@ -141,8 +146,11 @@ pub struct DiffSvgOptions {
     pub title: String,
     /// Unit of the values (for tooltips).
     pub unit: String,
-    /// Image width in pixels.
-    pub width: usize,
+    /// Image width in pixels; `None` = fluid: laid out for
+    /// [`FLUID_LAYOUT_WIDTH`] pixels (what viewers without scripts show),
+    /// and the script fits it to the width of its window or container, as
+    /// inferno's single-profile graphs do.
+    pub width: Option<usize>,
     /// Roots at the top.
     pub icicle: bool,
     /// Frames narrower than this percentage of the root's width are not drawn.
@@ -282,22 +290,20 @@ const DASH_MIN: f64 = 4.0;
 /// The zoom-and-search script of the differential SVG (ours; see the file).
 const SCRIPT: &str = include_str!("diff_svg.js");
 
-/// A frame's label: the name, cut to what fits in `width` pixels (`..`
-/// marks a cut), or `None` when fewer than 3 characters fit. The SVG's
-/// script applies the same rule when zooming.
+/// The layout width of a fluid SVG (no `--width`).
+pub const FLUID_LAYOUT_WIDTH: usize = 1200;
+
+/// A frame's label: the name, or whole segments of it with `…` for the
+/// ones left out ([`names::elide`]: package and function kept, never an
+/// identifier cut in two), in what fits in `width` pixels; `None` when
+/// fewer than 3 characters fit or not even the function does (the tooltip
+/// has the full name). The SVG's script applies the same rule when zooming.
 fn label(name: &str, width: f64) -> Option<String> {
     let fit = ((width - 6.0) / CHAR_W).floor();
     if fit < 3.0 {
         return None;
     }
-    let fit = fit as usize;
-    Some(if name.chars().count() <= fit {
-        name.to_string()
-    } else {
-        let mut l: String = name.chars().take(fit - 2).collect();
-        l.push_str("..");
-        l
-    })
+    names::elide(name, fit as usize)
 }
 
 /// Writes the merged tree as a differential SVG flame graph.
@@ -313,7 +319,8 @@ pub fn write_diff_svg(t: &DiffTree, o: &DiffSvgOptions, w: &mut dyn Write) -> io
         ));
     }
     let shading = Shading::of(t, o.noise);
-    let scale = (o.width as f64 - 2.0 * PAD) / total as f64;
+    let image_w = o.width.unwrap_or(FLUID_LAYOUT_WIDTH);
+    let scale = (image_w as f64 - 2.0 * PAD) / total as f64;
     let (frames, rows) = layout(t, o.width_mode, o.min_width);
 
     // Rows of frames, plus one for the details line at the bottom.
@@ -329,17 +336,17 @@ pub fn write_diff_svg(t: &DiffTree, o: &DiffSvgOptions, w: &mut dyn Write) -> io
         "<?xml version=\"1.0\" standalone=\"no\"?>\n<svg version=\"1.1\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\">\n\
 <style>text {{ font-family: monospace; font-size: 12px; }} .one {{ stroke: black; stroke-dasharray: 3,2; stroke-width: 1; }} g.f:hover rect {{ stroke: black; stroke-width: 0.5; }} g.f {{ cursor: pointer; }} .dim {{ opacity: 0.5; }} .btn {{ cursor: pointer; fill: #333; }} .hide {{ display: none; }}</style>\n\
 <rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"#f8f8f8\"/>\n\
-<text x=\"{cx}\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">{title}</text>\n\
-<text x=\"{cx}\" y=\"40\" text-anchor=\"middle\" fill=\"#666\">{width_note}; red grew, blue shrank, grey within noise; dashed = one side only</text>\n\
+<text id=\"title\" x=\"{cx}\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">{title}</text>\n\
+<text id=\"legend\" x=\"{cx}\" y=\"40\" text-anchor=\"middle\" fill=\"#666\">{width_note}; red grew, blue shrank, grey within noise; dashed = one side only</text>\n\
 <text id=\"reset\" class=\"btn hide\" x=\"{pad}\" y=\"24\">Reset Zoom</text>\n\
 <text id=\"search\" class=\"btn\" x=\"{right}\" y=\"24\" text-anchor=\"end\">Search</text>\n\
 <text id=\"details\" x=\"{pad}\" y=\"{dy}\"> </text>\n\
 <text id=\"matched\" x=\"{right}\" y=\"{dy}\" text-anchor=\"end\"> </text>\n",
-        w = o.width,
+        w = image_w,
         h = height,
-        cx = o.width / 2,
+        cx = image_w / 2,
         pad = PAD,
-        right = o.width as f64 - PAD,
+        right = image_w as f64 - PAD,
         dy = height - PAD - 3.0,
         title = esc(&o.title),
     );
@@ -395,8 +402,9 @@ pub fn write_diff_svg(t: &DiffTree, o: &DiffSvgOptions, w: &mut dyn Write) -> io
     }
     let _ = write!(
         s,
-        "<script type=\"text/ecmascript\"><![CDATA[\nvar W = {}, PAD = {PAD}, CW = {CHAR_W}, DASH_MIN = {DASH_MIN};\n{SCRIPT}]]></script>\n</svg>\n",
-        o.width
+        "<script type=\"text/ecmascript\"><![CDATA[\nvar W = {image_w}, PAD = {PAD}, CW = {CHAR_W}, DASH_MIN = {DASH_MIN}, FLUID = {}, ICICLE = {};\n{SCRIPT}]]></script>\n</svg>\n",
+        o.width.is_none(),
+        o.icicle
     );
     w.write_all(s.as_bytes())
 }
@@ -452,9 +460,16 @@ mod tests {
         assert_eq!(shade_fill(0), "rgb(200,200,200)");
         assert_eq!(shade_fill(80), "rgb(255,80,80)");
         assert_eq!(shade_fill(-80), "rgb(80,80,255)");
-        assert_eq!(label("abcdef", 40.0), Some("ab..".to_string()));
+        // 40 px: 4 characters; a single identifier is not cut.
+        assert_eq!(label("abcdef", 40.0), None);
         assert_eq!(label("abc", 40.0), Some("abc".to_string()));
         assert_eq!(label("abc", 20.0), None);
+        // 100 px: 13 characters.
+        assert_eq!(
+            label("main.(*Registry).Read", 100.0),
+            Some("main.…Read".to_string())
+        );
+        assert_eq!(label("x.averyveryverylongname", 100.0), None);
     }
 
     #[test]

@@ -1,26 +1,33 @@
-// pprofx differential flame graph: click-to-zoom and regex search.
-// Written for pprofx (src/flame/diff.rs prepends W, PAD, CW and DASH_MIN). Frames are
-// <g class="f"> holding a <title> ("NAME\nvalues"), a <rect> and, when the
-// name fits, a <text> label; labels follow the same fitting rule as
-// diff.rs's label(). Names are only ever set as text (textContent).
+// pprofx differential flame graph: click-to-zoom, regex search and, without
+// a fixed width (FLUID), a layout that follows the window's width.
+// Written for pprofx (src/flame/diff.rs prepends W, PAD, CW, DASH_MIN, FLUID
+// and ICICLE). Frames are <g class="f"> holding a <title> ("NAME\nvalues"), a
+// <rect> and, when the name fits, a <text> label; labels follow the same rule
+// as diff.rs's label() (whole name segments, src/util/names.rs). Names are
+// only ever set as text (textContent).
 (function () {
   'use strict';
   var NS = 'http://www.w3.org/2000/svg';
   var doc = document;
+  var svg = doc.documentElement;
   var groups = doc.querySelectorAll('g.f');
   var frames = [];
   var index = new Map();
+  var layoutFull = W - 2 * PAD;
   for (var i = 0; i < groups.length; i++) {
     var g = groups[i];
     var r = g.querySelector('rect');
     var t = g.querySelector('title').textContent;
     var cut = t.lastIndexOf('\n');
+    var x = +r.getAttribute('x');
+    var w = +r.getAttribute('width');
     frames.push({
       g: g,
       r: r,
       label: g.querySelector('text'),
-      x: +r.getAttribute('x'),
-      w: +r.getAttribute('width'),
+      // Position and width as fractions of the drawing width.
+      u: (x - PAD) / layoutFull,
+      uw: w / layoutFull,
       y: +r.getAttribute('y'),
       fill: r.getAttribute('fill'),
       name: cut < 0 ? t : t.slice(0, cut),
@@ -33,17 +40,104 @@
   var searchBtn = doc.getElementById('search');
   var details = doc.getElementById('details');
   var matched = doc.getElementById('matched');
-  var full = W - 2 * PAD;
-  var TOL = 0.002;
+  var width = W;
+  var TOL = 0.002 / layoutFull;
   var pattern = null;
+  var zoomed = null;
 
-  function fitLabel(name, width) {
-    var fit = Math.floor((width - 6) / CW);
-    if (fit < 3) return '';
-    var chars = Array.from(name);
-    return chars.length <= fit ? name : chars.slice(0, fit - 2).join('') + '..';
+  // ---- Names: the segments of src/util/names.rs, and elision ----------
+  function segments(name) {
+    var out = [];
+    var m = name.search(/[(\[ ;]/);
+    var headEnd = m < 0 ? name.length : m;
+    var pkgStart = headEnd > 0 ? name.lastIndexOf('/', headEnd - 1) + 1 : 0;
+    var start = 0;
+    for (var i = 0; i < name.length; i++) {
+      var c = name.charAt(i);
+      var inPath = i < pkgStart;
+      if (!inPath && (c === '(' || c === '[') && i > start) {
+        out.push(name.slice(start, i));
+        start = i;
+      }
+      if (inPath ? c === '/' : '/.;:, '.indexOf(c) >= 0) {
+        out.push(name.slice(start, i + 1));
+        start = i + 1;
+      }
+    }
+    if (start < name.length) out.push(name.slice(start));
+    return out;
   }
 
+  function chars(s) { return Array.from(s).length; }
+
+  function joinKept(segs, keep) {
+    var out = '';
+    var i = 0;
+    while (i < segs.length) {
+      if (keep[i]) {
+        out += segs[i++];
+        continue;
+      }
+      var j = i;
+      while (j < segs.length && !keep[j]) j++;
+      out += '\u2026';
+      if (segs[j - 1].slice(-1) === '/') out += '/';
+      i = j;
+    }
+    return out;
+  }
+
+  // The name in at most max characters, whole segments only; null if not
+  // even the last one fits.
+  function elide(name, max) {
+    if (chars(name) <= max) return name;
+    var segs = segments(name);
+    var last = segs.length - 1;
+    if (last <= 0) return null;
+    var keep = segs.map(function () { return false; });
+    keep[last] = true;
+    function fits() { return chars(joinKept(segs, keep)) <= max; }
+    var first = -1;
+    for (var k = 0; k < segs.length; k++) {
+      if (segs[k].slice(-1) !== '/') {
+        first = k;
+        break;
+      }
+    }
+    var pkg = first >= 0 && first < last && segs[first].slice(-1) === '.' ? first : -1;
+    if (pkg >= 0) {
+      keep[pkg] = true;
+      if (!fits()) keep[pkg] = false;
+    }
+    if (!fits()) return null;
+    var floor = pkg >= 0 && keep[pkg] ? pkg + 1 : 0;
+    var i;
+    for (i = last - 1; i >= floor; i--) {
+      if (keep[i]) continue;
+      keep[i] = true;
+      if (!fits()) {
+        keep[i] = false;
+        break;
+      }
+    }
+    for (i = 0; i < last; i++) {
+      if (keep[i]) break;
+      keep[i] = true;
+      if (!fits()) {
+        keep[i] = false;
+        break;
+      }
+    }
+    return joinKept(segs, keep);
+  }
+
+  function fitLabel(name, pw) {
+    var fit = Math.floor((pw - 6) / CW);
+    if (fit < 3) return '';
+    return elide(name, fit) || '';
+  }
+
+  // ---- Layout -----------------------------------------------------------
   function place(f, px, pw) {
     f.r.setAttribute('x', px.toFixed(3));
     f.r.setAttribute('width', pw.toFixed(3));
@@ -60,21 +154,53 @@
     }
   }
 
-  // Zooms so that frame z fills the width; null resets.
-  function zoom(z) {
-    var zx = z ? z.x : PAD;
-    var zw = z ? z.w : full;
+  // Lays the frames out with frame z filling the width (null: all).
+  function layout() {
+    var z = zoomed;
+    var full = width - 2 * PAD;
+    var zx = z ? z.u : 0;
+    var zw = z ? z.uw : 1;
     var sc = full / zw;
     for (var i = 0; i < frames.length; i++) {
       var f = frames[i];
-      var inside = f.x >= zx - TOL && f.x + f.w <= zx + zw + TOL;
-      var around = !inside && f.x <= zx + TOL && f.x + f.w >= zx + zw - TOL;
+      var inside = f.u >= zx - TOL && f.u + f.uw <= zx + zw + TOL;
+      var around = !inside && f.u <= zx + TOL && f.u + f.uw >= zx + zw - TOL;
       f.g.classList.toggle('hide', !inside && !around);
       f.g.classList.toggle('dim', around);
-      if (inside) place(f, PAD + (f.x - zx) * sc, f.w * sc);
+      if (inside) place(f, PAD + (f.u - zx) * sc, f.uw * sc);
       else if (around) place(f, PAD, full);
     }
     resetBtn.classList.toggle('hide', !z);
+  }
+
+  function zoom(z) {
+    zoomed = z;
+    layout();
+  }
+
+  // FLUID: as wide as the window (or the element holding the SVG).
+  function fit() {
+    var now = Math.round(svg.getBoundingClientRect().width);
+    if (!now || now === width) return;
+    width = now;
+    var mid = String(width / 2);
+    doc.getElementById('title').setAttribute('x', mid);
+    doc.getElementById('legend').setAttribute('x', mid);
+    searchBtn.setAttribute('x', String(width - PAD));
+    matched.setAttribute('x', String(width - PAD));
+    layout();
+  }
+
+  if (FLUID) {
+    svg.removeAttribute('viewBox');
+    svg.setAttribute('width', '100%');
+    fit();
+    window.addEventListener('resize', fit);
+  }
+  // A deep flame graph opened on its own starts at its root (the bottom).
+  if (!ICICLE && svg.parentNode === doc) {
+    var h = svg.getBoundingClientRect().height;
+    if (h > window.innerHeight) window.scrollTo(0, h);
   }
 
   // Highlights the frames whose name matches re (null clears) and reports
@@ -88,16 +214,16 @@
       f.r.setAttribute('fill', hit ? 'rgb(230,0,230)' : f.fill);
       if (hit) hits.push(f);
     }
-    hits.sort(function (a, b) { return a.x - b.x || b.w - a.w; });
+    hits.sort(function (a, b) { return a.u - b.u || b.uw - a.uw; });
     var end = -Infinity;
     var sum = 0;
     for (var j = 0; j < hits.length; j++) {
-      if (hits[j].x + TOL >= end) {
-        sum += hits[j].w;
-        end = hits[j].x + hits[j].w;
+      if (hits[j].u + TOL >= end) {
+        sum += hits[j].uw;
+        end = hits[j].u + hits[j].uw;
       }
     }
-    matched.textContent = re === null ? ' ' : 'Matched: ' + (100 * sum / full).toFixed(1) + '% of the width';
+    matched.textContent = re === null ? ' ' : 'Matched: ' + (100 * sum).toFixed(1) + '% of the width';
     searchBtn.textContent = re === null ? 'Search' : 'Clear search';
   }
 
@@ -125,7 +251,7 @@
     return g && index.has(g) ? frames[index.get(g)] : null;
   }
 
-  doc.documentElement.addEventListener('click', function (e) {
+  svg.addEventListener('click', function (e) {
     if (e.target === resetBtn) zoom(null);
     else if (e.target === searchBtn) search(true);
     else {
@@ -133,7 +259,7 @@
       if (f) zoom(f);
     }
   });
-  doc.documentElement.addEventListener('mouseover', function (e) {
+  svg.addEventListener('mouseover', function (e) {
     var f = frameOf(e.target);
     details.textContent = f ? f.name + ': ' + f.info : ' ';
   });

@@ -1,6 +1,12 @@
 //! The self-contained HTML report: a flame graph (canvas; zoom, search,
 //! tooltips), a sortable top table and, for two profiles, the diff table.
 //!
+//! The graph scrolls in a box that fits the window, starting at the root
+//! (the bottom of a flame graph, the top of an icicle; a button flips the
+//! two), so a deep profile's root is in the first screen. Frame labels and
+//! table names lose or break at whole name segments only
+//! ([`crate::util::names`]); the full name is in the tooltip.
+//!
 //! The file needs no network and no other file: the CSS (`report.css`) and
 //! the script (`report.js`, written for pprofx) are inline, and the data is
 //! one JSON document in a `<script type="application/json">` element that
@@ -190,7 +196,7 @@ fn diff_preorder(tree: &DiffTree, mode: DiffWidth) -> Vec<(usize, u32)> {
 /// Serializes `data` as JSON that is safe inside a `<script>` element:
 /// `<`, `>`, `&`, U+2028 and U+2029 (which can only occur inside strings)
 /// become `\uXXXX` escapes.
-fn script_json<T: Serialize>(data: &T) -> io::Result<String> {
+pub fn script_json<T: Serialize>(data: &T) -> io::Result<String> {
     let json = serde_json::to_string(data).map_err(io::Error::other)?;
     let mut out = String::with_capacity(json.len() + json.len() / 64);
     for c in json.chars() {
@@ -372,9 +378,10 @@ pub fn write_html(r: &HtmlReport<'_>, w: &mut dyn Write) -> io::Result<()> {
 <title>{title}</title>\n<style>{CSS}</style>\n</head>\n\
 <body data-state=\"loading\">\n<header>\n<h1>{title}</h1>\n{notes}{legend}\
 <div class=\"bar\"><input id=\"search\" type=\"search\" placeholder=\"Search frames (regex) — Ctrl-F\" aria-label=\"Search frames (regular expression)\" spellcheck=\"false\" autocomplete=\"off\">\
-<span id=\"matched\" aria-live=\"polite\"></span><button id=\"reset\" type=\"button\" disabled>Reset zoom</button></div>\n\
+<span id=\"matched\" aria-live=\"polite\"></span><button id=\"reset\" type=\"button\" disabled>Reset zoom</button>\
+<button id=\"orient\" type=\"button\" aria-pressed=\"false\" title=\"Roots at the top (icicle) or at the bottom (flame graph)\">Icicle</button></div>\n\
 </header>\n<main>\n\
-<section id=\"graph-pane\" aria-label=\"Flame graph\"><div id=\"graph\"><canvas id=\"flame\" role=\"img\" aria-label=\"Flame graph; the table lists the same functions\"></canvas><div id=\"tip\" hidden></div></div>\
+<section id=\"graph-pane\" aria-label=\"Flame graph\"><div id=\"graph\"><div id=\"scroller\"><canvas id=\"flame\" role=\"img\" aria-label=\"Flame graph; the table lists the same functions\"></canvas></div><div id=\"tip\" hidden></div></div>\
 <p id=\"details\" aria-live=\"polite\"></p></section>\n\
 <section id=\"table-pane\" aria-label=\"Tables\"><div id=\"tabs\" role=\"tablist\"></div><p id=\"caption\" class=\"note\"></p>\
 <div id=\"table-wrap\"><table id=\"table\"><thead></thead><tbody></tbody></table></div><button id=\"more\" type=\"button\" hidden>Show more</button></section>\n\
@@ -385,7 +392,7 @@ pub fn write_html(r: &HtmlReport<'_>, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// SHA-256 (FIPS 180-4) of `data`, for the Content-Security-Policy hashes.
-fn sha256(data: &[u8]) -> [u8; 32] {
+pub fn sha256(data: &[u8]) -> [u8; 32] {
     const K: [u32; 64] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
         0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
@@ -457,7 +464,7 @@ fn sha256(data: &[u8]) -> [u8; 32] {
 }
 
 /// Standard base64 with padding.
-fn base64(data: &[u8]) -> String {
+pub fn base64(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {

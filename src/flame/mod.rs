@@ -74,6 +74,8 @@ pub struct StackTree {
     /// Printable names of the frames that appear in the tree (pprof's node
     /// names at the analysis' granularity), unescaped.
     pub names: Vec<String>,
+    /// The graph node id of each name (ids of the analysis' node map).
+    pub ids: Vec<u32>,
     /// Tree nodes; index 0 is the root (no frame). A parent precedes its
     /// children.
     pub nodes: Vec<TreeNode>,
@@ -119,104 +121,42 @@ impl StackTree {
 
     /// Builds the pruned tree of the samples `a` sees.
     pub fn build(a: &Analysis, opts: &TreeOptions) -> StackTree {
-        let p = a.profile;
-        let view = &a.view;
-        let vi = a.sel.index;
-
-        // 1. Merge samples by location stack (per chunk of samples on
-        //    several threads, then chunk by chunk in order). When the
-        //    profile's samples share stacks, each stack's weights are summed
-        //    instead (saturating sums of non-negative weights do not depend
-        //    on their order).
-        let weight = |s: usize| view.values(p, s).get(vi).map_or(0, |v| v.unsigned_abs());
-        let per_stack: Option<Vec<u64>> = (view.has_profile_samples() && p.samples.shares_stacks())
-            .then(|| {
-                let mut w = vec![0u64; p.samples.stack_count()];
-                for s in 0..p.samples.len() {
-                    let k = p.samples.stack_index(s);
-                    w[k] = w[k].saturating_add(weight(s));
-                }
-                w
-            });
-        let (stacks, weights): (Vec<&[u32]>, Vec<u64>) = match &per_stack {
-            // The decoder's stacks are distinct within its chunks; the few
-            // that repeat across chunks need no merging, as step 3 groups
-            // equal paths anyway (and sums their weights).
-            Some(ws) => (0..ws.len())
-                .filter(|&k| ws[k] != 0)
-                .map(|k| (p.samples.stack_at(k), ws[k]))
-                .unzip(),
-            None => {
-                let parts = crate::util::parallel::in_parallel(view.len(p), |range| {
-                    let mut m: Merged = Default::default();
-                    for s in range {
-                        let w = weight(s);
-                        if w != 0 {
-                            merge_stack(&mut m, view.stack(p, s), w);
-                        }
-                    }
-                    m
-                });
-                let mut parts = parts.into_iter();
-                let mut merged: Merged = parts.next().unwrap_or_default();
-                for (_, part_stacks, part_weights) in parts {
-                    for (stack, w) in part_stacks.into_iter().zip(part_weights) {
-                        merge_stack(&mut merged, stack, w);
-                    }
-                }
-                (merged.1, merged.2)
-            }
-        };
-        let root_total = weights.iter().fold(0u64, |t, &w| t.saturating_add(w));
-
-        // 2. Expand into node paths, root first (leaf first when reversed).
-        let parts = crate::util::parallel::in_parallel(stacks.len(), |range| {
-            let mut ends: Vec<usize> = Vec::with_capacity(range.len());
-            let mut nodes: Vec<u32> = Vec::new();
-            for stack in &stacks[range] {
-                let start = nodes.len();
-                for &loc in stack.iter().rev() {
-                    nodes.extend(a.nodes.location(loc).iter().rev());
-                }
-                if opts.reverse {
-                    nodes[start..].reverse();
-                }
-                ends.push(nodes.len());
-            }
-            (ends, nodes)
-        });
-        let mut path_ends: Vec<usize> = Vec::with_capacity(stacks.len());
-        let mut path_nodes: Vec<u32> = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
-        for (ends, nodes) in parts {
-            let base = path_nodes.len();
-            path_ends.extend(ends.into_iter().map(|e| e + base));
-            path_nodes.extend_from_slice(&nodes);
-        }
-        let path = |i: u32| -> &[u32] {
-            let i = i as usize;
-            let start = if i == 0 { 0 } else { path_ends[i - 1] };
-            &path_nodes[start..path_ends[i]]
-        };
-
-        // 3. Grow the tree top-down, partitioning paths on their next node.
-        let threshold = if opts.min_width > 0.0 && root_total > 0 {
-            opts.min_width / (100.0 / root_total as f64)
+        let paths = StackPaths::build(a, opts.reverse);
+        let total = paths.total();
+        let threshold = if opts.min_width > 0.0 && total > 0 {
+            opts.min_width / (100.0 / total as f64)
         } else {
             0.0
         };
+        StackTree::grow(&paths, threshold, &mut |n| a.nodes.printable_name(n))
+    }
+
+    /// Grows the tree of `paths` top-down, partitioning them on their next
+    /// node. A child whose weight is below `threshold` is not descended
+    /// into: its weight is added to its parent's self weight and counted in
+    /// [`StackTree::pruned_subtrees`] and [`StackTree::pruned_weight`].
+    /// `name` gives the printable name of a node id (called once per node
+    /// that appears in the tree); [`StackTree::ids`] keeps the node ids.
+    pub fn grow(
+        paths: &StackPaths,
+        threshold: f64,
+        name: &mut dyn FnMut(u32) -> String,
+    ) -> StackTree {
+        let weights = &paths.weights;
         let mut tree = StackTree {
             names: Vec::new(),
+            ids: Vec::new(),
             nodes: vec![TreeNode {
                 frame: NONE,
                 parent: NONE,
-                total: root_total,
+                total: paths.total(),
                 self_weight: 0,
             }],
             pruned_subtrees: 0,
             pruned_weight: 0,
         };
         let mut frame_of: HashMap<u32, u32, RandomState> = HashMap::default();
-        let mut idx: Vec<u32> = (0..stacks.len() as u32).collect();
+        let mut idx: Vec<u32> = (0..paths.len() as u32).collect();
         // Scratch: (key << 32 | stack index), key 0 = the path ends here.
         let mut keyed: Vec<u64> = Vec::new();
         let mut children: Vec<(usize, usize, usize)> = Vec::new();
@@ -226,7 +166,10 @@ impl StackTree {
             let range = &mut idx[lo..hi];
             keyed.clear();
             keyed.extend(range.iter().map(|&i| {
-                let k = path(i).get(depth).map_or(0, |&n| n as u64 + 1);
+                let k = paths
+                    .path(i as usize)
+                    .get(depth)
+                    .map_or(0, |&n| n as u64 + 1);
                 k << 32 | i as u64
             }));
             let first = keyed.first().map_or(0, |k| k >> 32);
@@ -256,7 +199,8 @@ impl StackTree {
                 } else {
                     let n = (k - 1) as u32;
                     let frame = *frame_of.entry(n).or_insert_with(|| {
-                        tree.names.push(a.nodes.printable_name(n));
+                        tree.names.push(name(n));
+                        tree.ids.push(n);
                         (tree.names.len() - 1) as u32
                     });
                     tree.nodes.push(TreeNode {
@@ -276,6 +220,126 @@ impl StackTree {
             }
         }
         tree
+    }
+}
+
+/// The distinct stacks of a view as paths of graph node ids (root first, or
+/// leaf first when reversed), each with its summed weight (`|value|`). Built
+/// once per sample graph, it is what every flame graph, zoom and caller /
+/// callee pivot is grown from.
+#[derive(Debug, Clone, Default)]
+pub struct StackPaths {
+    /// `ends[i]` is the end (exclusive) of path `i` in `nodes`.
+    pub ends: Vec<usize>,
+    /// The node ids of all paths, one after the other.
+    pub nodes: Vec<u32>,
+    /// The weight of each path.
+    pub weights: Vec<u64>,
+}
+
+impl StackPaths {
+    /// Number of paths.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True if there are no paths.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The node ids of path `i`.
+    pub fn path(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.nodes[start..self.ends[i]]
+    }
+
+    /// Σ weights.
+    pub fn total(&self) -> u64 {
+        self.weights.iter().fold(0u64, |t, &w| t.saturating_add(w))
+    }
+
+    /// Appends a path.
+    pub fn push(&mut self, path: impl IntoIterator<Item = u32>, weight: u64) {
+        self.nodes.extend(path);
+        self.ends.push(self.nodes.len());
+        self.weights.push(weight);
+    }
+
+    /// The distinct stacks of the samples `a` sees, as node paths.
+    pub fn build(a: &Analysis, reverse: bool) -> StackPaths {
+        let p: &crate::model::Profile = &a.profile;
+        let view = &a.view;
+        let vi = a.sel.index;
+
+        // 1. Merge samples by location stack (per chunk of samples on
+        //    several threads, then chunk by chunk in order). When the
+        //    profile's samples share stacks, each stack's weights are summed
+        //    first (saturating sums of non-negative weights do not depend on
+        //    their order) and the distinct stacks are merged, in the order of
+        //    their first samples, as the samples would be.
+        let weight = |s: usize| view.values(p, s).get(vi).map_or(0, |v| v.unsigned_abs());
+        let per_stack: Option<Vec<u64>> = (view.has_profile_samples() && p.samples.shares_stacks())
+            .then(|| {
+                let mut w = vec![0u64; p.samples.stack_count()];
+                for s in 0..p.samples.len() {
+                    let k = p.samples.stack_index(s);
+                    w[k] = w[k].saturating_add(weight(s));
+                }
+                w
+            });
+        let items = per_stack.as_ref().map_or(view.len(p), Vec::len);
+        let parts = crate::util::parallel::in_parallel(items, |range| {
+            let mut m: Merged = Default::default();
+            for i in range {
+                let (stack, w) = match &per_stack {
+                    Some(ws) => (p.samples.stack_at(i), ws[i]),
+                    None => (view.stack(p, i), weight(i)),
+                };
+                if w != 0 {
+                    merge_stack(&mut m, stack, w);
+                }
+            }
+            m
+        });
+        let mut parts = parts.into_iter();
+        let mut merged: Merged = parts.next().unwrap_or_default();
+        for (_, part_stacks, part_weights) in parts {
+            for (stack, w) in part_stacks.into_iter().zip(part_weights) {
+                merge_stack(&mut merged, stack, w);
+            }
+        }
+        let (uniq, stacks, weights) = merged;
+        drop(uniq);
+
+        // 2. Expand into node paths, root first (leaf first when reversed).
+        let parts = crate::util::parallel::in_parallel(stacks.len(), |range| {
+            let mut ends: Vec<usize> = Vec::with_capacity(range.len());
+            let mut nodes: Vec<u32> = Vec::new();
+            for stack in &stacks[range] {
+                let start = nodes.len();
+                for &loc in stack.iter().rev() {
+                    nodes.extend(a.nodes.location(loc).iter().rev());
+                }
+                if reverse {
+                    nodes[start..].reverse();
+                }
+                ends.push(nodes.len());
+            }
+            (ends, nodes)
+        });
+        let mut path_ends: Vec<usize> = Vec::with_capacity(stacks.len());
+        let mut path_nodes: Vec<u32> = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+        for (ends, nodes) in parts {
+            let base = path_nodes.len();
+            path_ends.extend(ends.into_iter().map(|e| e + base));
+            path_nodes.extend_from_slice(&nodes);
+        }
+        StackPaths {
+            ends: path_ends,
+            nodes: path_nodes,
+            weights,
+        }
     }
 }
 

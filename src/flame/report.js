@@ -73,6 +73,120 @@
 
     function name(i) { return F[i] < 0 ? 'all' : names[F[i]]; }
 
+    // ---- Long names: the segments of src/util/names.rs ------------------
+    // A name breaks, or loses whole segments to an ellipsis, only where a
+    // reader sees a boundary (after '.', '/', ';', ':', ',' or a space,
+    // before '(' or '['; in the package path only after '/'): never inside
+    // an identifier.
+    function segments(s) {
+      var out = [];
+      var m = s.search(/[(\[ ;]/);
+      var headEnd = m < 0 ? s.length : m;
+      var pkgStart = headEnd > 0 ? s.lastIndexOf('/', headEnd - 1) + 1 : 0;
+      var start = 0;
+      for (var k = 0; k < s.length; k++) {
+        var c = s.charAt(k);
+        var inPath = k < pkgStart;
+        if (!inPath && (c === '(' || c === '[') && k > start) {
+          out.push(s.slice(start, k));
+          start = k;
+        }
+        if (inPath ? c === '/' : '/.;:, '.indexOf(c) >= 0) {
+          out.push(s.slice(start, k + 1));
+          start = k + 1;
+        }
+      }
+      if (start < s.length) out.push(s.slice(start));
+      return out;
+    }
+
+    function chars(s) { return Array.from(s).length; }
+
+    function joinKept(segs, keep) {
+      var out = '';
+      var k = 0;
+      while (k < segs.length) {
+        if (keep[k]) {
+          out += segs[k++];
+          continue;
+        }
+        var j = k;
+        while (j < segs.length && !keep[j]) j++;
+        out += '\u2026';
+        if (segs[j - 1].slice(-1) === '/') out += '/';
+        k = j;
+      }
+      return out;
+    }
+
+    // The name in at most max characters: the function, the package, then
+    // the function's qualifiers and the path's first elements as they fit,
+    // '…' for what is left out; null when not even the function fits.
+    function elide(s, max) {
+      if (chars(s) <= max) return s;
+      var segs = segments(s);
+      var last = segs.length - 1;
+      if (last <= 0) return null;
+      var keep = segs.map(function () { return false; });
+      keep[last] = true;
+      function fits() { return chars(joinKept(segs, keep)) <= max; }
+      var first = -1;
+      for (var k = 0; k < segs.length; k++) {
+        if (segs[k].slice(-1) !== '/') {
+          first = k;
+          break;
+        }
+      }
+      var pkg = first >= 0 && first < last && segs[first].slice(-1) === '.' ? first : -1;
+      if (pkg >= 0) {
+        keep[pkg] = true;
+        if (!fits()) keep[pkg] = false;
+      }
+      if (!fits()) return null;
+      var floor = pkg >= 0 && keep[pkg] ? pkg + 1 : 0;
+      var j;
+      for (j = last - 1; j >= floor; j--) {
+        if (keep[j]) continue;
+        keep[j] = true;
+        if (!fits()) {
+          keep[j] = false;
+          break;
+        }
+      }
+      for (j = 0; j < last; j++) {
+        if (keep[j]) break;
+        keep[j] = true;
+        if (!fits()) {
+          keep[j] = false;
+          break;
+        }
+      }
+      return joinKept(segs, keep);
+    }
+
+    var labelCache = new Map();
+
+    function label(i, fit) {
+      var key = F[i] + ':' + fit;
+      var l = labelCache.get(key);
+      if (l === undefined) {
+        l = elide(name(i), fit);
+        labelCache.set(key, l);
+      }
+      return l;
+    }
+
+    // Sets a table cell to a name that may wrap only between segments.
+    function setName(td, s, suffix) {
+      var segs = segments(s);
+      for (var k = 0; k < segs.length; k++) {
+        if (k > 0) td.appendChild(document.createElement('wbr'));
+        td.appendChild(document.createTextNode(segs[k]));
+      }
+      if (suffix) td.appendChild(document.createTextNode(suffix));
+      td.title = s + (suffix || '');
+    }
+
     // ---- Tree: widths, positions, subtree ends -----------------------
     var w = new Float64Array(N);
     var x = new Float64Array(N);
@@ -165,6 +279,9 @@
     var canvas = $('flame');
     var ctx = canvas.getContext('2d');
     var graph = $('graph');
+    var scroller = $('scroller');
+    var orient = $('orient');
+    var icicle = !!D.icicle;
     var tip = $('tip');
     var details = $('details');
     var FONT = '12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
@@ -174,11 +291,33 @@
     var matchName = null;
     var drawnCount = 0;
 
-    function rowY(d) { return D.icicle ? d * FH : cssH - (d + 1) * FH; }
+    function rowY(d) { return icicle ? d * FH : cssH - (d + 1) * FH; }
+
+    // The graph scrolls in a box that fits the window under the header, so
+    // the root (at the bottom of a flame graph, the top of an icicle) is in
+    // the first screen however deep the stacks are.
+    function fitBox() {
+      var top = scroller.getBoundingClientRect().top + window.scrollY;
+      var room = window.innerHeight - top - details.offsetHeight - 24;
+      scroller.style.maxHeight = Math.max(240, Math.floor(room)) + 'px';
+    }
+
+    function showRoot() {
+      scroller.scrollTop = icicle ? 0 : scroller.scrollHeight;
+    }
+
+    function setOrientation(v) {
+      icicle = v;
+      orient.setAttribute('aria-pressed', icicle ? 'true' : 'false');
+      body.setAttribute('data-icicle', icicle ? 'true' : 'false');
+      draw();
+      showRoot();
+    }
 
     function draw() {
       var dpr = window.devicePixelRatio || 1;
-      cssW = Math.max(200, graph.clientWidth);
+      canvas.style.height = cssH + 'px';
+      cssW = Math.max(200, scroller.clientWidth);
       canvas.width = Math.round(cssW * dpr);
       canvas.height = Math.round(cssH * dpr);
       canvas.style.width = cssW + 'px';
@@ -224,14 +363,10 @@
           ctx.setLineDash([]);
         }
         var fit = Math.floor((pw - 6) / cw);
-        if (fit >= 3) {
-          var label = name(i);
-          if (label.length > fit) {
-            var chars = Array.from(label);
-            if (chars.length > fit) label = chars.slice(0, fit - 2).join('') + '..';
-          }
+        var text = fit >= 3 ? label(i, fit) : null;
+        if (text) {
           ctx.fillStyle = '#000';
-          ctx.fillText(label, px + 3, y + FH / 2);
+          ctx.fillText(text, px + 3, y + FH / 2);
         }
         drawn++;
       }
@@ -242,7 +377,7 @@
     }
 
     function hit(mx, my) {
-      var d = D.icicle ? Math.floor(my / FH) : Math.floor((cssH - my) / FH);
+      var d = icicle ? Math.floor(my / FH) : Math.floor((cssH - my) / FH);
       if (d < 0 || d > maxDepth || !byDepth[d]) return -1;
       var list = byDepth[d];
       var wx = x[zoomed] + mx * (w[zoomed] || 1) / cssW;
@@ -321,6 +456,10 @@
     }
 
     $('reset').addEventListener('click', function () { zoom(0); });
+    orient.addEventListener('click', function () {
+      setOrientation(!icicle);
+      saveState();
+    });
 
     // ---- Search ---------------------------------------------------------
     var search = $('search');
@@ -404,6 +543,7 @@
     function saveState() {
       var parts = [];
       if (zoomed) parts.push('z=' + zoomed);
+      if (icicle !== !!D.icicle) parts.push('i=' + (icicle ? 1 : 0));
       if (pattern) parts.push('s=' + encodeURIComponent(pattern));
       try {
         history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname + location.search);
@@ -417,6 +557,8 @@
         if (kv[0] === 'z') {
           var z = parseInt(kv[1], 10);
           if (z > 0 && z < N && w[z] > 0) zoomed = z;
+        } else if (kv[0] === 'i') {
+          icicle = kv[1] === '1';
         } else if (kv[0] === 's' && kv[1]) {
           try { search.value = decodeURIComponent(kv[1]); } catch (e) { /* ignore */ }
         }
@@ -442,7 +584,7 @@
         caption: D.top.rows.length + ' functions; % of ' + fmt(tt) + '. Click a name to find it in the graph.',
         rows: D.top.rows,
         cols: [
-          { label: 'Name', cls: 'name', key: function (r) { return names[r[0]]; }, text: function (r) { return names[r[0]] + INLINE[r[3]]; } },
+          { label: 'Name', cls: 'name', key: function (r) { return names[r[0]]; }, suffix: function (r) { return INLINE[r[3]]; } },
           { label: 'Flat', key: function (r) { return r[1]; }, text: function (r) { return fmt(r[1]); } },
           { label: 'Flat%', key: function (r) { return r[1]; }, text: function (r) { return pct(r[1], tt); } },
           { label: 'Cum', key: function (r) { return r[2]; }, text: function (r) { return fmt(r[2]); } },
@@ -455,7 +597,7 @@
     if (D.diff) {
       var df = D.diff;
       var cols = [
-        { label: 'Name', cls: 'name', key: function (r) { return names[r[0]]; }, text: function (r) { return names[r[0]]; } },
+        { label: 'Name', cls: 'name', key: function (r) { return names[r[0]]; } },
         { label: 'Status', key: function (r) { return r[1]; }, text: function (r) { return r[1]; }, status: true },
         { label: 'Base', key: function (r) { return r[2]; }, text: function (r) { return fmt(r[2]); } },
         { label: 'New', key: function (r) { return r[3]; }, text: function (r) { return fmt(r[3]); } },
@@ -523,8 +665,14 @@
         var tr = el('tr');
         for (var k = 0; k < t.cols.length; k++) {
           var c = t.cols[k];
-          var td = el('td', c.text(r), c.cls || (c.status ? STATUS[r[1]] || '' : ''));
-          if (c.cls === 'name') td.setAttribute('data-name', String(r[0]));
+          var td;
+          if (c.cls === 'name') {
+            td = el('td', null, 'name');
+            setName(td, names[r[0]], c.suffix ? c.suffix(r) : '');
+            td.setAttribute('data-name', String(r[0]));
+          } else {
+            td = el('td', c.text(r), c.status ? STATUS[r[1]] || '' : '');
+          }
           tr.appendChild(td);
         }
         frag.appendChild(tr);
@@ -569,17 +717,25 @@
 
     // ---- Start ----------------------------------------------------------
     loadState();
+    orient.setAttribute('aria-pressed', icicle ? 'true' : 'false');
+    body.setAttribute('data-icicle', icicle ? 'true' : 'false');
     if (tables.length) show(tables[0]);
     else $('table-pane').hidden = true;
+    fitBox();
     if (search.value) applySearch(search.value);
     else draw();
+    showRoot();
     var pending = false;
     window.addEventListener('resize', function () {
       if (pending) return;
       pending = true;
       requestAnimationFrame(function () {
         pending = false;
+        var atRoot = icicle ? scroller.scrollTop === 0
+          : scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 1;
+        fitBox();
         draw();
+        if (atRoot) showRoot();
       });
     });
     body.setAttribute('data-frames', String(N));

@@ -2,6 +2,7 @@
 //! and filters), node identities, flat/cum weights and pprof's total
 //! ([`Analysis`]), and pprof's trimming of it ([`TrimmedGraph`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
@@ -55,6 +56,16 @@ pub struct ReportOptions {
     /// Keep object file names and function start lines in every node (the
     /// `list` report needs start lines).
     pub obj_names: bool,
+    /// `call_tree`: a context-sensitive tree instead of a graph (honoured by
+    /// the DOT-based and callgrind reports only, as in pprof).
+    pub call_tree: bool,
+    /// `showcolumns`: keep column numbers at lines granularity.
+    pub show_columns: bool,
+    /// `tagroot`: label keys whose values become pseudo frames at the root
+    /// of every stack (first key rootmost).
+    pub tagroot: Vec<String>,
+    /// `tagleaf`: label keys whose values become pseudo frames at the leaf.
+    pub tagleaf: Vec<String>,
 }
 
 impl Default for ReportOptions {
@@ -79,14 +90,19 @@ impl Default for ReportOptions {
             relative_percentages: false,
             drop_negative: false,
             obj_names: false,
+            call_tree: false,
+            show_columns: false,
+            tagroot: Vec::new(),
+            tagleaf: Vec::new(),
         }
     }
 }
 
 /// Everything a graph report derives from the profile before trimming.
 pub struct Analysis<'p> {
-    /// The profile.
-    pub profile: &'p Profile,
+    /// The profile: the one given, or under `tagroot`/`tagleaf` a copy with
+    /// the label pseudo frames (see [`crate::view::tagroot`]).
+    pub profile: Cow<'p, Profile>,
     /// The options in force (after report-specific overrides).
     pub opts: ReportOptions,
     /// The chosen value.
@@ -122,22 +138,33 @@ impl<'p> Analysis<'p> {
             return Err(OptionError::ZeroDivisor);
         }
         let view = crate::view::prune::drop_frames(profile, View::all(), opts.all_frames)?;
-        let filtered = crate::view::filter::apply(profile, view, &opts.filters)?;
-        let (view, messages) = (filtered.view, filtered.messages);
+        let (profile, view, mut messages) = match crate::view::tagroot::add_label_frames(
+            profile,
+            &view,
+            &opts.tagroot,
+            &opts.tagleaf,
+            &opts.unit,
+        ) {
+            Some(framed) => (Cow::Owned(framed.profile), View::all(), framed.messages),
+            None => (Cow::Borrowed(profile), view, Vec::new()),
+        };
+        let filtered = crate::view::filter::apply(&profile, view, &opts.filters)?;
+        let view = filtered.view;
+        messages.extend(filtered.messages);
         let node_opts = NodeOptions {
             granularity: opts.granularity,
             noinlines: opts.noinlines,
-            show_columns: false,
+            show_columns: opts.show_columns,
             obj_names: opts.obj_names,
             trim_path: opts.trim_path.clone(),
             source_path: opts.source_path.clone(),
         };
-        let nodes = NodeMap::build(profile, &view, &node_opts);
-        let weights = graph::aggregate(profile, &view, &nodes, &sel);
+        let nodes = NodeMap::build(&profile, &view, &node_opts);
+        let weights = graph::aggregate(&profile, &view, &nodes, &sel);
         let total = if opts.relative_percentages {
-            compute_view_total(profile, &view, &sel)
+            compute_view_total(&profile, &view, &sel)
         } else {
-            compute_total(profile, &sel)
+            compute_total(&profile, &sel)
         };
         Ok(Analysis {
             profile,
@@ -255,7 +282,7 @@ impl<'p> Analysis<'p> {
             }
         }
         let edges = graph::edges_into(
-            self.profile,
+            &self.profile,
             &self.view,
             &self.nodes,
             &self.sel,

@@ -14,6 +14,8 @@
 //!    nodes), as pprof does when it rebuilds its trimmed graph.
 
 pub mod analysis;
+pub mod callgraph;
+pub mod layout;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;

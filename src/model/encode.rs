@@ -102,11 +102,33 @@ pub fn to_proto(p: &Profile) -> proto::Profile {
     }
 }
 
+/// `p` as profile.proto bytes. Strings holding bytes that are not UTF-8
+/// (escaped in the model, see [`crate::util::rawbytes`]) are written back as
+/// those bytes: the string table then follows the other fields, which
+/// protobuf readers accept in any order.
+pub fn encode(p: &Profile) -> Vec<u8> {
+    use crate::util::rawbytes;
+    use prost::Message;
+    let mut msg = to_proto(p);
+    if !rawbytes::any_escaped() {
+        return msg.encode_to_vec();
+    }
+    msg.string_table.clear();
+    let mut bytes = msg.encode_to_vec();
+    for s in p.strings.iter() {
+        let raw = rawbytes::unescape_bytes(s);
+        // Field 6, length-delimited.
+        bytes.push(6 << 3 | 2);
+        prost::encoding::encode_varint(raw.len() as u64, &mut bytes);
+        bytes.extend_from_slice(&raw);
+    }
+    bytes
+}
+
 /// `p` as a gzipped profile.proto, in memory.
 pub fn gzipped(p: &Profile) -> std::io::Result<Vec<u8>> {
-    use prost::Message;
     use std::io::Write;
-    let bytes = to_proto(p).encode_to_vec();
+    let bytes = encode(p);
     let mut gz = flate2::write::GzEncoder::new(
         Vec::with_capacity(bytes.len() / 4),
         flate2::Compression::default(),

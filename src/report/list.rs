@@ -13,6 +13,14 @@
 //! file found nowhere gets pprof's error line in the listing, and
 //! [`ListReport::source_warning`] says once which files were missing and
 //! where they were searched.
+//!
+//! Beyond pprof, a Go file (source or assembly) found is checked against
+//! the profile ([`super::version::check_file`]): when a listed function's
+//! start line (`Function.start_line`) does not declare it there, the file
+//! is another version of the source (a stale checkout, another Go's
+//! GOROOT), and it is treated as not found: no line of it is annotated, its
+//! routines get an error line, and the warning names the file, the line and
+//! what is there.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -22,6 +30,7 @@ use serde::Serialize;
 use super::source::{NotFound, SourceFinder};
 use super::traces::sample_type_json;
 use super::tree::PeekError;
+use super::version::{self, Mismatch};
 use super::Formatter;
 use crate::graph::analysis::{Analysis, ReportOptions};
 use crate::graph::Granularity;
@@ -88,7 +97,10 @@ pub struct ListReport {
     pub formatter: Formatter,
     /// Source files found nowhere, with the places searched.
     pub not_found: Vec<NotFound>,
-    /// The stderr message about [`ListReport::not_found`], if any.
+    /// Source files found but of another version (treated as not found).
+    pub other_version: Vec<Mismatch>,
+    /// The stderr message about [`ListReport::not_found`] and
+    /// [`ListReport::other_version`], if any.
     pub source_warning: Option<String>,
 }
 
@@ -104,6 +116,23 @@ struct LineNode {
 impl ListReport {
     /// The list report for `regex` (build the analysis with [`list_options`]).
     pub fn build(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
+        let finder = SourceFinder::new(&an.opts.source_path, &an.opts.trim_path);
+        Self::build_with(an, regex, finder)
+    }
+
+    /// [`ListReport::build`] reading only files inside the source discovery
+    /// roots ([`SourceFinder::confined`]), as the web UI does.
+    pub fn build_confined(an: &Analysis<'_>, regex: &str) -> Result<Self, PeekError> {
+        let finder = SourceFinder::new(&an.opts.source_path, &an.opts.trim_path).confined();
+        Self::build_with(an, regex, finder)
+    }
+
+    /// [`ListReport::build`] with the given source finder.
+    pub fn build_with(
+        an: &Analysis<'_>,
+        regex: &str,
+        mut reader: SourceFinder,
+    ) -> Result<Self, PeekError> {
         let rx = crate::view::regex::go_regex(regex).map_err(|e| {
             PeekError::BadRegex(regex.to_string(), crate::view::regex::regex_message(&e))
         })?;
@@ -118,9 +147,9 @@ impl ListReport {
         if by_name.is_empty() {
             return Err(PeekError::NoMatch(regex.to_string()));
         }
-        let mut reader = SourceFinder::new(&an.opts.source_path, &an.opts.trim_path);
         let mut names: Vec<String> = by_name.keys().cloned().collect();
         names.sort();
+        let other_version = check_versions(&by_name, &names, &mut reader);
         let mut functions = Vec::new();
         for name in names {
             let mut files = by_name.remove(&name).unwrap_or_default();
@@ -130,7 +159,12 @@ impl ListReport {
                 .map(|(file, fns)| {
                     let flat = fns.iter().fold(0i64, |a, n| a.wrapping_add(n.flat));
                     let cum = fns.iter().fold(0i64, |a, n| a.wrapping_add(n.cum));
-                    let (lines, error) = match source_lines(&file, &mut reader, &fns) {
+                    let wrong = other_version.iter().find(|m| m.file == file);
+                    let read = match wrong {
+                        Some(m) => Err(m.listing_error()),
+                        None => source_lines(&file, &mut reader, &fns),
+                    };
+                    let (lines, error) = match read {
                         Ok(l) => (l, None),
                         Err(e) => (Vec::new(), Some(e)),
                     };
@@ -152,7 +186,8 @@ impl ListReport {
             sample_type: sample_type_json(an),
             formatter: Formatter::for_analysis(an),
             not_found: reader.not_found().to_vec(),
-            source_warning: reader.not_found_message(),
+            source_warning: warning(reader.not_found_message(), &other_version),
+            other_version,
         })
     }
 
@@ -209,8 +244,47 @@ impl ListReport {
             "divide_by": 1.0 / self.formatter.ratio,
             "functions": self.functions,
             "sources_not_found": self.not_found,
+            "sources_other_version": self.other_version,
         })
     }
+}
+
+/// The files (in the order they are listed) whose listed functions' start
+/// lines do not declare them: another version of the source.
+fn check_versions(by_name: &ByName, names: &[String], reader: &mut SourceFinder) -> Vec<Mismatch> {
+    // Per file: the listed functions and the start line each routine uses.
+    let mut files: Vec<(&str, Vec<(&str, i64)>)> = Vec::new();
+    for name in names {
+        let mut listed: Vec<&(String, Vec<LineNode>)> =
+            by_name.get(name).into_iter().flatten().collect();
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        for (file, fns) in listed {
+            let start = fns.first().map_or(0, |n| n.start_line);
+            match files.iter_mut().find(|(f, _)| f == file) {
+                Some((_, v)) => v.push((name, start)),
+                None => files.push((file, vec![(name, start)])),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (file, functions) in files {
+        if !version::is_checked(file) || functions.iter().all(|f| f.1 == 0) {
+            continue;
+        }
+        if let Ok(lines) = reader.lines(file) {
+            out.extend(version::check_file(file, lines, &functions));
+        }
+    }
+    out
+}
+
+/// The stderr warning: files not found, then files of another version.
+fn warning(not_found: Option<String>, other: &[Mismatch]) -> Option<String> {
+    let lines: Vec<String> = not_found
+        .into_iter()
+        .chain(other.iter().map(Mismatch::message))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// Per function name: per file (in first-seen order), the line nodes in
@@ -262,7 +336,7 @@ fn address_functions(an: &Analysis<'_>, arg: &str) -> Option<Vec<String>> {
         return None;
     }
     let addr = u64::try_from(crate::util::go::parse_int_base0(arg)?).ok()?;
-    let p = an.profile;
+    let p: &crate::model::Profile = &an.profile;
     let mut names: Vec<String> = Vec::new();
     for (loc, &a) in p.locations.address.iter().enumerate() {
         if a != addr {

@@ -7,7 +7,9 @@
 //! report; numbers are formatted only through [`Formatter`] (pprof's
 //! measurement rules), so every report prints values the same way.
 
+pub mod callgrind;
 pub mod comments;
+pub mod dot;
 pub mod header;
 pub mod labels;
 pub mod list;
@@ -18,6 +20,7 @@ pub mod tags;
 pub mod top;
 pub mod traces;
 pub mod tree;
+pub mod version;
 
 use crate::graph::analysis::Analysis;
 use crate::model::measurement;
@@ -112,6 +115,17 @@ impl Formatter {
     /// the smallest non-zero value shown and the report total, so values down
     /// to 0.01 of the unit appear. `values` yields (flat, cum) of the shown nodes.
     pub fn select_output_unit(&mut self, values: impl Iterator<Item = (i64, i64)>, total: i64) {
+        self.select_output_unit_with(values, total, true);
+    }
+
+    /// [`Formatter::select_output_unit`]; without `hundredths` the unit is
+    /// the smallest value's own (callgrind prints integers only).
+    pub fn select_output_unit_with(
+        &mut self,
+        values: impl Iterator<Item = (i64, i64)>,
+        total: i64,
+        hundredths: bool,
+    ) {
         if self.output_unit != "minimum" {
             return;
         }
@@ -138,7 +152,7 @@ impl Formatter {
         let (_, min_unit) = measurement::scale(min, &self.sample_unit, "minimum");
         let (_, max_unit) = measurement::scale(max, &self.sample_unit, "minimum");
         let mut unit = min_unit.clone();
-        if min_unit != max_unit && min.saturating_mul(100) < max {
+        if hundredths && min_unit != max_unit && min.saturating_mul(100) < max {
             unit = measurement::scale(min.saturating_mul(100), &self.sample_unit, "minimum").1;
         }
         self.output_unit = if unit.is_empty() {

@@ -23,7 +23,7 @@ pub fn proto_options(mut opts: ReportOptions) -> ReportOptions {
 
 /// The analysis' view of its profile as a profile of its own.
 pub fn filtered_profile(an: &Analysis<'_>) -> Profile {
-    let p = an.profile;
+    let p: &crate::model::Profile = &an.profile;
     let view = &an.view;
     let noinlines = an.opts.noinlines;
     let ratio = 1.0 / an.opts.divide_by;

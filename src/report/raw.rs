@@ -37,7 +37,7 @@ impl<'a> RawReport<'a> {
     /// The lines of location `l` as the report prints them.
     fn lines(&self, l: u32) -> Vec<Line> {
         let an = self.an;
-        let lines = an.view.lines(an.profile, l);
+        let lines = an.view.lines(&an.profile, l);
         if an.opts.noinlines {
             lines
                 .last()
@@ -50,7 +50,7 @@ impl<'a> RawReport<'a> {
 
     /// Writes the report in `go tool pprof -raw`'s layout.
     pub fn write_text(&self, w: &mut dyn Write) -> io::Result<()> {
-        let p = self.an.profile;
+        let p: &crate::model::Profile = &self.an.profile;
         let view = &self.an.view;
         let mut out = String::new();
         for &c in &p.comments {
@@ -207,7 +207,7 @@ impl<'a> RawReport<'a> {
     /// profile's fields with raw values.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
-        let p = self.an.profile;
+        let p: &crate::model::Profile = &self.an.profile;
         let view = &self.an.view;
         let vt = |t: &crate::model::ValueType| json!({"type": p.str(t.ty), "unit": p.str(t.unit)});
         let samples: Vec<serde_json::Value> = (0..view.len(p))

@@ -125,6 +125,8 @@ pub struct SourceFinder {
     main_modules: Option<Vec<(String, PathBuf)>>,
     files: HashMap<String, Result<Vec<String>, String>>,
     not_found: Vec<NotFound>,
+    /// `Some`: read only files inside these (canonical) directories.
+    roots: Option<Vec<PathBuf>>,
 }
 
 impl SourceFinder {
@@ -165,6 +167,43 @@ impl SourceFinder {
             main_modules: None,
             files: HashMap::new(),
             not_found: Vec::new(),
+            roots: None,
+        }
+    }
+
+    /// Confines the finder to the discovery roots: the working directory,
+    /// the `source_path` directories, GOROOT, the main modules and the
+    /// module cache. A file found anywhere else (an absolute path in the
+    /// profile, a parent directory) is not read and counts as not found.
+    /// The web UI reads sources this way.
+    pub fn confined(mut self) -> SourceFinder {
+        let mut roots: Vec<PathBuf> = self.bases.clone();
+        roots.extend(self.goroot_dir().map(|g| g.join("src")));
+        roots.extend(self.env.module_cache());
+        roots.extend(self.main_modules().iter().map(|(_, d)| d.clone()));
+        let roots = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+        self.roots = Some(roots);
+        self
+    }
+
+    /// Whether `p` may be read: always, unless confined; then only when
+    /// its real path is inside a root.
+    fn allowed(&self, p: &Path) -> bool {
+        let Some(roots) = &self.roots else {
+            return true;
+        };
+        match p.canonicalize() {
+            Ok(real) => roots.iter().any(|r| real.starts_with(r)),
+            Err(_) => false,
+        }
+    }
+
+    /// Reads a regular file if it is [`allowed`](Self::allowed).
+    fn read(&self, p: &Path) -> Option<Vec<u8>> {
+        if self.allowed(p) {
+            read_file(p)
+        } else {
+            None
         }
     }
 
@@ -190,7 +229,9 @@ impl SourceFinder {
     }
 
     fn find(&mut self, path: &str) -> Result<Vec<u8>, String> {
-        let pprof_error = match open_source_file(path, &self.search_path, &self.trim) {
+        let allow = |p: &Path| self.allowed(p);
+        let opened = open_source_file(path, &self.search_path, &self.trim, &allow);
+        let pprof_error = match opened {
             Ok(b) => return Ok(b),
             Err(e) => e,
         };
@@ -228,18 +269,21 @@ impl SourceFinder {
         match place {
             Place::Goroot => {
                 let root = self.goroot_dir()?;
-                read_file(&root.join("src").join(rel))
+                self.read(&root.join("src").join(rel))
             }
-            Place::ModCache => read_file(&self.env.module_cache()?.join(rel)),
+            Place::ModCache => self.read(&self.env.module_cache()?.join(rel)),
             Place::Vendor => self
                 .bases
                 .iter()
                 .flat_map(|b| b.ancestors())
-                .find_map(|d| read_file(&d.join("vendor").join(rel))),
-            Place::MainModule => self.main_modules().iter().find_map(|(module, dir)| {
-                let rest = rel.strip_prefix(module.as_str())?.strip_prefix('/')?;
-                read_file(&dir.join(rest))
-            }),
+                .find_map(|d| self.read(&d.join("vendor").join(rel))),
+            Place::MainModule => {
+                let mods = self.main_modules().to_vec();
+                mods.iter().find_map(|(module, dir)| {
+                    let rest = rel.strip_prefix(module.as_str())?.strip_prefix('/')?;
+                    self.read(&dir.join(rest))
+                })
+            }
         }
     }
 
@@ -546,11 +590,12 @@ fn message(missing: &[NotFound]) -> Option<String> {
 }
 
 /// Splits as Go's `bufio.ScanLines`: on `\n`, a trailing `\r` dropped, no
-/// empty last line.
+/// empty last line. Bytes that are not UTF-8 are kept (escaped, see
+/// [`crate::util::rawbytes`]), so the listing prints them as pprof does.
 pub fn split_lines(bytes: &[u8]) -> Vec<String> {
     let mut out: Vec<String> = bytes
         .split(|&b| b == b'\n')
-        .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
+        .map(|l| crate::util::rawbytes::decode(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
         .collect();
     if bytes.is_empty() || bytes.ends_with(b"\n") {
         out.pop();
@@ -559,16 +604,24 @@ pub fn split_lines(bytes: &[u8]) -> Vec<String> {
 }
 
 /// pprof's `openSourceFile`: the file's contents, or pprof's error text.
-fn open_source_file(path: &str, search_path: &str, trim: &str) -> Result<Vec<u8>, String> {
+fn open_source_file(
+    path: &str,
+    search_path: &str,
+    trim: &str,
+    allow: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<u8>, String> {
     let path = trim_path(path, trim, search_path);
     if Path::new(path).is_absolute() {
+        if !allow(Path::new(path)) {
+            return Err(format!("open {path}: outside the source directories"));
+        }
         return std::fs::read(path).map_err(|e| format!("open {path}: {}", go_io_error(&e)));
     }
     for dir in search_path.split(':') {
         let mut dir = PathBuf::from(dir);
         loop {
             let candidate = dir.join(path);
-            if candidate.is_file() {
+            if candidate.is_file() && allow(&candidate) {
                 if let Ok(b) = std::fs::read(&candidate) {
                     return Ok(b);
                 }

@@ -69,7 +69,7 @@ fn tag_order(a: (i64, &str), b: (i64, &str)) -> std::cmp::Ordering {
 impl TagsReport {
     /// Sums the sample values per label key and value over the analysis' view.
     pub fn build(an: &Analysis<'_>) -> Self {
-        let p = an.profile;
+        let p: &crate::model::Profile = &an.profile;
         let units = NumLabelUnits::of(p);
         let mut map: HashMap<String, KeySums> = HashMap::new();
         for i in 0..an.view.len(p) {

@@ -72,7 +72,7 @@ impl TopReport {
             })
             .collect();
         TopReport {
-            header: ProfileHeader::new(an.profile, &an.sel.type_label),
+            header: ProfileHeader::new(&an.profile, &an.sel.type_label),
             compact: an.opts.compact_labels,
             summary,
             rows,

@@ -57,7 +57,7 @@ pub struct TracesReport<'a> {
 impl<'a> TracesReport<'a> {
     /// Collects the traces of the analysis' view.
     pub fn build(an: &'a Analysis<'a>) -> Self {
-        let p = an.profile;
+        let p: &crate::model::Profile = &an.profile;
         let view = &an.view;
         // pprof's traces name files as the profile has them: no trim_path or
         // source_path rewriting (only the graph reports apply those).
@@ -122,7 +122,7 @@ impl<'a> TracesReport<'a> {
     /// The label lines of a trace, as pprof prints them: string labels
     /// sorted, then numeric labels sorted (each line ends in `\n`).
     fn label_lines(&self, t: &Trace) -> Vec<String> {
-        let labels = SampleLabels::of(self.an.profile, t.sample);
+        let labels = SampleLabels::of(&self.an.profile, t.sample);
         let mut strs: Vec<String> = labels
             .strs
             .iter()
@@ -171,7 +171,7 @@ impl<'a> TracesReport<'a> {
 
     /// The report as JSON (`schema_version` 1, schema in the README).
     pub fn to_json(&self) -> serde_json::Value {
-        let p = self.an.profile;
+        let p: &crate::model::Profile = &self.an.profile;
         let traces: Vec<serde_json::Value> = self
             .traces
             .iter()

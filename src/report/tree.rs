@@ -187,7 +187,7 @@ impl TreeReport {
         }
         TreeReport {
             kind,
-            header: ProfileHeader::new(an.profile, &an.sel.type_label),
+            header: ProfileHeader::new(&an.profile, &an.sel.type_label),
             compact: an.opts.compact_labels,
             summary,
             nodes,

@@ -3,11 +3,17 @@
 //! [`write_output`] writes a report, profile or page to a file through a
 //! temporary file in the same directory and a rename, so the target is never
 //! half-written and an existing file survives a failed run; `-` is standard
-//! output, where a closed pipe (`| head`) is not an error.
+//! output, where a closed pipe (`| head`) is not an error. [`write_text`]
+//! and [`write_valid`] do the same for text (names that are not UTF-8
+//! printed as their bytes, as pprof prints them) and for JSON, SVG and HTML
+//! (those bytes as U+FFFD, so the output stays valid UTF-8); see
+//! [`crate::util::rawbytes`].
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+use super::rawbytes::Unescape;
 
 /// Writes through `f` to `target`: standard output for `-` (a closed pipe is
 /// not an error), else a temporary file next to `target` that is renamed over
@@ -28,6 +34,32 @@ pub fn write_output(
     write_file(Path::new(target), f)
 }
 
+/// [`write_output`] for a text report: strings that held bytes that are not
+/// UTF-8 are written as those bytes.
+pub fn write_text(
+    target: &str,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write_output(target, |w| {
+        let mut w = Unescape::raw(w);
+        f(&mut w)?;
+        w.flush()
+    })
+}
+
+/// [`write_output`] for JSON, SVG or HTML: bytes that are not UTF-8 are
+/// written as U+FFFD, so the output is valid UTF-8.
+pub fn write_valid(
+    target: &str,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write_output(target, |w| {
+        let mut w = Unescape::valid(w);
+        f(&mut w)?;
+        w.flush()
+    })
+}
+
 /// Writes through `f` to the file `path` (never standard output): a
 /// temporary file next to it, renamed over it once everything was written
 /// and flushed; on failure the temporary file is removed.
@@ -36,6 +68,15 @@ pub fn write_output(
 /// written in place: renaming over it would replace the device with a file.
 /// A symbolic link is followed, so the file it names is replaced, not the link.
 pub fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    write_file_send(path, |w| f(w))
+}
+
+/// [`write_file`] for writers that must be `Send` (a writer handed to a
+/// library that may use it from another thread).
+pub fn write_file_send(
+    path: &Path,
+    f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+) -> io::Result<()> {
     match fs::metadata(path) {
         Ok(m) if !m.is_file() && !m.is_dir() => {
             let file = OpenOptions::new().write(true).open(path)?;

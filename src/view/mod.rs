@@ -13,6 +13,7 @@ pub mod filter;
 pub mod prune;
 pub mod regex;
 pub mod select;
+pub mod tagroot;
 
 use crate::model::{Label, Line, Profile};
 

@@ -126,3 +126,39 @@ pub fn stacks_profile(dir: &Path, file: &str, stacks: &[(&[&str], i64)]) -> Stri
     fs::write(&path, p.encode_to_vec()).unwrap();
     path.to_string_lossy().into_owned()
 }
+
+/// The names of [`deep_profile`]'s main chain: Go-like, long, each with a
+/// package path, a receiver and a method, so that they wrap and elide.
+pub fn deep_name(level: usize) -> String {
+    format!(
+        "github.com/example/deepservice/internal/pipeline/stage{:02}.(*RequestProcessorWithALongName).handleLevel{level:03}",
+        level % 7
+    )
+}
+
+/// The leaf that [`deep_profile`]'s level `level` calls.
+pub fn deep_leaf(level: usize) -> String {
+    format!("encoding/json.(*decodeStateWithALongName).literalStoreIntoInterface{level:03}")
+}
+
+/// A deep profile built in code: one chain of `depth` frames (root
+/// `main.main`), each level also calling a short leaf of its own, so that
+/// the graph is `depth` frames tall and the top table has long names.
+/// `shift` moves weight from even to odd leaves (0 for the base, > 0 for a
+/// "new" profile with the same total, so the root of a diff is grey).
+pub fn deep_profile(dir: &Path, file: &str, depth: usize, shift: i64) -> String {
+    let names: Vec<String> = (0..depth).map(deep_name).collect();
+    let leaves: Vec<String> = (0..depth).map(deep_leaf).collect();
+    let mut stacks: Vec<(Vec<&str>, i64)> = Vec::new();
+    for i in 0..depth {
+        let mut s: Vec<&str> = vec!["main.main"];
+        s.extend(names[..=i].iter().map(String::as_str));
+        let mut leaf = s.clone();
+        leaf.push(&leaves[i]);
+        let v = 100 + if i % 2 == 0 { -shift } else { shift };
+        stacks.push((leaf, v));
+        stacks.push((s, 50));
+    }
+    let refs: Vec<(&[&str], i64)> = stacks.iter().map(|(s, v)| (s.as_slice(), *v)).collect();
+    stacks_profile(dir, file, &refs)
+}

@@ -892,3 +892,81 @@ pub fn fetch_command(dir: &Path) -> Command {
     }
     c
 }
+
+/// The `-text` goldens of pprof's `internal/driver` tests (peer README §1),
+/// one per line: `GOLDEN PROFILE OPTIONS...` (`-call_tree` is ignored by
+/// pprof's text report, so those rows are in scope). A macro, so that suites
+/// can `concat!` several lists.
+#[macro_export]
+macro_rules! driver_top_rows {
+    () => {
+        "
+    pprof.cpu.flat.functions.text                   cpu.pb.gz  -text -functions -flat
+    pprof.cpu.flat.functions.noinlines.text         cpu.pb.gz  -text -functions -noinlines -flat
+    pprof.cpu.flat.filefunctions.noinlines.text     cpu.pb.gz  -text -filefunctions -noinlines -flat
+    pprof.cpu.flat.addresses.noinlines.text         cpu.pb.gz  -text -addresses -noinlines -flat
+    pprof.unknown.flat.functions.call_tree.text     cpu.pb.gz  -text -functions -flat -nodecount=5 -call_tree
+    pprof.heap_alloc.flat.alloc_objects.text        heap_alloc.pb.gz  -text -alloc_objects -flat
+    pprof.heap.flat.files.text                      heap.pb.gz -text -files -flat
+    pprof.heap.flat.files.text.focus                heap.pb.gz -text -files -flat -focus=[12]00 -taghide=[X3]00
+    pprof.heap.flat.inuse_objects.text              heap.pb.gz -text -inuse_objects -flat
+    pprof.heap.flat.inuse_objects.text.all_frames   heap.pb.gz -text -inuse_objects -flat -all_frames
+    pprof.cpu.cum.lines.text.hide                   cpu.pb.gz  -text -lines -cum -hide=line[X3]0
+    pprof.cpu.cum.lines.text.show                   cpu.pb.gz  -text -lines -cum -show=[12]00
+    pprof.cpu.cum.lines.text.focus.hide             cpu.pb.gz  -text -lines -cum -hide=line[X3]0 -focus=[12]00
+    pprof.cpu.lines.topproto                        raw/cpu.topproto.pb.gz  -text -lines
+    pprof.cpu.cum.lines.topproto.hide               raw/cpu.topproto.pb.gz  -text -lines -cum -hide=mangled[X3]0
+    pprof.long_name_funcs.text                      long_name_funcs.pb.gz   -text
+"
+    };
+}
+
+/// The driver goldens of the other text reports (traces, tags, comments,
+/// peek, tree).
+#[macro_export]
+macro_rules! driver_report_rows {
+    () => {
+        "
+    pprof.cpu.traces                                cpu.pb.gz  -traces
+    pprof.cpu.addresses.traces                      cpu.pb.gz  -traces -addresses
+    pprof.heap_tags.traces                          heap_tags.pb.gz  -traces
+    pprof.cpu.tags                                  cpu.pb.gz  -tags
+    pprof.heap.tags                                 heap.pb.gz -tags
+    pprof.heap.tags.unit                            heap.pb.gz -tags -unit=bytes
+    pprof.cpu.comments                              cpu.pb.gz  -comments -add_comment=some-comment
+    pprof.heap.comments                             heap.pb.gz -comments
+    pprof.cpu.peek                                  cpu.pb.gz  -peek=line.*01
+    pprof.cpusmall.flat.addresses.tree              cpusmall.pb.gz  -tree -addresses -flat -nodecount=4
+    pprof.cpu.tags.focus.ignore                     cpu.pb.gz  -tags -tagignore=tag[13] -tagfocus=key[12]
+    pprof.heap_request.tags.focus                   heap_request.pb.gz -tags -tagfocus=400kb:
+    pprof.heap_request.relative_percentages.tags.focus heap_request.pb.gz -tags -relative_percentages -tagfocus=400kb:
+    pprof.heap.cum.lines.tree.focus                 heap.pb.gz -tree -lines -cum -focus=[24]00
+    pprof.heap.cum.relative_percentages.tree.focus  heap.pb.gz -tree -relative_percentages -cum -focus=[24]00
+    pprof.cpu.cum.lines.tree.show_from              cpu.pb.gz  -tree -lines -cum -show_from=line2
+"
+    };
+}
+
+/// The driver goldens of `-dot` and `-callgrind`.
+#[macro_export]
+macro_rules! driver_graph_rows {
+    () => {
+        "
+    pprof.cpu.flat.functions.dot                     cpu.pb.gz -dot -functions -flat
+    pprof.cpu.flat.functions.call_tree.dot           cpu.pb.gz -dot -functions -flat -call_tree
+    pprof.heap.flat.lines.dot.focus                  heap.pb.gz -dot -lines -flat -focus=[12]00
+    pprof.heap_sizetags.dot                          heap_sizetags.pb.gz -dot -unit=minimum
+    pprof.contention.flat.addresses.dot.focus.ignore contention.pb.gz -dot -addresses -flat -ignore=[X3]002 -focus=[X1]000
+    pprof.contention.cum.files.dot                   contention.pb.gz -dot -files -cum
+    pprof.heap_alloc.flat.alloc_space.dot.focus      heap_alloc.pb.gz -dot -alloc_space -flat -focus=[234]00
+    pprof.heap_alloc.flat.alloc_space.dot            heap_alloc.pb.gz -dot -alloc_space -flat -tagshow=[2]00
+    pprof.heap_alloc.flat.alloc_space.dot.hide       heap_alloc.pb.gz -dot -alloc_space -flat -hide=line.*1?23?
+    pprof.heap.flat.inuse_space.dot.focus            heap.pb.gz -dot -inuse_space -flat -tagfocus=1mb:2gb
+    pprof.heap.flat.inuse_space.dot.focus.ignore     heap.pb.gz -dot -inuse_space -flat -tagfocus=30kb: -tagignore=1mb:2mb
+    pprof.long_name_funcs.dot                        long_name_funcs.pb.gz -dot
+    pprof.cpu.callgrind                              cpu.pb.gz -callgrind
+    pprof.cpu.call_tree.callgrind                    cpu.pb.gz -callgrind -call_tree
+    pprof.heap.callgrind                             heap.pb.gz -callgrind
+"
+    };
+}

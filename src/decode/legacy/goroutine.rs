@@ -1,5 +1,5 @@
-//! Goroutine dumps (`/debug/pprof/goroutine?debug=2`, or a panic's
-//! traceback), which pprof cannot read.
+//! Goroutine dumps (`/debug/pprof/goroutine?debug=2`, `goroutineleak?debug=2`,
+//! or a panic's traceback), which pprof cannot read.
 //!
 //! A dump is a sequence of blocks separated by blank lines:
 //!
@@ -11,18 +11,30 @@
 //!         /src/main.go:30 +0x25
 //! ```
 //!
-//! Each goroutine's header gives its state (`chan receive`) and, when it has
-//! been blocked for at least a minute, the minutes waiting; each frame is a
-//! function (its arguments stripped) followed by `file:line`. Goroutines with
-//! the same function-level stack (the sequence of function names), state,
-//! wait time and creator are counted together as one sample of type
-//! `goroutine/count`, with string labels `state`, `wait_minutes` (`0` when
-//! not shown) and `created_by` (the creating function, when shown), so that
-//! `tags`, tag filters and diffs can use them. The sample's frames carry the
-//! file and line of the first goroutine of the group. The "created by" frame
-//! is not part of the stack (it is not on the goroutine's stack, and Go's
-//! `debug=0` profiles do not show it either). Lines that fit none of these
-//! shapes are skipped.
+//! The header is Go's `goroutineheader` (Go 1.27's grammar, older ones
+//! included): `goroutine ID`, with `GOTRACEBACK=system` ` gp=… m=…`, then
+//! in brackets the status (a wait reason such as `chan receive (nil chan)`)
+//! followed by the status words ` (leaked)` (found by the goroutine leak
+//! detector), ` (scan)`, ` (durable)`, then `, N minutes` (blocked at least a
+//! minute), `, locked to thread`, `, synctest bubble N`; then, from Go 1.27
+//! (modules declaring `go 1.27`, unless `GODEBUG=tracebacklabels=0`), the
+//! goroutine's pprof labels ` {key: value, …}` (sorted by key; a key or
+//! value with characters other than letters, digits, `.`, `/` and `_` is
+//! quoted with Go's escapes); then `:`.
+//!
+//! Each frame is a function (its arguments stripped) followed by
+//! `file:line`. Goroutines with the same function-level stack (the sequence
+//! of function names), state, wait time, creator and labels are counted
+//! together as one sample of type `goroutine/count`, with string labels
+//! `state` (the status with its status words: `chan send (leaked)`,
+//! `syscall, locked to thread`), `wait_minutes` (`0` when not shown),
+//! `created_by` (the creating function, when shown), and the goroutine's
+//! own labels, as the `debug=0` profile has them, so that `tags`, tag
+//! filters, diffs and flame graphs can use them. The sample's frames carry
+//! the file and line of the first goroutine of the group. The "created by"
+//! frame is not part of the stack (it is not on the goroutine's stack, and
+//! Go's `debug=0` profiles do not show it either). Lines that fit none of
+//! these shapes are skipped.
 
 use std::collections::HashMap;
 
@@ -36,34 +48,123 @@ struct Goroutine {
     state: String,
     wait_minutes: String,
     created_by: String,
+    /// The header's labels, in the dump's order.
+    labels: Vec<(String, String)>,
     /// (function, file, line), leaf first.
     frames: Vec<(String, String, i64)>,
 }
 
-/// Parses `goroutine N [state…]:` into (state, minutes).
-fn header(line: &str) -> Option<(String, String)> {
+/// What a goroutine header says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Header {
+    /// The status and its status words, without the wait time.
+    state: String,
+    /// Minutes blocked (`0` when not shown).
+    minutes: String,
+    /// The pprof labels (Go 1.27).
+    labels: Vec<(String, String)>,
+}
+
+/// Parses `goroutine N [state…]:` and Go 1.27's `goroutine N [state…] {k: v}:`.
+fn header(line: &str) -> Option<Header> {
     let rest = line.strip_prefix("goroutine ")?;
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 {
         return None;
     }
     let open = rest.find('[')?;
-    let close = rest.rfind("]:")?;
-    if close < open {
-        return None;
-    }
+    let close = open + rest[open..].find(']')?;
+    let after = &rest[close + 1..];
+    let labels = if after == ":" {
+        Vec::new()
+    } else {
+        let body = after.strip_prefix(" {")?.strip_suffix(':')?;
+        parse_labels(body)?
+    };
     let inside = &rest[open + 1..close];
-    let mut parts = inside.split(", ");
-    let state = parts.next().unwrap_or("").trim().to_string();
     let mut minutes = "0".to_string();
-    for p in parts {
-        if let Some(m) = p.trim().strip_suffix(" minutes") {
-            if m.bytes().all(|b| b.is_ascii_digit()) && !m.is_empty() {
-                minutes = m.to_string();
-            }
+    let mut state: Vec<&str> = Vec::new();
+    for (i, part) in inside.split(", ").enumerate() {
+        let minute = part
+            .strip_suffix(" minutes")
+            .filter(|m| i > 0 && !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+        match minute {
+            Some(m) => minutes = m.to_string(),
+            None => state.push(part),
         }
     }
-    Some((state, minutes))
+    Some(Header {
+        state: state.join(", ").trim().to_string(),
+        minutes,
+        labels,
+    })
+}
+
+/// Parses `k: v, k: v}` (the labels after ` {`, with the closing brace).
+fn parse_labels(mut s: &str) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    if let Some(rest) = s.strip_prefix('}') {
+        return rest.is_empty().then_some(out);
+    }
+    loop {
+        let (key, rest) = token(s, ": ")?;
+        let rest = rest.strip_prefix(": ")?;
+        let (value, rest) = token(rest, ", ")?;
+        out.push((key, value));
+        if let Some(r) = rest.strip_prefix(", ") {
+            s = r;
+        } else {
+            let r = rest.strip_prefix('}')?;
+            return r.is_empty().then_some(out);
+        }
+    }
+}
+
+/// One key or value: a quoted string (Go's runtime escapes: `\n`, `\r`,
+/// `\t`, `\\`, `\"`, `\xNN`, `\uNNNN`, `\UNNNNNNNN`), else the text up to
+/// `stop` or `}`. Returns it and the rest.
+fn token<'a>(s: &'a str, stop: &str) -> Option<(String, &'a str)> {
+    let Some(quoted) = s.strip_prefix('"') else {
+        let end = [s.find(stop), s.find('}')]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(s.len());
+        return Some((s[..end].to_string(), &s[end..]));
+    };
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut chars = quoted.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                let value = crate::util::rawbytes::decode(&bytes).into_owned();
+                return Some((value, &quoted[i + 1..]));
+            }
+            '\\' => {
+                let (_, e) = chars.next()?;
+                let hex = |chars: &mut std::str::CharIndices<'_>, n: usize| -> Option<u32> {
+                    let mut v = 0u32;
+                    for _ in 0..n {
+                        v = v * 16 + chars.next()?.1.to_digit(16)?;
+                    }
+                    Some(v)
+                };
+                match e {
+                    'n' => bytes.push(b'\n'),
+                    'r' => bytes.push(b'\r'),
+                    't' => bytes.push(b'\t'),
+                    'x' => bytes.push(u8::try_from(hex(&mut chars, 2)?).ok()?),
+                    'u' | 'U' => {
+                        let c = char::from_u32(hex(&mut chars, if e == 'u' { 4 } else { 8 })?)?;
+                        bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                    }
+                    other => bytes.extend_from_slice(other.encode_utf8(&mut [0; 4]).as_bytes()),
+                }
+            }
+            c => bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    None
 }
 
 /// The function name of a frame line: the text before its final
@@ -114,11 +215,12 @@ pub fn parse(lines: &[&str]) -> Parsed {
         let line = lines[i];
         i += 1;
         let t = line.trim();
-        if let Some((state, wait_minutes)) = header(t) {
+        if let Some(h) = header(t) {
             goroutines.extend(cur.take());
             cur = Some(Goroutine {
-                state,
-                wait_minutes,
+                state: h.state,
+                wait_minutes: h.minutes,
+                labels: h.labels,
                 ..Goroutine::default()
             });
             continue;
@@ -156,7 +258,14 @@ pub fn parse(lines: &[&str]) -> Parsed {
     b.period("goroutine", "count", 1);
     b.sample_type("goroutine", "count");
     // Group by function-level stack and labels; keep first-seen order.
-    let mut groups: HashMap<(Vec<&str>, &str, &str, &str), usize, RandomState> = HashMap::default();
+    type Key<'a> = (
+        Vec<&'a str>,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [(String, String)],
+    );
+    let mut groups: HashMap<Key<'_>, usize, RandomState> = HashMap::default();
     let mut order: Vec<(usize, i64)> = Vec::new();
     for (gi, g) in goroutines.iter().enumerate() {
         let names: Vec<&str> = g.frames.iter().map(|f| f.0.as_str()).collect();
@@ -165,6 +274,7 @@ pub fn parse(lines: &[&str]) -> Parsed {
             g.state.as_str(),
             g.wait_minutes.as_str(),
             g.created_by.as_str(),
+            g.labels.as_slice(),
         );
         match groups.get(&key) {
             Some(&k) => order[k].1 += 1,
@@ -188,6 +298,9 @@ pub fn parse(lines: &[&str]) -> Parsed {
         if !g.created_by.is_empty() {
             labels.push(b.str_label("created_by", &g.created_by));
         }
+        for (k, v) in &g.labels {
+            labels.push(b.str_label(k, v));
+        }
         b.sample(&stack, &[count], &labels);
     }
     Some(Ok(b.finish()))
@@ -197,22 +310,71 @@ pub fn parse(lines: &[&str]) -> Parsed {
 mod tests {
     use super::*;
 
+    /// (state, minutes) of a header.
+    fn state(line: &str) -> Option<(String, String)> {
+        header(line).map(|h| (h.state, h.minutes))
+    }
+
     #[test]
     fn headers() {
         assert_eq!(
-            header("goroutine 7 [chan receive, 3 minutes]:"),
+            state("goroutine 7 [chan receive, 3 minutes]:"),
             Some(("chan receive".into(), "3".into()))
         );
         assert_eq!(
-            header("goroutine 1 [running]:"),
+            state("goroutine 1 [running]:"),
             Some(("running".into(), "0".into()))
         );
         assert_eq!(
-            header("goroutine 9 gp=0x1 m=nil [syscall, 12 minutes, locked to thread]:"),
-            Some(("syscall".into(), "12".into()))
+            state("goroutine 9 gp=0x1 m=nil [syscall, 12 minutes, locked to thread]:"),
+            Some(("syscall, locked to thread".into(), "12".into()))
         );
-        assert_eq!(header("goroutine x [running]:"), None);
-        assert_eq!(header("goroutine 1 ]: ["), None);
+        assert_eq!(state("goroutine x [running]:"), None);
+        assert_eq!(state("goroutine 1 ]: ["), None);
+    }
+
+    #[test]
+    fn go_1_27_headers() {
+        let h = header(
+            "goroutine 19 [chan send (leaked), 2 minutes] {handler: /api/orders, tenant: t3}:",
+        )
+        .unwrap();
+        assert_eq!(h.state, "chan send (leaked)");
+        assert_eq!(h.minutes, "2");
+        let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(h.labels, [kv("handler", "/api/orders"), kv("tenant", "t3")]);
+        for (line, want) in [
+            ("goroutine 5 [running (scan)]:", "running (scan)"),
+            (
+                "goroutine 6 [chan receive (durable), synctest bubble 3]:",
+                "chan receive (durable), synctest bubble 3",
+            ),
+            (
+                "goroutine 6 [select (durable), 5 minutes, locked to thread, synctest bubble 12]:",
+                "select (durable), locked to thread, synctest bubble 12",
+            ),
+            (
+                "goroutine 8 [sync.Cond.Wait (leaked) (scan)]:",
+                "sync.Cond.Wait (leaked) (scan)",
+            ),
+            ("goroutine 8 [GC worker (idle)]:", "GC worker (idle)"),
+        ] {
+            assert_eq!(header(line).unwrap().state, want, "{line}");
+        }
+        // Quoted keys and values, with Go's escapes; empty ones.
+        let h = header(r#"goroutine 3 [sleep] {"a b": "x, y}: \"q\" \u00e9\t\x80", k: , "": v}:"#)
+            .unwrap();
+        assert_eq!(h.labels[0].0, "a b");
+        assert_eq!(
+            crate::util::rawbytes::unescape_bytes(&h.labels[0].1).as_ref(),
+            b"x, y}: \"q\" \xc3\xa9\t\x80"
+        );
+        assert_eq!(h.labels[1], kv("k", ""));
+        assert_eq!(h.labels[2], kv("", "v"));
+        // Not headers: a broken label list, no colon.
+        assert!(header("goroutine 3 [sleep] {a: b").is_none());
+        assert!(header("goroutine 3 [sleep] {\"a: b}:").is_none());
+        assert!(header("goroutine 3 [sleep]").is_none());
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn sample_re() -> &'static Regex {
 }
 
 /// The unsampling of one record (pprof's `scaleHeapSample`).
-fn unsample(count: i64, size: i64, rate: i64) -> (i64, i64) {
+pub(crate) fn unsample(count: i64, size: i64, rate: i64) -> (i64, i64) {
     if count == 0 || size == 0 {
         return (0, 0);
     }

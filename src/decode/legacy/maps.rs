@@ -121,9 +121,15 @@ pub fn parse_section(lines: &[&str]) -> Vec<RawMapping> {
     let Some(at) = lines.iter().position(|l| is_memory_map_sentinel(l)) else {
         return Vec::new();
     };
+    parse_lines(&lines[at + 1..])
+}
+
+/// The mappings of `lines`, all of them memory-map lines (pprof's
+/// `ParseMemoryMap`, as the binary CPU format uses it after its samples).
+pub fn parse_lines(lines: &[&str]) -> Vec<RawMapping> {
     let mut attrs: Vec<(String, String)> = Vec::new();
     let mut out = Vec::new();
-    for raw in &lines[at + 1..] {
+    for raw in lines {
         let unlogged = match log_prefix_re().find(raw) {
             Some(m) => &raw[m.end()..],
             None => raw,

@@ -1,12 +1,19 @@
 //! The Go runtime's text profile formats.
 //!
 //! When the bytes of a source are not a profile.proto message, pprof tries
-//! its legacy parsers, recognising each format by its first line. pprofx does
-//! the same for the formats Go still writes with `?debug=1`:
+//! its legacy parsers, recognising each format by its content, in this
+//! order. pprofx does the same:
 //!
-//! * [`heap`]: `heap profile: …` (heap and allocs), unsampled as pprof does;
+//! * [`cpu`]: the binary CPU profile (gperftools, Go before 1.9, Java), any
+//!   word size and byte order;
+//! * [`heap`]: `heap profile: …` (Go's heap and allocs `debug=1`, gperftools
+//!   heapz and growthz), unsampled as pprof does;
 //! * [`count`]: `goroutine profile: total N`, `threadcreate profile: …`;
-//! * [`contention`]: `--- mutex:` / `--- contention:` (mutex and block);
+//! * [`thread`]: gperftools' `--- threadz N ---`;
+//! * [`contention`]: `--- mutex:` / `--- contention:` (Go's mutex and
+//!   block), `--- contentionz ` (C++);
+//! * [`java`]: Java's `--- heapz 1 ---` and `--- contentionz 1 ---`
+//!   (`format = java`);
 //!
 //! and, beyond pprof, [`goroutine`]: the `goroutine?debug=2` dump (one
 //! traceback per goroutine), which pprof cannot read.
@@ -24,9 +31,12 @@
 
 pub mod contention;
 pub mod count;
+pub mod cpu;
 pub mod goroutine;
 pub mod heap;
+pub mod java;
 pub mod maps;
+pub mod thread;
 
 use std::collections::HashMap;
 
@@ -60,16 +70,21 @@ pub fn parse(data: &[u8]) -> Parsed {
 /// [`parse`] with options: with [`TextOptions::symbols`], `debug=1`
 /// profiles are symbolized from their `#` lines.
 pub fn parse_with(data: &[u8], opts: TextOptions) -> Parsed {
+    if let Some(p) = cpu::parse(data) {
+        return Some(p);
+    }
     if !looks_like_text(data) {
         return None;
     }
-    let text = String::from_utf8_lossy(data);
+    let text = crate::util::rawbytes::decode(data);
     let lines: Vec<&str> = text.lines().collect();
     let symbols = opts.symbols.then(|| TextSymbols::parse(&lines));
     let symbols = symbols.as_ref();
     heap::parse(&lines, symbols)
         .or_else(|| count::parse(&lines, symbols))
+        .or_else(|| thread::parse(&lines))
         .or_else(|| contention::parse(&lines, symbols))
+        .or_else(|| java::parse(&text))
         .or_else(|| goroutine::parse(&lines))
 }
 
@@ -395,8 +410,13 @@ impl<'s> Builder<'s> {
     /// memory-map section in `rest` (if any) or to pprof's fake mapping (the
     /// whole address space), and pprof's default drop_frames/keep_frames for
     /// the profile's kind.
-    pub(crate) fn finish_legacy(mut self, rest: &[&str]) -> Profile {
-        let mut raw = maps::massage(maps::parse_section(rest));
+    pub(crate) fn finish_legacy(self, rest: &[&str]) -> Profile {
+        self.finish_with_mappings(maps::parse_section(rest))
+    }
+
+    /// [`Builder::finish_legacy`] with the mappings already read.
+    pub(crate) fn finish_with_mappings(mut self, mappings: Vec<maps::RawMapping>) -> Profile {
+        let mut raw = maps::massage(mappings);
         let assigned = maps::assign(&mut raw, &self.p.locations.address);
         for m in &raw {
             let mapping = Mapping {

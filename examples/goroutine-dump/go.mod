@@ -1,0 +1,3 @@
+module example.com/goroutine-dump
+
+go 1.27
