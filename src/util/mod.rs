@@ -3,6 +3,7 @@
 //! output files, strings that are not UTF-8 ([`rawbytes`]), long names shown
 //! in little room ([`names`]) and small Go compatibility helpers. Nothing
 //! here knows about profiles.
+
 pub mod alloc;
 pub mod bounded;
 pub mod go;
