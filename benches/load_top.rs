@@ -255,9 +255,9 @@ fn file_len(input: &Input) -> usize {
 }
 
 fn inflate(input: &Input) -> Vec<u8> {
-    let raw = pprofx::source::read_source(path_str(input)).expect("read input");
-    let data =
-        pprofx::decode::gzip::decompress(raw, LoadOptions::default().max_size).expect("gunzip");
+    let max = LoadOptions::default().max_size;
+    let raw = pprofx::source::read_source(path_str(input), max).expect("read input");
+    let data = pprofx::decode::gzip::decompress(raw, max).expect("gunzip");
     data.to_vec()
 }
 

@@ -151,6 +151,19 @@ pub enum DecodeError {
     /// No string table at all (not even the mandatory empty string).
     #[error("malformed profile format: no string table")]
     NoStringTable,
+    /// A top-level field whose declared length reaches past the size cap
+    /// (found while the input is still arriving, see `decode::framing`).
+    #[error("field {field} at byte {offset} declares {len} bytes, more than the limit of {limit} bytes (see --max_size)")]
+    FieldTooLarge {
+        /// The field number.
+        field: u64,
+        /// Byte offset of its key.
+        offset: usize,
+        /// The declared length.
+        len: u64,
+        /// The cap (`--max_size`).
+        limit: u64,
+    },
     /// A count or size that does not fit this decoder's 32-bit indices.
     #[error("profile too large: more than 2^32 {what}")]
     Overflow {

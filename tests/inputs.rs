@@ -399,3 +399,83 @@ fn legacy_profiles_map_like_pprof() {
         "pprof legacy test profiles compared (pinned count)"
     );
 }
+
+/// `p` with every sample twice (the copies after the originals), its
+/// stacks stored once per sample (`share` false) or once per distinct stack.
+fn doubled(p: &Profile, share: bool) -> Profile {
+    use pprofx::model::Samples;
+    let s = &p.samples;
+    let nv = p.sample_types.len();
+    let mut out = Samples::default();
+    let mut seen: std::collections::HashMap<Vec<u32>, u32> = Default::default();
+    for i in (0..s.len()).chain(0..s.len()) {
+        let stack = s.stack(i);
+        let push = |out: &mut Samples| {
+            out.stack_locs.extend_from_slice(stack);
+            out.stack_ends.push(out.stack_locs.len() as u32);
+            (out.stack_ends.len() - 1) as u32
+        };
+        if share {
+            let k = match seen.get(stack) {
+                Some(&k) => k,
+                None => {
+                    let k = push(&mut out);
+                    seen.insert(stack.to_vec(), k);
+                    k
+                }
+            };
+            out.stack_of.push(k);
+        } else {
+            push(&mut out);
+        }
+        out.values
+            .extend_from_slice(&s.values[i * nv..(i + 1) * nv]);
+        out.labels.extend_from_slice(s.labels(i));
+        out.label_ends.push(out.labels.len() as u32);
+    }
+    let mut q = p.clone();
+    q.samples = out;
+    q
+}
+
+#[test]
+fn shared_stacks_report_exactly_as_one_stack_per_sample() {
+    use pprofx::flame::{StackTree, TreeOptions};
+    use pprofx::graph::analysis::{Analysis, ReportOptions};
+    use pprofx::report::top::TopReport;
+    use pprofx::report::tree::{tree_options, TreeReport};
+    for name in ["cpu.pb.gz", "heap.pb.gz", "mutex.pb.gz"] {
+        let p = load(&[name], &[], false).expect("load");
+        let (flat, shared) = (doubled(&p, false), doubled(&p, true));
+        assert!(shared.samples.shares_stacks(), "{name}");
+        assert!(shared.samples.stack_count() <= p.samples.len(), "{name}");
+        assert_eq!(flat, shared, "{name}: same samples");
+        let mean = ReportOptions {
+            mean: true,
+            ..ReportOptions::default()
+        };
+        let mut focus = ReportOptions::default();
+        focus.filters.focus = "main".into();
+        for opts in [ReportOptions::default(), mean, focus] {
+            let text = |q: &Profile| {
+                let an = Analysis::new(q, opts.clone()).expect("analysis");
+                let mut top = Vec::new();
+                TopReport::build(&an).write_text(&mut top).expect("top");
+                let an = Analysis::new(q, tree_options(opts.clone())).expect("analysis");
+                let mut tree = Vec::new();
+                TreeReport::tree(&an).write_text(&mut tree).expect("tree");
+                let an = Analysis::new(q, opts.clone()).expect("analysis");
+                let flame = StackTree::build(
+                    &an,
+                    &TreeOptions {
+                        min_width: 0.0,
+                        reverse: false,
+                    },
+                )
+                .stacks();
+                (top, tree, flame)
+            };
+            assert!(text(&flat) == text(&shared), "{name} {opts:?}");
+        }
+    }
+}

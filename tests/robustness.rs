@@ -931,21 +931,27 @@ fn limited(file: &Path, args: &[&str], bytes: u64) -> Outcome {
 // ---------------------------------------------------------------------------
 // Gzip bombs
 
-/// One gzip member of `mib` MiB of zeros.
-fn zeros_member(mib: usize) -> Vec<u8> {
+/// One gzip member of `mib` MiB of `pattern` repeated.
+fn pattern_member(mib: usize, pattern: &[u8]) -> Vec<u8> {
     let mut e = GzEncoder::new(Vec::new(), Compression::best());
-    let chunk = vec![0u8; 1 << 20];
+    let chunk: Vec<u8> = pattern.iter().copied().cycle().take(1 << 20).collect();
     for _ in 0..mib {
         e.write_all(&chunk).unwrap();
     }
     e.finish().unwrap()
 }
 
+/// A bomb that looks like profile.proto all the way, so that only the size
+/// cap stops it: field 16 (unknown to profile.proto) = 0, over and over. The
+/// pattern is 4 bytes long (the two-byte key, then 0 as a two-byte varint),
+/// so that it stays aligned across the MiB chunks.
+const PLAUSIBLE: &[u8] = b"\x80\x01\x80\x00";
+
 #[test]
 fn gzip_bomb_stops_at_the_limit() {
     let dir = tempfile::tempdir().unwrap();
-    // 8 GiB of zeros in 128 concatenated members of 64 MiB (~8 MB on disk).
-    let member = zeros_member(64);
+    // 8 GiB in 128 concatenated members of 64 MiB (~8 MB on disk).
+    let member = pattern_member(64, PLAUSIBLE);
     let bomb = member.repeat(128);
     assert!(bomb.len() < 10 << 20, "{}", bomb.len());
     let bomb_file = put(dir.path(), "bomb.pb.gz", &bomb);
@@ -959,6 +965,20 @@ fn gzip_bomb_stops_at_the_limit() {
         assert_eq!(o.stderr.lines().count(), 1, "{ctx}");
         assert!(start.elapsed() < Duration::from_secs(5), "{ctx}");
     }
+    // A bomb of zeros is not even profile.proto: it stops in its first
+    // kilobytes, whatever the cap (tests/hostile.rs has the 10 GiB one).
+    let zeros = put(
+        dir.path(),
+        "zeros.pb.gz",
+        &pattern_member(64, b"\0").repeat(128),
+    );
+    let o = limited(&zeros, &[], 2 << 30);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("invalid field number 0 at byte 0"),
+        "{}",
+        o.stderr
+    );
     // A tiny file whose gzip trailer declares a 4 GiB member: the declared
     // size must not be allocated up front.
     let mut lie = gzip(&example("mutex"));
@@ -980,8 +1000,9 @@ fn gzip_bomb_stops_at_the_limit() {
         ));
         return;
     }
-    // The default limit (4 GiB): pprofx holds 4 GiB of zeros in memory before
-    // it stops (34 s and 4.2 GB RSS in a debug build on the dev machine).
+    // The default limit (4 GiB): pprofx holds 4 GiB of the plausible bomb in
+    // memory before it stops (34 s and 4.2 GB RSS in a debug build on the
+    // dev machine).
     let start = Instant::now();
     let mut cmd = Command::new(bin());
     cmd.arg("top").arg(&bomb_file);

@@ -102,6 +102,8 @@ fn semantic(e: &DecodeError) -> bool {
     match e {
         DecodeError::Truncated { .. } | DecodeError::BadVarint { .. } => false,
         DecodeError::ZeroField { .. } => false,
+        // Only the loader's early check reports it, never `decode`.
+        DecodeError::FieldTooLarge { .. } => false,
         DecodeError::WireType { wire_type, .. } => *wire_type == 3,
         DecodeError::Concatenated
         | DecodeError::StringIndex { .. }

@@ -1,15 +1,39 @@
 //! Gunzip: gzip is recognised by its magic bytes, never by the file name,
 //! and inflated with a cap on the output size so that a small hostile file
 //! cannot exhaust memory. Raw (uncompressed) bytes pass through untouched.
-//! Single-member files take libdeflate's fast path (the `libdeflate`
-//! feature); everything else goes through flate2.
+//!
+//! [`inflate_checked`] is the loader's way for a gzip file in memory (a
+//! mapped file): it inflates a first stretch ([`PREFIX`]) and shows it to
+//! the [`Framing`] check, so that a gzip bomb or gzipped junk stops there;
+//! then a single-member file whose trailer tells a plausible size (at most
+//! [`PLAUSIBLE_RATIO`] times the file, and under the cap) takes libdeflate's
+//! fast path (the `libdeflate` feature), and everything else goes on through
+//! flate2 with the check, the buffer growing as the data does.
+//! [`gunzip`] and [`decompress`] inflate without the check.
 
 use std::io::{self, Read};
 
 use flate2::read::MultiGzDecoder;
 
+use super::framing::Framing;
+use super::legacy;
+use super::stream::{fill, FillStop, Stop};
 use crate::error::LoadError;
 use crate::source::Bytes;
+use crate::util::bounded::BoundedBuf;
+
+/// How much is inflated and checked before the fast path runs.
+pub const PREFIX: usize = legacy::HEAD;
+
+/// A gzip trailer declaring more than this many times the file's size is
+/// not trusted for a reservation (profiles compress 2–10 times; a bomb of
+/// zeros a thousand times).
+pub const PLAUSIBLE_RATIO: u64 = 64;
+
+/// After a check failed in a gzip file, how much more is inflated (and
+/// thrown away) to see whether the gzip stream itself is corrupt, which is
+/// then the error reported, as when the whole file was inflated first.
+const DRAIN: u64 = 64 << 20;
 
 /// True if `data` starts with the gzip magic bytes.
 pub fn is_gzip(data: &[u8]) -> bool {
@@ -27,31 +51,75 @@ pub fn decompress(data: Bytes, max_size: u64) -> Result<Bytes, LoadError> {
     gunzip(&data, max_size).map(Bytes::Owned)
 }
 
+/// The size a gzip file's trailer declares (its last member's, modulo 2^32):
+/// only a hint.
+fn trailer_size(data: &[u8]) -> u64 {
+    if data.len() < 18 {
+        return 0;
+    }
+    let t = &data[data.len() - 4..];
+    u64::from(u32::from_le_bytes([t[0], t[1], t[2], t[3]]))
+}
+
+/// The trailer's size when it is plausible for this file and under the cap.
+fn plausible_size(data: &[u8], max_size: u64) -> Option<usize> {
+    let hint = trailer_size(data);
+    (hint > 0 && hint <= max_size && hint <= (data.len() as u64).saturating_mul(PLAUSIBLE_RATIO))
+        .then_some(hint as usize)
+}
+
 /// Inflates the gzip file `data` (every member), enforcing `max_size`.
 pub fn gunzip(data: &[u8], max_size: u64) -> Result<Vec<u8>, LoadError> {
-    // The trailer's ISIZE is the last member's size modulo 2^32: only a hint.
-    let hint = if data.len() >= 18 {
-        let t = &data[data.len() - 4..];
-        u64::from(u32::from_le_bytes([t[0], t[1], t[2], t[3]]))
-    } else {
-        0
-    };
-    // Deflate cannot expand more than ~1032:1, which bounds a lying trailer.
-    let bound = (data.len() as u64).saturating_mul(1032);
+    let hint = plausible_size(data, max_size);
     #[cfg(feature = "libdeflate")]
-    if hint <= max_size && hint <= bound {
-        if let Some(out) = fast::gunzip_single_member(data, hint as usize) {
-            return Ok(out);
+    if let Some(out) = hint.and_then(|h| fast::gunzip_single_member(data, h)) {
+        return Ok(out);
+    }
+    let mut buf = BoundedBuf::new(max_size, hint.map_or(0, |h| h + 1));
+    match fill(&mut MultiGzDecoder::new(data), &mut buf, None, usize::MAX) {
+        Ok(_) => Ok(buf.into_vec()),
+        Err(stop) => match stop.into_stop(buf) {
+            Stop::Error(e) => Err(e),
+            // Not without a framing check; an error all the same.
+            Stop::Fault { fault, .. } => Err(LoadError::NotProfile(format!("{fault:?}"))),
+        },
+    }
+}
+
+/// Inflates the gzip file `data` for the loader, checking its framing (see
+/// the module docs).
+pub fn inflate_checked(data: &[u8], max_size: u64) -> Result<Vec<u8>, Stop> {
+    let hint = plausible_size(data, max_size);
+    let mut framing = Framing::new(max_size);
+    let mut dec = MultiGzDecoder::new(data);
+    let mut buf = BoundedBuf::new(max_size, 0);
+    match fill(&mut dec, &mut buf, Some(&mut framing), PREFIX) {
+        Ok(true) => return Ok(buf.into_vec()),
+        Ok(false) => {}
+        Err(stop) => return Err(checked_stop(stop, buf, &mut dec)),
+    }
+    #[cfg(feature = "libdeflate")]
+    if let Some(out) = hint.and_then(|h| fast::gunzip_single_member(data, h)) {
+        return Ok(out);
+    }
+    if let Some(h) = hint {
+        buf.reserve_total(h + 1);
+    }
+    match fill(&mut dec, &mut buf, Some(&mut framing), usize::MAX) {
+        Ok(_) => Ok(buf.into_vec()),
+        Err(stop) => Err(checked_stop(stop, buf, &mut dec)),
+    }
+}
+
+/// The error of a checked inflate: after a framing fault, a corrupt gzip
+/// stream found within [`DRAIN`] more bytes is reported instead.
+fn checked_stop(stop: FillStop, buf: BoundedBuf, dec: &mut dyn Read) -> Stop {
+    if let FillStop::Fault(_) = stop {
+        if let Err(e) = io::copy(&mut dec.take(DRAIN), &mut io::sink()) {
+            return Stop::Error(LoadError::Gzip(gzip_message(&e)));
         }
     }
-    let mut out = Vec::with_capacity(hint.min(max_size).min(bound) as usize);
-    let mut dec = MultiGzDecoder::new(data).take(max_size.saturating_add(1));
-    dec.read_to_end(&mut out)
-        .map_err(|e| LoadError::Gzip(gzip_message(&e)))?;
-    if out.len() as u64 > max_size {
-        return Err(LoadError::TooLarge { limit: max_size });
-    }
-    Ok(out)
+    stop.into_stop(buf)
 }
 
 /// The libdeflate fast path: whole-buffer inflation of a file made of one
@@ -94,7 +162,8 @@ mod fast {
     }
 }
 
-fn gzip_message(e: &io::Error) -> String {
+/// A gzip error as a short phrase.
+pub(crate) fn gzip_message(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::UnexpectedEof => "truncated gzip stream".to_string(),
         _ => e.to_string(),

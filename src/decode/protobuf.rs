@@ -33,8 +33,8 @@ pub fn decode(buf: &[u8]) -> Result<Profile> {
     let mut timer = crate::util::timing::Timer::from_env();
     d.first_pass(buf)?;
     timer.lap("first pass");
-    let p = d.finish(buf)?;
-    timer.lap("tables+samples");
+    let p = d.finish(buf, &mut timer)?;
+    timer.lap("samples");
     Ok(p)
 }
 
@@ -226,15 +226,22 @@ struct RawLocations {
     line_function_ids: Vec<u64>,
 }
 
-/// Maps the file's ids to dense indices: a vector when ids are dense enough,
-/// a hash map otherwise.
+/// Maps the file's ids to dense indices: nothing at all when the ids are
+/// 1, 2, 3… in order (as the Go runtime and pprof write them), a vector when
+/// they are dense enough, a hash map otherwise. On a profile with half a
+/// million locations the vector no longer fits the CPU's nearer caches, and
+/// the sample decoder looks an id up for every frame.
 enum IdIndex {
+    Identity(u64),
     Dense(Vec<u32>),
     Sparse(HashMap<u64, u32, RandomState>),
 }
 
 impl IdIndex {
     fn build(ids: &[u64], what: &'static str) -> Result<IdIndex> {
+        if ids.iter().enumerate().all(|(i, &id)| id == i as u64 + 1) {
+            return Ok(IdIndex::Identity(ids.len() as u64));
+        }
         let max = ids.iter().copied().max().unwrap_or(0);
         let dense_limit = (ids.len() as u64).saturating_mul(4).saturating_add(1024);
         if max <= dense_limit {
@@ -266,6 +273,7 @@ impl IdIndex {
     #[inline(always)]
     fn get(&self, id: u64) -> Option<u32> {
         match self {
+            IdIndex::Identity(n) => (id.wrapping_sub(1) < *n).then(|| (id - 1) as u32),
             IdIndex::Dense(v) => match v.get(id as usize) {
                 Some(&i) if i != NONE => Some(i),
                 _ => None,
@@ -368,6 +376,7 @@ impl Decoder {
 
     /// Decodes the table messages the scan found, in file order.
     fn decode_tables(&mut self, buf: &[u8]) -> Result<()> {
+        self.reserve_tables();
         for &(field, start, end) in &std::mem::take(&mut self.tables) {
             prefetch(buf, start + 4096);
             let m = Reader::new(buf, start, end);
@@ -389,6 +398,49 @@ impl Decoder {
             }
         }
         Ok(())
+    }
+
+    /// Sizes the tables from what the scan found (entries per table, bytes
+    /// of strings), so that half a million locations and a million strings
+    /// are stored without growing (and copying, and faulting in) their
+    /// arrays step by step. Every entry takes bytes of the input, so nothing
+    /// reserved here exceeds what the input can hold.
+    fn reserve_tables(&mut self) {
+        let (mut maps, mut locs, mut funcs, mut strs, mut str_bytes, mut loc_bytes) =
+            (0, 0, 0, 0, 0, 0);
+        for &(field, start, end) in &self.tables {
+            match field {
+                3 => maps += 1,
+                4 => {
+                    locs += 1;
+                    loc_bytes += end - start;
+                }
+                5 => funcs += 1,
+                _ => {
+                    strs += 1;
+                    str_bytes += end - start;
+                }
+            }
+        }
+        if self.p.strings.is_empty() {
+            self.p.strings = crate::model::StringTable::with_capacity(strs, str_bytes);
+        }
+        self.p.mappings.reserve(maps);
+        self.p.functions.reserve(funcs);
+        // At least one string index per function (its name).
+        self.pending_strings.reserve(funcs);
+        let locations = &mut self.p.locations;
+        locations.id.reserve(locs);
+        locations.address.reserve(locs);
+        locations.is_folded.reserve(locs);
+        locations.mapping.reserve(locs);
+        locations.line_ends.reserve(locs);
+        // A line takes at least 2 bytes (its key and length); most
+        // locations have one.
+        let lines = locs.max(loc_bytes / 16);
+        locations.lines.reserve(lines);
+        self.raw.mapping_ids.reserve(locs);
+        self.raw.line_function_ids.reserve(lines);
     }
 
     fn value_type(&mut self, mut m: Reader<'_>) -> Result<ValueType> {
@@ -488,12 +540,13 @@ impl Decoder {
 
     /// Decodes the tables, resolves ids, validates string indices and
     /// decodes the samples.
-    fn finish(mut self, buf: &[u8]) -> Result<Profile> {
+    fn finish(mut self, buf: &[u8], timer: &mut crate::util::timing::Timer) -> Result<Profile> {
         let nvalues = self.p.sample_types.len();
         let ranges = std::mem::take(&mut self.sample_ranges);
         self.decode_tables(buf)?;
         self.resolve()?;
         let loc_index = IdIndex::build(&self.p.locations.id, "location")?;
+        timer.lap("tables");
         if nvalues == 0 && !ranges.is_empty() {
             return Err(DecodeError::MissingSampleTypes);
         }
@@ -571,11 +624,14 @@ impl Decoder {
 /// chunks on several threads for large profiles.
 ///
 /// Every array but the labels is allocated once, and each chunk writes its
-/// own part of it: stack ends and values have exactly one slot per sample,
-/// and frames go into a region of one arena sized by the chunk's bytes (a
-/// frame takes at least one byte). Joining then only slides each chunk's
-/// frames down behind the previous chunk's and rebases its stack ends. The
-/// arrays start zeroed, which costs nothing for pages never written.
+/// own part of it: stack ends, stack indices and values have exactly one
+/// slot per sample, and frames go into a region of one arena sized by the
+/// chunk's bytes (a frame takes at least one byte). Samples whose location
+/// ids are the same bytes as an earlier sample's of the same chunk share its
+/// stack ([`Dedup`]): a hot stack is decoded, stored and later aggregated
+/// once. Joining then only slides each chunk's frames and stack ends down
+/// behind the previous chunk's and rebases its indices. The arrays start
+/// zeroed, which costs nothing for pages never written.
 fn decode_samples(
     buf: &[u8],
     ranges: &[(usize, usize)],
@@ -592,6 +648,7 @@ fn decode_samples(
     let bytes: usize = bounds.iter().sum();
     let mut frames = vec![0u32; bytes];
     let mut stack_ends = vec![0u32; n];
+    let mut stack_of = vec![0u32; n];
     let mut label_ends = vec![0u32; n];
     // A value takes at least one byte: if the values cannot fit the input, some
     // sample has the wrong count, and the decode fails on the first such one
@@ -600,15 +657,17 @@ fn decode_samples(
     let mut values = vec![0i64; if value_slots <= bytes { value_slots } else { 0 }];
 
     let mut jobs = Vec::with_capacity(chunks.len());
-    let (mut f, mut e, mut l, mut v) = (
+    let (mut f, mut e, mut o, mut l, mut v) = (
         &mut frames[..],
         &mut stack_ends[..],
+        &mut stack_of[..],
         &mut label_ends[..],
         &mut values[..],
     );
     for (c, &bound) in chunks.iter().zip(&bounds) {
         let (fr, f_rest) = f.split_at_mut(bound);
         let (en, e_rest) = e.split_at_mut(c.len());
+        let (so, o_rest) = o.split_at_mut(c.len());
         let (le, l_rest) = l.split_at_mut(c.len());
         let (va, v_rest) = v.split_at_mut((c.len() * nvalues).min(v.len()));
         jobs.push((
@@ -617,65 +676,107 @@ fn decode_samples(
                 frames: fr,
                 frame_count: 0,
                 stack_ends: en,
+                stack_count: 0,
+                stack_of: so,
                 label_ends: le,
                 values: va,
                 labels: Vec::new(),
             },
         ));
-        (f, e, l, v) = (f_rest, e_rest, l_rest, v_rest);
+        (f, e, o, l, v) = (f_rest, e_rest, o_rest, l_rest, v_rest);
     }
     let outs = crate::util::parallel::run_each(jobs, |(r, mut out)| {
         let first = r.start;
         decode_sample_chunk(buf, &ranges[r], first, nvalues, loc_index, nstr, &mut out)?;
-        Ok((out.frame_count, out.labels))
+        Ok(ChunkUsed {
+            frames: out.frame_count,
+            stacks: out.stack_count,
+            labels: out.labels,
+        })
     });
-    let outs = outs
-        .into_iter()
-        .collect::<Result<Vec<(usize, Vec<Label>)>>>()?;
-    join_chunks(
-        frames, stack_ends, label_ends, values, &chunks, &bounds, outs,
-    )
+    let outs = outs.into_iter().collect::<Result<Vec<ChunkUsed>>>()?;
+    let stacks = Stacks {
+        frames,
+        ends: stack_ends,
+        of: stack_of,
+    };
+    join_chunks(stacks, label_ends, values, &chunks, &bounds, outs)
 }
 
-/// Joins the chunks of [`decode_samples`]: slides each chunk's frames down
-/// behind the previous chunk's, rebases its stack and label ends, and
-/// appends its labels.
+/// What one chunk of [`decode_samples`] used of its regions.
+struct ChunkUsed {
+    frames: usize,
+    stacks: usize,
+    labels: Vec<Label>,
+}
+
+/// The stack arrays of [`decode_samples`] before they are joined.
+struct Stacks {
+    frames: Vec<u32>,
+    ends: Vec<u32>,
+    of: Vec<u32>,
+}
+
+/// Joins the chunks of [`decode_samples`]: slides each chunk's frames and
+/// stack ends down behind the previous chunk's, rebases its stack ends,
+/// stack indices and label ends, and appends its labels.
 fn join_chunks(
-    mut frames: Vec<u32>,
-    mut stack_ends: Vec<u32>,
+    stacks: Stacks,
     mut label_ends: Vec<u32>,
     values: Vec<i64>,
     chunks: &[std::ops::Range<usize>],
     bounds: &[usize],
-    outs: Vec<(usize, Vec<Label>)>,
+    outs: Vec<ChunkUsed>,
 ) -> Result<Samples> {
-    let (mut len, mut region_start) = (0usize, 0usize);
-    let mut labels: Vec<Label> = Vec::with_capacity(outs.iter().map(|(_, l)| l.len()).sum());
-    for ((c, bound), (used, chunk_labels)) in chunks.iter().zip(bounds).zip(outs) {
-        frames.copy_within(region_start..region_start + used, len);
+    let Stacks {
+        mut frames,
+        ends: mut stack_ends,
+        of: mut stack_of,
+    } = stacks;
+    let (mut len, mut region_start, mut nstacks) = (0usize, 0usize, 0usize);
+    let mut labels: Vec<Label> = Vec::with_capacity(outs.iter().map(|o| o.labels.len()).sum());
+    let rebase = |ends: &mut [u32], base: u32, what: &'static str| {
+        if base == 0 {
+            return Ok(());
+        }
+        ends.iter_mut().try_for_each(|e| {
+            *e = e.checked_add(base).ok_or(DecodeError::Overflow { what })?;
+            Ok(())
+        })
+    };
+    for ((c, bound), used) in chunks.iter().zip(bounds).zip(outs) {
+        frames.copy_within(region_start..region_start + used.frames, len);
+        stack_ends.copy_within(c.start..c.start + used.stacks, nstacks);
         let frame_base =
             u32::try_from(len).map_err(|_| DecodeError::Overflow { what: "frames" })?;
         let label_base =
             u32::try_from(labels.len()).map_err(|_| DecodeError::Overflow { what: "labels" })?;
-        if frame_base != 0 || label_base != 0 {
-            let rebase = |ends: &mut [u32], base: u32, what: &'static str| {
-                ends.iter_mut().try_for_each(|e| {
-                    *e = e.checked_add(base).ok_or(DecodeError::Overflow { what })?;
-                    Ok(())
-                })
-            };
-            rebase(&mut stack_ends[c.clone()], frame_base, "frames")?;
-            rebase(&mut label_ends[c.clone()], label_base, "labels")?;
-        }
-        len += used;
+        let stack_base =
+            u32::try_from(nstacks).map_err(|_| DecodeError::Overflow { what: "stacks" })?;
+        rebase(
+            &mut stack_ends[nstacks..nstacks + used.stacks],
+            frame_base,
+            "frames",
+        )?;
+        rebase(&mut stack_of[c.clone()], stack_base, "stacks")?;
+        rebase(&mut label_ends[c.clone()], label_base, "labels")?;
+        len += used.frames;
+        nstacks += used.stacks;
         region_start += bound;
-        labels.extend(chunk_labels);
+        labels.extend(used.labels);
     }
     frames.truncate(len);
     frames.shrink_to_fit();
+    stack_ends.truncate(nstacks);
+    stack_ends.shrink_to_fit();
+    if nstacks == stack_of.len() {
+        // No sample shares a stack: stack i is sample i's.
+        stack_of = Vec::new();
+    }
     Ok(Samples {
         stack_ends,
         stack_locs: frames,
+        stack_of,
         values,
         label_ends,
         labels,
@@ -688,8 +789,13 @@ struct ChunkOut<'a> {
     frames: &'a mut [u32],
     /// Frames written so far.
     frame_count: usize,
-    /// One end per sample, relative to the region's start.
+    /// One end per stack (at most one stack per sample), relative to the
+    /// region's start.
     stack_ends: &'a mut [u32],
+    /// Stacks so far.
+    stack_count: usize,
+    /// The stack of each sample, relative to the chunk's first stack.
+    stack_of: &'a mut [u32],
     /// One end per sample, relative to `labels`.
     label_ends: &'a mut [u32],
     /// `nvalues` slots per sample (none when the values cannot fit).
@@ -711,6 +817,122 @@ impl ChunkOut<'_> {
             None => Err(DecodeError::Overflow { what: "frames" }),
         }
     }
+
+    /// Appends a copy of stack `k`'s frames (a sample that shares stack `k`
+    /// turned out to have more location fields).
+    fn copy_stack(&mut self, k: usize) -> Result<()> {
+        let start = if k == 0 {
+            0
+        } else {
+            self.stack_ends[k - 1] as usize
+        };
+        let end = self.stack_ends[k] as usize;
+        let to = self.frame_count;
+        if to + (end - start) > self.frames.len() {
+            return Err(DecodeError::Overflow { what: "frames" });
+        }
+        self.frames.copy_within(start..end, to);
+        self.frame_count += end - start;
+        Ok(())
+    }
+
+    /// Ends the current sample's new stack and returns its index.
+    fn end_stack(&mut self) -> Result<usize> {
+        let k = self.stack_count;
+        self.stack_ends[k] = u32::try_from(self.frame_count)
+            .map_err(|_| DecodeError::Overflow { what: "frames" })?;
+        self.stack_count += 1;
+        Ok(k)
+    }
+}
+
+/// Finds the samples of a chunk whose location ids are the same bytes as an
+/// earlier sample's. It gives up on a chunk whose first
+/// [`Dedup::PROBE`] samples are nearly all distinct (most real profiles:
+/// the runtime already merged equal stacks), so that those pay only for
+/// the probe.
+struct Dedup {
+    /// (hash, start, length, stack) of each stack's location bytes.
+    table: hashbrown::HashTable<(u64, usize, u32, u32)>,
+    hasher: RandomState,
+    on: bool,
+    seen: usize,
+    hits: usize,
+    /// Samples of the chunk after the probe.
+    remaining: usize,
+}
+
+impl Dedup {
+    const PROBE: usize = 4096;
+
+    /// A table for a chunk of `samples` samples.
+    fn new(samples: usize) -> Dedup {
+        Dedup {
+            table: hashbrown::HashTable::new(),
+            hasher: RandomState::default(),
+            on: true,
+            seen: 0,
+            hits: 0,
+            remaining: samples.saturating_sub(Self::PROBE),
+        }
+    }
+
+    /// The stack of an earlier sample with location bytes `buf[start..end]`.
+    #[inline]
+    fn find(&mut self, buf: &[u8], start: usize, end: usize) -> Option<usize> {
+        if !self.on {
+            return None;
+        }
+        self.seen += 1;
+        if self.seen == Self::PROBE {
+            if self.hits * 16 < self.seen {
+                self.on = false;
+                self.table = hashbrown::HashTable::new();
+                return None;
+            }
+            // As many more distinct stacks as the probe's share suggests.
+            let distinct = (self.seen - self.hits) as f64 / self.seen as f64;
+            let more = (self.remaining as f64 * distinct) as usize;
+            self.table.reserve(more, |&(h, _, _, _)| h);
+        }
+        let key = &buf[start..end];
+        let hash = std::hash::BuildHasher::hash_one(&self.hasher, key);
+        let found = self
+            .table
+            .find(hash, |&(h, s, l, _)| {
+                h == hash && &buf[s..s + l as usize] == key
+            })
+            .map(|&(_, _, _, k)| k as usize);
+        self.hits += usize::from(found.is_some());
+        found
+    }
+
+    /// Remembers that stack `k` has location bytes `buf[start..end]`.
+    #[inline]
+    fn insert(&mut self, buf: &[u8], start: usize, end: usize, k: usize) {
+        let (Ok(len), Ok(k)) = (u32::try_from(end - start), u32::try_from(k)) else {
+            return;
+        };
+        if !self.on {
+            return;
+        }
+        let hasher = &self.hasher;
+        let hash = std::hash::BuildHasher::hash_one(hasher, &buf[start..end]);
+        self.table
+            .insert_unique(hash, (hash, start, len, k), |&(h, _, _, _)| h);
+    }
+}
+
+/// Where the current sample's stack stands while its fields are read.
+#[derive(Clone, Copy)]
+enum CurrentStack {
+    /// No location field yet.
+    Empty,
+    /// Its one location field so far is the same bytes as stack `k`'s.
+    Shared(usize),
+    /// Its frames are being written; with the bytes of its one packed
+    /// location field, if that is all it has (to be remembered).
+    Own(Option<(usize, usize)>),
 }
 
 /// Decodes the samples at `ranges` (the first being sample number `first`)
@@ -734,19 +956,42 @@ fn decode_sample_chunk(
         }
         Ok(i as u32)
     };
+    let mut dedup = Dedup::new(ranges.len());
     for (k, &(start, end)) in ranges.iter().enumerate() {
         prefetch(buf, start + 4096);
         let si = first + k;
         let mut r = Reader::new(buf, start, end);
         let mut got = 0usize;
+        let mut cur = CurrentStack::Empty;
         while !r.at_end() {
             let (field, wire, at) = r.key()?;
             match field {
                 1 if wire == WIRE_LEN => {
                     let (start, end) = r.len_delimited()?;
-                    push_locations(buf, start, end, loc_index, si, out)?;
+                    cur = match cur {
+                        CurrentStack::Empty => match dedup.find(buf, start, end) {
+                            Some(shared) => CurrentStack::Shared(shared),
+                            None => {
+                                push_locations(buf, start, end, loc_index, si, out)?;
+                                CurrentStack::Own(Some((start, end)))
+                            }
+                        },
+                        CurrentStack::Shared(shared) => {
+                            out.copy_stack(shared)?;
+                            push_locations(buf, start, end, loc_index, si, out)?;
+                            CurrentStack::Own(None)
+                        }
+                        CurrentStack::Own(_) => {
+                            push_locations(buf, start, end, loc_index, si, out)?;
+                            CurrentStack::Own(None)
+                        }
+                    };
                 }
                 1 => {
+                    if let CurrentStack::Shared(shared) = cur {
+                        out.copy_stack(shared)?;
+                    }
+                    cur = CurrentStack::Own(None);
                     let out = &mut *out;
                     r.repeated(field, wire, at, |id| match loc_index.get(id) {
                         Some(idx) => out.push_frame(idx),
@@ -789,8 +1034,18 @@ fn decode_sample_chunk(
                 types: nvalues,
             });
         }
-        out.stack_ends[k] =
-            u32::try_from(out.frame_count).map_err(|_| DecodeError::Overflow { what: "frames" })?;
+        let stack = match cur {
+            CurrentStack::Shared(shared) => shared,
+            CurrentStack::Own(bytes) => {
+                let new = out.end_stack()?;
+                if let Some((start, end)) = bytes {
+                    dedup.insert(buf, start, end, new);
+                }
+                new
+            }
+            CurrentStack::Empty => out.end_stack()?,
+        };
+        out.stack_of[k] = stack as u32;
         out.label_ends[k] = u32::try_from(out.labels.len())
             .map_err(|_| DecodeError::Overflow { what: "labels" })?;
     }
@@ -863,5 +1118,119 @@ fn unknown_location(sample: usize, id: u64) -> DecodeError {
         from: format!("sample {sample}"),
         what: "location",
         id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::proto;
+    use prost::Message;
+
+    /// Three functions and locations (ids 1–3, in order), one sample type,
+    /// and `samples`.
+    fn encoded(samples: &[&[u64]]) -> Vec<u8> {
+        let strings = ["", "samples", "count", "a", "b", "c"];
+        let p = proto::Profile {
+            sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+            function: (1..=3)
+                .map(|id| proto::Function {
+                    id,
+                    name: id as i64 + 2,
+                    ..Default::default()
+                })
+                .collect(),
+            location: (1..=3)
+                .map(|id| proto::Location {
+                    id,
+                    line: vec![proto::Line {
+                        function_id: id,
+                        line: 1,
+                        column: 0,
+                    }],
+                    ..Default::default()
+                })
+                .collect(),
+            sample: samples
+                .iter()
+                .enumerate()
+                .map(|(i, ids)| proto::Sample {
+                    location_id: ids.to_vec(),
+                    value: vec![i as i64 + 1],
+                    label: vec![],
+                })
+                .collect(),
+            string_table: strings.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        p.encode_to_vec()
+    }
+
+    fn stacks(p: &Profile) -> Vec<Vec<u32>> {
+        (0..p.samples.len())
+            .map(|s| p.samples.stack(s).to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn samples_with_the_same_location_bytes_share_a_stack() {
+        let ids: [&[u64]; 6] = [&[1, 2, 3], &[1, 2, 3], &[2, 3], &[], &[1, 2, 3], &[]];
+        let p = decode(&encoded(&ids)).unwrap();
+        assert!(p.samples.shares_stacks());
+        // [1,2,3], [2,3] and each empty stack (not looked up).
+        assert_eq!(p.samples.stack_count(), 4);
+        let want: Vec<Vec<u32>> = ids
+            .iter()
+            .map(|s| s.iter().map(|&id| id as u32 - 1).collect())
+            .collect();
+        assert_eq!(stacks(&p), want);
+        assert_eq!(p.samples.values, [1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn distinct_stacks_keep_one_stack_per_sample() {
+        let p = decode(&encoded(&[&[1], &[2], &[1, 2]])).unwrap();
+        assert!(!p.samples.shares_stacks());
+        assert_eq!(stacks(&p), [vec![0], vec![1], vec![0, 1]]);
+    }
+
+    #[test]
+    fn a_shared_stack_followed_by_more_locations_is_copied() {
+        let mut bytes = encoded(&[&[1, 2]]);
+        // A sample whose first packed field is the same bytes as sample 0's,
+        // then a second packed field; one with an unpacked id after it.
+        for body in [
+            &[0x0a, 0x02, 0x01, 0x02, 0x0a, 0x01, 0x03, 0x10, 0x07][..],
+            &[0x0a, 0x02, 0x01, 0x02, 0x08, 0x03, 0x10, 0x08],
+            &[0x0a, 0x02, 0x01, 0x02, 0x10, 0x09],
+        ] {
+            bytes.push(0x12);
+            bytes.push(body.len() as u8);
+            bytes.extend_from_slice(body);
+        }
+        let p = decode(&bytes).unwrap();
+        assert_eq!(
+            stacks(&p),
+            [vec![0, 1], vec![0, 1, 2], vec![0, 1, 2], vec![0, 1]]
+        );
+        assert_eq!(p.samples.values, [1, 7, 8, 9]);
+        assert_eq!(p.samples.stack_count(), 3);
+    }
+
+    #[test]
+    fn ids_in_order_need_no_index() {
+        assert!(matches!(
+            IdIndex::build(&[1, 2, 3], "location").unwrap(),
+            IdIndex::Identity(3)
+        ));
+        let idx = IdIndex::build(&[1, 2, 3], "location").unwrap();
+        assert_eq!(
+            (idx.get(0), idx.get(1), idx.get(3), idx.get(4)),
+            (None, Some(0), Some(2), None)
+        );
+        assert!(matches!(
+            IdIndex::build(&[2, 1], "location").unwrap(),
+            IdIndex::Dense(_)
+        ));
     }
 }

@@ -273,15 +273,32 @@ impl StackPaths {
         let vi = a.sel.index;
 
         // 1. Merge samples by location stack (per chunk of samples on
-        //    several threads, then chunk by chunk in order).
-        let parts = crate::util::parallel::in_parallel(view.len(p), |range| {
-            let mut m: Merged = Default::default();
-            for s in range {
-                let w = view.values(p, s).get(vi).map_or(0, |v| v.unsigned_abs());
-                if w == 0 {
-                    continue;
+        //    several threads, then chunk by chunk in order). When the
+        //    profile's samples share stacks, each stack's weights are summed
+        //    first (saturating sums of non-negative weights do not depend on
+        //    their order) and the distinct stacks are merged, in the order of
+        //    their first samples, as the samples would be.
+        let weight = |s: usize| view.values(p, s).get(vi).map_or(0, |v| v.unsigned_abs());
+        let per_stack: Option<Vec<u64>> = (view.has_profile_samples() && p.samples.shares_stacks())
+            .then(|| {
+                let mut w = vec![0u64; p.samples.stack_count()];
+                for s in 0..p.samples.len() {
+                    let k = p.samples.stack_index(s);
+                    w[k] = w[k].saturating_add(weight(s));
                 }
-                merge_stack(&mut m, view.stack(p, s), w);
+                w
+            });
+        let items = per_stack.as_ref().map_or(view.len(p), Vec::len);
+        let parts = crate::util::parallel::in_parallel(items, |range| {
+            let mut m: Merged = Default::default();
+            for i in range {
+                let (stack, w) = match &per_stack {
+                    Some(ws) => (p.samples.stack_at(i), ws[i]),
+                    None => (view.stack(p, i), weight(i)),
+                };
+                if w != 0 {
+                    merge_stack(&mut m, stack, w);
+                }
             }
             m
         });

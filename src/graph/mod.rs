@@ -484,15 +484,77 @@ fn sample_weight(values: &[i64], sel: &ValueSelection) -> (i64, i64) {
     (w, dw)
 }
 
+/// What the aggregation loops walk: each sample of the view, or, when the
+/// view has the profile's own samples and the profile shares stacks between
+/// them, each distinct stack once with the summed weights of its samples.
+/// Sums of integers (wrapping) do not depend on the order they are taken
+/// in, so both give the same weights; a stack counts as used when one of its
+/// samples has a weight, as a sample does.
+enum Items<'a> {
+    Samples {
+        p: &'a Profile,
+        view: &'a View,
+        sel: &'a ValueSelection,
+    },
+    Stacks {
+        p: &'a Profile,
+        /// (weight, divisor, used) of each stack.
+        weights: Vec<(i64, i64, bool)>,
+    },
+}
+
+impl<'a> Items<'a> {
+    fn new(p: &'a Profile, view: &'a View, sel: &'a ValueSelection) -> Items<'a> {
+        if !view.has_profile_samples() || !p.samples.shares_stacks() {
+            return Items::Samples { p, view, sel };
+        }
+        let mut weights = vec![(0i64, 0i64, false); p.samples.stack_count()];
+        for s in 0..p.samples.len() {
+            let (v, dv) = sample_weight(p.values(s), sel);
+            if v == 0 && dv == 0 {
+                continue;
+            }
+            let w = &mut weights[p.samples.stack_index(s)];
+            w.0 = w.0.wrapping_add(v);
+            w.1 = w.1.wrapping_add(dv);
+            w.2 = true;
+        }
+        Items::Stacks { p, weights }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Items::Samples { p, view, .. } => view.len(p),
+            Items::Stacks { weights, .. } => weights.len(),
+        }
+    }
+
+    /// Item `i`'s stack, weight and divisor, or `None` when it adds nothing.
+    #[inline(always)]
+    fn get(&self, i: usize) -> Option<(&'a [u32], i64, i64)> {
+        match self {
+            Items::Samples { p, view, sel } => {
+                let (v, dv) = sample_weight(view.values(p, i), sel);
+                (v != 0 || dv != 0).then(|| (view.stack(p, i), v, dv))
+            }
+            Items::Stacks { p, weights } => {
+                let (v, dv, used) = weights[i];
+                used.then(|| (p.samples.stack_at(i), v, dv))
+            }
+        }
+    }
+}
+
 /// Computes flat and cum of every node in one pass over the samples (split
 /// across threads for large profiles; integer sums make the result the same
-/// whatever the split).
+/// whatever the split), or over the distinct stacks (see [`Items`]).
 pub fn aggregate(p: &Profile, view: &View, nodes: &NodeMap, sel: &ValueSelection) -> Weights {
-    let parts = crate::util::parallel::in_parallel(view.len(p), |range| {
+    let items = Items::new(p, view, sel);
+    let parts = crate::util::parallel::in_parallel(items.len(), |range| {
         if sel.mean {
-            aggregate_range::<true>(p, view, nodes, sel, range)
+            aggregate_range::<true>(&items, nodes, range)
         } else {
-            aggregate_range::<false>(p, view, nodes, sel, range)
+            aggregate_range::<false>(&items, nodes, range)
         }
     });
     let mut parts = parts.into_iter();
@@ -524,21 +586,17 @@ struct CumSlot {
 /// Flat and cum over one range of samples, with the mean divisors summed
 /// only when `MEAN` (they are all zero otherwise).
 fn aggregate_range<const MEAN: bool>(
-    p: &Profile,
-    view: &View,
+    items: &Items<'_>,
     nodes: &NodeMap,
-    sel: &ValueSelection,
     range: std::ops::Range<usize>,
 ) -> Weights {
     let n = nodes.len();
     let mut w = Weights::zeroed(n);
     let mut slots: Vec<CumSlot> = vec![CumSlot::default(); n];
     for s in range {
-        let (v, dv) = sample_weight(view.values(p, s), sel);
-        if v == 0 && dv == 0 {
+        let Some((stack, v, dv)) = items.get(s) else {
             continue;
-        }
-        let stack = view.stack(p, s);
+        };
         let mark = s as u32 + 1;
         let mut add = |ni: usize| {
             let slot = &mut slots[ni];
@@ -617,18 +675,18 @@ pub fn edges_into(
     want_callee: &[bool],
 ) -> HashMap<(u32, u32), Edge, RandomState> {
     let walk = EdgeWalk::new(nodes, kept, want_callee);
-    let parts = crate::util::parallel::in_parallel(view.len(p), |range| {
+    let items = Items::new(p, view, sel);
+    let parts = crate::util::parallel::in_parallel(items.len(), |range| {
         let mut acc = walk.accumulator();
         let mut memo = vec![(NONE, 0u32); walk.plans.len()];
         for s in range {
-            let (v, dv) = sample_weight(view.values(p, s), sel);
-            if v == 0 && dv == 0 {
+            let Some((stack, v, _)) = items.get(s) else {
                 continue;
-            }
+            };
             let mark = s as u32 + 1;
             let mut parent = NONE;
             let mut residual = false;
-            for &loc in view.stack(p, s).iter().rev() {
+            for &loc in stack.iter().rev() {
                 let step = walk.step[loc as usize];
                 if step < EdgeWalk::PLAN {
                     // No wanted callee here: the walk moves to the location's

@@ -198,12 +198,22 @@ impl Locations {
 }
 
 /// The profile's samples: stacks, values and labels in flat arrays.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Samples may share a stack: `stack_ends` and `stack_locs` hold the
+/// distinct stacks, and `stack_of` says which one each sample has. An empty
+/// `stack_of` means stack `i` is sample `i`'s (what every writer but the
+/// decoder produces). The decoder shares the stacks of samples whose
+/// location ids are the same bytes, so that a profile of five million
+/// samples over a million and a half stacks stores and aggregates each
+/// stack once. Equality compares what each sample sees, not the layout.
+#[derive(Debug, Clone, Default)]
 pub struct Samples {
-    /// `stack_ends[i]` is the end (exclusive) of sample `i`'s stack in `stack_locs`.
+    /// `stack_ends[k]` is the end (exclusive) of stack `k` in `stack_locs`.
     pub stack_ends: Vec<u32>,
     /// Location indices of all stacks, each stack leaf first.
     pub stack_locs: Vec<u32>,
+    /// The stack of each sample, when samples share stacks (else empty).
+    pub stack_of: Vec<u32>,
     /// Values, row-major: sample `i`'s values are `values[i*n..(i+1)*n]` with `n` = number of sample types.
     pub values: Vec<i64>,
     /// `label_ends[i]` is the end (exclusive) of sample `i`'s labels in `labels`.
@@ -215,22 +225,63 @@ pub struct Samples {
 impl Samples {
     /// Number of samples.
     pub fn len(&self) -> usize {
-        self.stack_ends.len()
+        if self.stack_of.is_empty() {
+            self.stack_ends.len()
+        } else {
+            self.stack_of.len()
+        }
     }
 
     /// True if there are no samples.
     pub fn is_empty(&self) -> bool {
-        self.stack_ends.is_empty()
+        self.len() == 0
+    }
+
+    /// Number of distinct stacks stored.
+    pub fn stack_count(&self) -> usize {
+        self.stack_ends.len()
+    }
+
+    /// True when some samples share a stack (`stack_of` is in use).
+    pub fn shares_stacks(&self) -> bool {
+        !self.stack_of.is_empty()
+    }
+
+    /// The index of sample `s`'s stack (see [`Samples::stack_at`]).
+    #[inline(always)]
+    pub fn stack_index(&self, s: usize) -> usize {
+        match self.stack_of.get(s) {
+            Some(&k) => k as usize,
+            None => s,
+        }
+    }
+
+    /// Stack number `k` as location indices, leaf first.
+    #[inline(always)]
+    pub fn stack_at(&self, k: usize) -> &[u32] {
+        let start = if k == 0 {
+            0
+        } else {
+            self.stack_ends[k - 1] as usize
+        };
+        &self.stack_locs[start..self.stack_ends[k] as usize]
     }
 
     /// The stack of sample `s` as location indices, leaf first.
+    #[inline(always)]
     pub fn stack(&self, s: usize) -> &[u32] {
-        let start = if s == 0 {
-            0
-        } else {
-            self.stack_ends[s - 1] as usize
-        };
-        &self.stack_locs[start..self.stack_ends[s] as usize]
+        self.stack_at(self.stack_index(s))
+    }
+
+    /// Appends a sample's stack, values and labels (one new stack; only for
+    /// samples that do not share stacks).
+    pub fn push(&mut self, stack: &[u32], values: &[i64], labels: &[Label]) {
+        debug_assert!(self.stack_of.is_empty());
+        self.stack_locs.extend_from_slice(stack);
+        self.stack_ends.push(self.stack_locs.len() as u32);
+        self.values.extend_from_slice(values);
+        self.labels.extend_from_slice(labels);
+        self.label_ends.push(self.labels.len() as u32);
     }
 
     /// The labels of sample `s`.
@@ -243,6 +294,18 @@ impl Samples {
         &self.labels[start..self.label_ends[s] as usize]
     }
 }
+
+impl PartialEq for Samples {
+    fn eq(&self, other: &Samples) -> bool {
+        self.len() == other.len()
+            && self.values == other.values
+            && self.label_ends == other.label_ends
+            && self.labels == other.labels
+            && (0..self.len()).all(|s| self.stack(s) == other.stack(s))
+    }
+}
+
+impl Eq for Samples {}
 
 /// A decoded profile. Immutable once built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use crate::combine::merge::{self, MergeError};
 use crate::decode::{self, LoadOptions};
 use crate::error::LoadError;
 use crate::model::Profile;
-use crate::source::{fetch, read_source};
+use crate::source::{fetch, Bytes, Input as Opened};
 
 /// One input, read.
 #[derive(Debug)]
@@ -60,19 +60,31 @@ pub fn read(source: &str, opts: &LoadOptions) -> Result<Input, InputError> {
         input: source.to_string(),
         error,
     };
+    let serialized = |bytes: &[u8]| {
+        serial::parse(bytes)
+            .map(Input::Serialized)
+            .map_err(|error| InputError::Pgo {
+                input: source.to_string(),
+                error,
+            })
+    };
     let result = if fetch::remote_target(source, &opts.fetch).is_some() {
         decode::load(source, opts)
     } else {
-        let bytes = read_source(source).map_err(load_err)?;
-        if serial::is_serialized(&bytes) {
-            return serial::parse(&bytes)
-                .map(Input::Serialized)
-                .map_err(|error| InputError::Pgo {
-                    input: source.to_string(),
-                    error,
-                });
+        match crate::source::open(source).map_err(load_err)? {
+            Opened::Mapped(m) if serial::is_serialized(&m) => return serialized(&m),
+            Opened::Mapped(m) => decode::parse(Bytes::Mapped(m), opts),
+            Opened::Stream(mut s) => {
+                let head = s
+                    .peek(serial::HEADER.len())
+                    .map_err(|e| load_err(e.into()))?;
+                if serial::is_serialized(head) {
+                    let all = crate::source::read_all(s, opts.max_size).map_err(load_err)?;
+                    return serialized(&all);
+                }
+                decode::parse_reader(s, opts)
+            }
         }
-        decode::parse(bytes, opts)
     };
     match result {
         Ok(p) => Ok(Input::Profile(Box::new(p))),

@@ -170,6 +170,7 @@ mod tests {
             samples: Samples {
                 stack_ends: vec![0],
                 stack_locs: vec![],
+                stack_of: vec![],
                 values: vec![1],
                 label_ends: vec![labels.len() as u32],
                 labels,

@@ -53,6 +53,7 @@ pub fn filtered_profile(an: &Analysis<'_>) -> Profile {
     let mut samples = Samples {
         stack_ends: Vec::with_capacity(n),
         stack_locs: Vec::new(),
+        stack_of: Vec::new(),
         values: Vec::with_capacity(n * p.num_values()),
         label_ends: Vec::with_capacity(n),
         labels: Vec::new(),
@@ -141,6 +142,7 @@ mod tests {
             samples: Samples {
                 stack_ends: vec![2, 4],
                 stack_locs: vec![1, 0, 2, 0],
+                stack_of: vec![],
                 values: vec![10, 5],
                 label_ends: vec![0, 1],
                 labels: vec![Label {

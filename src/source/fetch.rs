@@ -15,12 +15,15 @@
 //!   pprof's effective limit, 60 s (or 1.5 × the capture's length) plus the
 //!   5 s its HTTP client adds.
 //!
-//! [`fetch`] reads the body (capped by `--max_size`); [`Progress`] draws a
-//! progress line while a capture runs (only when stderr is a terminal; no
-//! colours). The loader ([`crate::decode::load`]) announces the fetch on
-//! stderr (`Fetching profile over HTTP from URL`), parses the body like a
-//! file and saves the capture ([`crate::source::capture`]). Every failure is
-//! a [`FetchError`], one line.
+//! [`fetch`] sends the request and hands the body out as a reader (capped by
+//! `--max_size`, under the same deadline: it holds while the body is read,
+//! so a server that keeps sending forever is cut off at it as surely as one
+//! that stalls); [`Progress`] draws a progress line while a capture runs
+//! (only when stderr is a terminal; no colours). The loader
+//! ([`crate::decode::load`]) announces the fetch on stderr (`Fetching
+//! profile over HTTP from URL`), reads the body as it arrives, checking it as
+//! a stream ([`crate::decode::stream`]), and saves the capture
+//! ([`crate::source::capture`]). Every failure is a [`FetchError`], one line.
 //!
 //! Unlike pprof, which saves the profile it built from all its sources after
 //! merging and `-base`, pprofx saves each fetched profile as it came, as soon
@@ -266,17 +269,21 @@ fn query_escape(s: &str) -> String {
     out
 }
 
-/// A response body and its content type.
-#[derive(Debug)]
-pub struct Fetched {
-    /// The body as sent (gzip is not undone here).
-    pub body: Vec<u8>,
+/// A successful response: its body, to be read as it arrives, and headers.
+pub struct Response {
+    /// The body as sent (gzip is not undone here), failing past `max_size`
+    /// bytes and at the fetch's deadline; its errors are turned into
+    /// [`FetchError`]s by [`body_error`].
+    pub body: Box<dyn io::Read + Send>,
     /// The `Content-Type` header.
     pub content_type: Option<String>,
+    /// The `Content-Length` header, when the server sent one.
+    pub content_length: Option<u64>,
 }
 
-/// GETs `target`, within its deadline, reading at most `max_size` bytes.
-pub fn fetch(target: &Target, max_size: u64) -> Result<Fetched, FetchError> {
+/// GETs `target` (within its deadline) up to the response's headers; the
+/// body is read from [`Response::body`], at most `max_size` bytes of it.
+pub fn fetch(target: &Target, max_size: u64) -> Result<Response, FetchError> {
     match target.scheme.as_str() {
         "http" => {}
         "https" | "https+insecure" if cfg!(feature = "tls") => {}
@@ -342,13 +349,19 @@ pub fn fetch(target: &Target, max_size: u64) -> Result<Fetched, FetchError> {
         };
         return Err(FetchError::Status { status, detail });
     }
-    let body = resp
-        .body_mut()
-        .with_config()
-        .limit(max_size)
-        .read_to_vec()
-        .map_err(fail)?;
-    Ok(Fetched { body, content_type })
+    let content_length = resp.body().content_length();
+    let body = resp.into_body().into_with_config().limit(max_size).reader();
+    Ok(Response {
+        body: Box::new(body),
+        content_type,
+        content_length,
+    })
+}
+
+/// The [`FetchError`] of a failed read of [`Response::body`] (the deadline,
+/// the size cap, a dropped connection).
+pub fn body_error(e: io::Error, target: &Target, max_size: u64) -> FetchError {
+    map_error(ureq::Error::from(e), target, max_size)
 }
 
 /// The first line of `s`, trimmed and cut to 200 characters.

@@ -10,9 +10,13 @@
 //! huge pages where it can (it does when transparent huge pages are set to
 //! `madvise` or `always`; under `never` the hint is ignored). This is what
 //! glibc's `glibc.malloc.hugetlb=1` tunable does, for big blocks only.
-//! Elsewhere than Linux it is the system allocator unchanged.
+//! `PPROFX_HUGEPAGES=0` in the environment turns the hint off (read once,
+//! with `getenv`, which does not allocate). Elsewhere than Linux it is the
+//! system allocator unchanged.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+#[cfg(target_os = "linux")]
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The system allocator, with huge-page hints on large blocks (see the module docs).
 pub struct HugePages;
@@ -54,11 +58,35 @@ unsafe impl GlobalAlloc for HugePages {
     }
 }
 
+/// Whether the hint is wanted: 0 not known yet, 1 yes, 2 no.
+#[cfg(target_os = "linux")]
+static WANTED: AtomicU8 = AtomicU8::new(0);
+
+/// False when `PPROFX_HUGEPAGES=0` is set.
+#[cfg(target_os = "linux")]
+fn wanted() -> bool {
+    match WANTED.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => {
+            // SAFETY: getenv reads the environment without allocating; the
+            // name is NUL-terminated, and the value is only read here, at
+            // once (no thread of pprofx changes the environment).
+            let off = unsafe {
+                let v = libc::getenv(c"PPROFX_HUGEPAGES".as_ptr());
+                !v.is_null() && *v == b'0' as libc::c_char && *v.add(1) == 0
+            };
+            WANTED.store(if off { 2 } else { 1 }, Ordering::Relaxed);
+            !off
+        }
+    }
+}
+
 /// Marks the 2 MiB pages inside `[p, p + size)` for huge pages.
 #[inline]
 fn advise(p: *mut u8, size: usize) {
     #[cfg(target_os = "linux")]
-    if size >= HugePages::THRESHOLD && !p.is_null() {
+    if size >= HugePages::THRESHOLD && !p.is_null() && wanted() {
         const HUGE: usize = 2 << 20;
         let start = (p as usize).next_multiple_of(HUGE);
         let end = (p as usize + size) & !(HUGE - 1);

@@ -1,10 +1,11 @@
-//! Infrastructure shared by every stage: the huge-page allocator, thread
-//! splitting, stage timings, all-or-nothing output files, strings that are
-//! not UTF-8 ([`rawbytes`]), long names shown in little room ([`names`]) and
-//! small Go compatibility helpers. Nothing here
-//! knows about profiles.
+//! Infrastructure shared by every stage: the huge-page allocator, the
+//! bounded read buffer, thread splitting, stage timings, all-or-nothing
+//! output files, strings that are not UTF-8 ([`rawbytes`]), long names shown
+//! in little room ([`names`]) and small Go compatibility helpers. Nothing
+//! here knows about profiles.
 
 pub mod alloc;
+pub mod bounded;
 pub mod go;
 pub mod names;
 pub mod output;

@@ -1,22 +1,46 @@
 //! Stage timings on standard error when `PPROFX_TIMINGS` is set, for
-//! benchmarking the load path and the reports (`pprofx: STAGE: N ms`).
+//! benchmarking the load path and the reports (`pprofx: STAGE: N ms (cpu M
+//! ms)`). The CPU time is the whole process's (every thread, user and
+//! system) over the stage: on a shared machine it is the steadier figure.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Times consecutive stages; does nothing unless `PPROFX_TIMINGS` is set.
-pub struct Timer(Option<Instant>);
+pub struct Timer(Option<(Instant, Duration)>);
 
 impl Timer {
     /// Starts timing if `PPROFX_TIMINGS` is set.
     pub fn from_env() -> Self {
-        Timer(std::env::var_os("PPROFX_TIMINGS").map(|_| Instant::now()))
+        Timer(std::env::var_os("PPROFX_TIMINGS").map(|_| (Instant::now(), cpu_time())))
     }
 
     /// Prints the time since the last lap (or the start) as `stage`.
     pub fn lap(&mut self, stage: &str) {
-        if let Some(t) = self.0 {
-            eprintln!("pprofx: {stage}: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-            self.0 = Some(Instant::now());
+        if let Some((t, cpu)) = self.0 {
+            let now = cpu_time();
+            eprintln!(
+                "pprofx: {stage}: {:.1} ms (cpu {:.1} ms)",
+                t.elapsed().as_secs_f64() * 1e3,
+                now.saturating_sub(cpu).as_secs_f64() * 1e3
+            );
+            self.0 = Some((Instant::now(), now));
         }
     }
+}
+
+/// The process's CPU time so far (user + system, all threads).
+fn cpu_time() -> Duration {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage fills the zeroed struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid pointer to a rusage for this process.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } == 0 {
+            let tv = |t: libc::timeval| {
+                Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+            };
+            return tv(u.ru_utime) + tv(u.ru_stime);
+        }
+    }
+    Duration::ZERO
 }

@@ -794,6 +794,7 @@ mod tests {
             samples: Samples {
                 stack_ends: vec![2, 4, 5],
                 stack_locs: vec![0, 1, 2, 1, 2],
+                stack_of: vec![],
                 values: vec![10, 20, 5],
                 label_ends: vec![1, 3, 4],
                 labels: vec![

@@ -63,6 +63,13 @@ impl View {
         self.len(p) == 0
     }
 
+    /// True when the view has every sample with the profile's own stack (no
+    /// sample filter or frame filter): then its sample `i` is the profile's,
+    /// and stacks the profile shares between samples are shared here too.
+    pub fn has_profile_samples(&self) -> bool {
+        self.samples.is_none()
+    }
+
     /// The profile's index of the view's sample `i` (for values and labels).
     #[inline(always)]
     pub fn sample(&self, i: usize) -> usize {
@@ -219,6 +226,7 @@ mod tests {
             samples: Samples {
                 stack_ends: vec![2, 3],
                 stack_locs: vec![0, 1, 1],
+                stack_of: vec![],
                 values: vec![5, 7],
                 label_ends: vec![0, 0],
                 labels: vec![],

@@ -222,6 +222,7 @@ mod tests {
             samples: Samples {
                 stack_ends: vec![1, 2],
                 stack_locs: vec![0, 0],
+                stack_of: vec![],
                 values: vec![5, 7],
                 label_ends: vec![3, 3],
                 labels: vec![

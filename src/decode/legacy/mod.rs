@@ -155,10 +155,15 @@ impl TextSymbols {
     }
 }
 
-/// A cheap look at the first meaningful line (within the first 64 KiB), so
-/// that large binary inputs are not copied and scanned as text for nothing.
-fn looks_like_text(data: &[u8]) -> bool {
-    let head = &data[..data.len().min(64 << 10)];
+/// How far [`looks_like_text`] looks for the header line.
+pub(crate) const HEAD: usize = 64 << 10;
+
+/// A cheap look at the first meaningful line (within the first [`HEAD`]
+/// bytes), so that large binary inputs are not copied and scanned as text
+/// for nothing. No text format is tried when this is false: the streaming
+/// check ([`crate::decode::framing`]) relies on it.
+pub(crate) fn looks_like_text(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(HEAD)];
     let head = String::from_utf8_lossy(head);
     let Some(line) = head.lines().find(|l| !is_space_or_comment(l)) else {
         return false;
