@@ -112,7 +112,9 @@ fn agrees_with_prost_on_every_profile() {
 
 #[test]
 fn written_gzip_reads_back_at_every_level() {
-    let data: Vec<u8> = (0..200_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+    let data: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| (i % 251).to_le_bytes())
+        .collect();
     for level in [1, 6, 9] {
         let gz = pprofx::model::encode::gzip(&data, level);
         assert!(gz.len() < data.len() / 4, "level {level} barely compresses");

@@ -82,6 +82,7 @@ pub fn load_session(opts: &SourceOptions) -> Result<Session, Failure> {
     use pprofx::engine::SessionError;
     Session::load(opts).map_err(|e| match e {
         SessionError::Source(SourceError::Load { source, error }) => Failure::new(&source, error),
+        SessionError::Source(SourceError::Expand(e)) => Failure::new(e.subject(), e.reason()),
         // One source: name it; several: the message is about all of them.
         e => Failure {
             subject: (opts.spec.sources.len() == 1).then(|| opts.spec.sources[0].clone()),

@@ -228,10 +228,7 @@ pub fn encode(p: &Profile) -> Vec<u8> {
             w.uint(3, locs.address[l]);
             for ln in locs.lines(l as u32) {
                 w.message(4, |w| {
-                    w.uint(
-                        1,
-                        p.functions.get(ln.function as usize).map_or(0, |f| f.id),
-                    );
+                    w.uint(1, p.functions.get(ln.function as usize).map_or(0, |f| f.id));
                     w.int(2, ln.line);
                     w.int(3, ln.column);
                 });
@@ -374,7 +371,14 @@ mod tests {
 
     #[test]
     fn varint_lengths() {
-        for (v, n) in [(0u64, 1), (127, 1), (128, 2), (16383, 2), (16384, 3), (u64::MAX, 10)] {
+        for (v, n) in [
+            (0u64, 1),
+            (127, 1),
+            (128, 2),
+            (16383, 2),
+            (16384, 3),
+            (u64::MAX, 10),
+        ] {
             assert_eq!(varint_len(v), n, "{v}");
         }
     }

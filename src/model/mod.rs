@@ -132,7 +132,7 @@ pub struct Line {
 }
 
 /// One label of a sample, as stored in the file (string indices unresolved).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Label {
     /// String index of the key.
     pub key: u32,
