@@ -59,15 +59,119 @@ pub struct Merger {
     loc_key_addr: Vec<u64>,
     label_index: Map<Box<[u8]>, u32>,
     label_sets: Vec<Box<[Label]>>,
-    samples: HashTable<u32>,
-    stack_ends: Vec<u32>,
-    stack_locs: Vec<u32>,
-    values: Vec<i64>,
-    /// Label set of each merged sample, [`NONE`] for none.
-    sample_labels: Vec<u32>,
+    /// The merged samples, spread over shards by their key's hash so that
+    /// large inputs are looked up on several threads.
+    shards: Vec<Shard>,
+    /// Every merged sample in order of first use: `local << 2 | shard`.
+    order: Vec<u32>,
     nv: usize,
     lines: Vec<Line>,
-    stack: Vec<u32>,
+    /// Per input sample: its stack mapped to merged locations (at the
+    /// input's own offsets), its label set, its key's hash.
+    mapped: Vec<u32>,
+    sets: Vec<u32>,
+    hashes: Vec<u64>,
+    /// Inputs with at least this many samples are cut into `threads` ranges.
+    parallel_min: usize,
+    threads: usize,
+}
+
+/// Number of sample shards (a power of two; `order` packs the shard in 2 bits).
+const SHARDS: usize = 4;
+
+/// Inputs with at least this many samples are looked up on several threads.
+const PARALLEL_SAMPLES: usize = 20_000;
+
+/// An input sample with this label set is skipped (its values are all zero).
+const SKIP: u32 = NONE - 1;
+
+/// A merged sample in a shard's table: its number in the shard and what
+/// its key is compared by, so that a lookup touches the stack and nothing
+/// else.
+#[derive(Clone, Copy)]
+struct Entry {
+    local: u32,
+    start: u32,
+    len: u32,
+    set: u32,
+}
+
+/// Some of the merged samples: a table of them by key, their stacks,
+/// values and label sets.
+#[derive(Default)]
+struct Shard {
+    table: HashTable<Entry>,
+    stack_locs: Vec<u32>,
+    values: Vec<i64>,
+    /// `(start, len, set)` of each sample of the shard.
+    meta: Vec<(u32, u32, u32)>,
+}
+
+impl Shard {
+    /// Adds input sample `s` (key `stack`/`set`, hash `hash`): sums its
+    /// values into the sample with the same key, or makes a new sample and
+    /// returns its number in the shard.
+    #[inline]
+    fn add(
+        &mut self,
+        hasher: &RandomState,
+        hash: u64,
+        stack: &[u32],
+        set: u32,
+        values: &[i64],
+    ) -> Option<u32> {
+        let nv = values.len();
+        let locs = &self.stack_locs;
+        let found = self.table.find(hash, |e| {
+            e.set == set
+                && e.len as usize == stack.len()
+                && &locs[e.start as usize..(e.start + e.len) as usize] == stack
+        });
+        if let Some(e) = found {
+            let i = e.local as usize;
+            for (a, &v) in self.values[i * nv..(i + 1) * nv].iter_mut().zip(values) {
+                *a = a.wrapping_add(v);
+            }
+            return None;
+        }
+        let local = self.meta.len() as u32;
+        let start = self.stack_locs.len() as u32;
+        self.stack_locs.extend_from_slice(stack);
+        self.values.extend_from_slice(values);
+        let e = Entry {
+            local,
+            start,
+            len: stack.len() as u32,
+            set,
+        };
+        self.meta.push((e.start, e.len, set));
+        let locs = &self.stack_locs;
+        self.table.insert_unique(hash, e, |e| {
+            sample_hash(
+                hasher,
+                &locs[e.start as usize..(e.start + e.len) as usize],
+                e.set,
+            )
+        });
+        Some(local)
+    }
+
+    fn reserve(&mut self, hasher: &RandomState, additional: usize) {
+        let locs = &self.stack_locs;
+        self.table.reserve(additional, |e| {
+            sample_hash(
+                hasher,
+                &locs[e.start as usize..(e.start + e.len) as usize],
+                e.set,
+            )
+        });
+    }
+}
+
+/// The shard of a key's hash (bits hashbrown does not use for small tables).
+#[inline]
+fn shard_of(hash: u64) -> usize {
+    (hash >> 32) as usize & (SHARDS - 1)
 }
 
 /// The hash of a sample key: its merged stack and label set.
@@ -105,13 +209,6 @@ fn function_hash(h: &RandomState, f: &Function) -> u64 {
     h.hash_one((f.name, f.system_name, f.filename, f.start_line))
 }
 
-#[inline]
-fn stack_of<'a>(ends: &[u32], locs: &'a [u32], i: u32) -> &'a [u32] {
-    let i = i as usize;
-    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    &locs[start..ends[i] as usize]
-}
-
 impl Merger {
     /// An empty merger whose output has `first`'s sample types, period type
     /// and drop/keep frames (pprof takes them from the first profile). The
@@ -127,14 +224,15 @@ impl Merger {
             loc_key_addr: Vec::new(),
             label_index: Map::default(),
             label_sets: Vec::new(),
-            samples: HashTable::new(),
-            stack_ends: Vec::new(),
-            stack_locs: Vec::new(),
-            values: Vec::new(),
-            sample_labels: Vec::new(),
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            order: Vec::new(),
             nv: first.num_values(),
             lines: Vec::new(),
-            stack: Vec::new(),
+            mapped: Vec::new(),
+            sets: Vec::new(),
+            hashes: Vec::new(),
+            parallel_min: PARALLEL_SAMPLES,
+            threads: crate::util::parallel::max_threads(),
         };
         m.intern("");
         let vt = |m: &mut Merger, v: ValueType| ValueType {
@@ -156,12 +254,12 @@ impl Merger {
 
     /// Number of samples merged so far.
     pub fn len(&self) -> usize {
-        self.sample_labels.len()
+        self.order.len()
     }
 
     /// True if no sample has been merged yet.
     pub fn is_empty(&self) -> bool {
-        self.sample_labels.is_empty()
+        self.order.is_empty()
     }
 
     fn intern(&mut self, s: &str) -> u32 {
@@ -239,68 +337,195 @@ impl Merger {
             self.map_mapping(p, &mut maps, 0);
         }
         let nv = self.nv;
+        let n = p.samples.len();
+        let ends = &p.samples.stack_ends;
+        let range_of = |s: usize| {
+            let start = if s == 0 { 0 } else { ends[s - 1] as usize };
+            start..ends[s] as usize
+        };
+        let is_zero = |s: usize| {
+            p.samples.values[s * nv..(s + 1) * nv]
+                .iter()
+                .all(|&v| v == 0)
+        };
+        // Large inputs are cut into one range of samples per thread.
+        let ranges = if n >= self.parallel_min {
+            crate::util::parallel::split_into(n, self.threads)
+        } else {
+            vec![0..n]
+        };
+        let mut mapped = std::mem::take(&mut self.mapped);
+        let mut sets = std::mem::take(&mut self.sets);
+        let mut hashes = std::mem::take(&mut self.hashes);
+        // Every slot a sample that is not skipped reads is written below.
+        if mapped.len() < p.samples.stack_locs.len() {
+            mapped.resize(p.samples.stack_locs.len(), NONE);
+        }
+        sets.clear();
+        sets.resize(n, SKIP);
+        hashes.clear();
+        hashes.resize(n, 0);
+        // Each range's share of the per-sample buffers.
+        let mut jobs = Vec::with_capacity(ranges.len());
         {
-            let (ends, locs, hasher) = (&self.stack_ends, &self.stack_locs, &self.hasher);
-            let labels = &self.sample_labels;
-            self.samples.reserve(p.samples.len(), |&i| {
-                sample_hash(hasher, stack_of(ends, locs, i), labels[i as usize])
+            let (mut m_rest, mut s_rest, mut h_rest) =
+                (&mut mapped[..], &mut sets[..], &mut hashes[..]);
+            let mut at = 0usize;
+            for r in &ranges {
+                let end = if r.end == 0 {
+                    0
+                } else {
+                    ends[r.end - 1] as usize
+                };
+                let (m, mr) = std::mem::take(&mut m_rest).split_at_mut(end - at);
+                let (sv, sr) = std::mem::take(&mut s_rest).split_at_mut(r.len());
+                let (h, hr) = std::mem::take(&mut h_rest).split_at_mut(r.len());
+                jobs.push((r.clone(), at, m, sv, h));
+                (m_rest, s_rest, h_rest, at) = (mr, sr, hr, end);
+            }
+        }
+        // 1. Each range lists, in order, the locations it uses first, and
+        // numbers the label lists it meets (sets: SKIP for zero samples,
+        // NONE for no labels, else the range's label list number).
+        let firsts = {
+            let locmap = &maps.locations;
+            crate::util::parallel::run_each(jobs, |(r, base, m, sv, h)| {
+                let mut seen = vec![0u64; p.locations.len().div_ceil(64)];
+                let mut lists: Map<&[Label], u32> = Map::default();
+                let (mut locs, mut firsts) = (Vec::new(), Vec::new());
+                for (j, s) in r.clone().enumerate() {
+                    if is_zero(s) {
+                        continue;
+                    }
+                    for &l in &p.samples.stack_locs[range_of(s)] {
+                        let (w, b) = (l as usize / 64, 1u64 << (l % 64));
+                        match seen.get_mut(w) {
+                            Some(word) if *word & b == 0 => {
+                                *word |= b;
+                                if locmap[l as usize] == NONE {
+                                    locs.push(l);
+                                }
+                            }
+                            Some(_) => {}
+                            None => locs.push(l),
+                        }
+                    }
+                    let ls = p.samples.labels(s);
+                    sv[j] = if ls.is_empty() {
+                        NONE
+                    } else {
+                        *lists.entry(ls).or_insert_with(|| {
+                            firsts.push(s);
+                            firsts.len() as u32 - 1
+                        })
+                    };
+                }
+                (locs, firsts, (r, base, m, sv, h))
+            })
+        };
+        // 2. New entities merged in order of first use (ranges in order),
+        // and each range's label lists turned into merged label sets.
+        let mut jobs = Vec::with_capacity(firsts.len());
+        for (locs, label_firsts, job) in firsts {
+            for l in locs {
+                if maps.locations.get(l as usize) == Some(&NONE) {
+                    self.map_location(p, &mut maps, l);
+                }
+            }
+            let table: Vec<u32> = label_firsts
+                .iter()
+                .map(|&s| {
+                    let ls = p.samples.labels(s);
+                    match maps.label_sets.get(ls) {
+                        Some(&i) => i,
+                        None => {
+                            let i = self.label_set(p, ls);
+                            maps.label_sets.insert(ls.to_vec(), i);
+                            i
+                        }
+                    }
+                })
+                .collect();
+            jobs.push((table, job));
+        }
+        timer.lap("merge: map");
+        // 3. Each range writes its samples' mapped stacks, label sets and
+        // key hashes.
+        {
+            let (locmap, hasher) = (&maps.locations, &self.hasher);
+            crate::util::parallel::run_each(jobs, |(table, (r, base, m, sv, h))| {
+                for (j, s) in r.enumerate() {
+                    if sv[j] == SKIP {
+                        continue;
+                    }
+                    let rs = range_of(s);
+                    let out = &mut m[rs.start - base..rs.end - base];
+                    for (o, &l) in out.iter_mut().zip(&p.samples.stack_locs[rs]) {
+                        *o = locmap.get(l as usize).copied().unwrap_or(NONE);
+                    }
+                    if sv[j] != NONE {
+                        sv[j] = table[sv[j] as usize];
+                    }
+                    h[j] = sample_hash(hasher, out, sv[j]);
+                }
             });
         }
-        let mut stack = std::mem::take(&mut self.stack);
-        for s in 0..p.samples.len() {
-            let values = &p.samples.values[s * nv..(s + 1) * nv];
-            if values.iter().all(|&v| v == 0) {
-                continue;
+        timer.lap("merge: hash");
+        let stack = |s: usize| &mapped[range_of(s)];
+        let values = |s: usize| &p.samples.values[s * nv..(s + 1) * nv];
+        let hasher = &self.hasher;
+        if ranges.len() == 1 {
+            for sh in &mut self.shards {
+                sh.reserve(hasher, n / SHARDS + 1);
             }
-            stack.clear();
-            for &l in p.samples.stack(s) {
-                let m = match maps.locations.get(l as usize) {
-                    Some(&m) if m != NONE => m,
-                    _ => self.map_location(p, &mut maps, l),
-                };
-                stack.push(m);
+            for s in 0..n {
+                if sets[s] == SKIP {
+                    continue;
+                }
+                let hash = hashes[s];
+                let k = shard_of(hash);
+                if let Some(local) = self.shards[k].add(hasher, hash, stack(s), sets[s], values(s))
+                {
+                    self.order.push(local << 2 | k as u32);
+                }
             }
-            let labels = p.samples.labels(s);
-            let set = if labels.is_empty() {
-                NONE
-            } else {
-                match maps.label_sets.get(labels) {
-                    Some(&i) => i,
-                    None => {
-                        let i = self.label_set(p, labels);
-                        maps.label_sets.insert(labels.to_vec(), i);
-                        i
+        } else {
+            // Each thread takes whole shards; new samples are listed with
+            // their input position, then put in order of first use.
+            let threads = ranges.len().clamp(1, SHARDS);
+            let mut groups: Vec<Vec<(usize, &mut Shard)>> =
+                (0..threads).map(|_| Vec::new()).collect();
+            for (k, sh) in self.shards.iter_mut().enumerate() {
+                groups[k % threads].push((k, sh));
+            }
+            let (hashes_ref, sets_ref) = (&hashes, &sets);
+            let news = crate::util::parallel::run_each(groups, |mut group| {
+                let mut new: Vec<(u32, u32)> = Vec::new();
+                for (_, sh) in group.iter_mut() {
+                    sh.reserve(hasher, n / SHARDS + 1);
+                }
+                for s in 0..n {
+                    if sets_ref[s] == SKIP {
+                        continue;
+                    }
+                    let hash = hashes_ref[s];
+                    let k = shard_of(hash);
+                    let Some((_, sh)) = group.iter_mut().find(|(j, _)| *j == k) else {
+                        continue;
+                    };
+                    if let Some(local) = sh.add(hasher, hash, stack(s), sets_ref[s], values(s)) {
+                        new.push((s as u32, local << 2 | k as u32));
                     }
                 }
-            };
-            let hash = sample_hash(&self.hasher, &stack, set);
-            let (ends, locs, sl) = (&self.stack_ends, &self.stack_locs, &self.sample_labels);
-            let found = self.samples.find(hash, |&i| {
-                sl[i as usize] == set && stack_of(ends, locs, i) == &stack[..]
+                new
             });
-            if let Some(&i) = found {
-                let row = &mut self.values[i as usize * nv..(i as usize + 1) * nv];
-                for (a, &v) in row.iter_mut().zip(values) {
-                    *a = a.wrapping_add(v);
-                }
-                continue;
-            }
-            let idx = self.sample_labels.len() as u32;
-            self.stack_locs.extend_from_slice(&stack);
-            self.stack_ends.push(self.stack_locs.len() as u32);
-            self.values.extend_from_slice(values);
-            self.sample_labels.push(set);
-            let (ends, locs, sl, hasher) = (
-                &self.stack_ends,
-                &self.stack_locs,
-                &self.sample_labels,
-                &self.hasher,
-            );
-            self.samples.insert_unique(hash, idx, |&i| {
-                sample_hash(hasher, stack_of(ends, locs, i), sl[i as usize])
-            });
+            let mut all: Vec<(u32, u32)> = news.into_iter().flatten().collect();
+            all.sort_unstable_by_key(|&(s, _)| s);
+            self.order.extend(all.into_iter().map(|(_, packed)| packed));
         }
-        self.stack = stack;
+        self.hashes = hashes;
+        self.mapped = mapped;
+        self.sets = sets;
         timer.lap("merge: add");
     }
 
@@ -510,14 +735,24 @@ impl Merger {
     /// The merged profile as it stands (zero samples included).
     fn into_profile(self) -> Profile {
         let mut out = self.out;
+        let nv = self.nv;
+        let total: usize = self.shards.iter().map(|sh| sh.stack_locs.len()).sum();
         let mut s = Samples {
-            stack_ends: self.stack_ends,
-            stack_locs: self.stack_locs,
-            values: self.values,
-            label_ends: Vec::with_capacity(self.sample_labels.len()),
+            stack_ends: Vec::with_capacity(self.order.len()),
+            stack_locs: Vec::with_capacity(total),
+            values: Vec::with_capacity(self.order.len() * nv),
+            label_ends: Vec::with_capacity(self.order.len()),
             labels: Vec::new(),
         };
-        for &set in &self.sample_labels {
+        for &packed in &self.order {
+            let sh = &self.shards[packed as usize & (SHARDS - 1)];
+            let local = (packed >> 2) as usize;
+            let (start, len, set) = sh.meta[local];
+            s.stack_locs
+                .extend_from_slice(&sh.stack_locs[start as usize..(start + len) as usize]);
+            s.stack_ends.push(s.stack_locs.len() as u32);
+            s.values
+                .extend_from_slice(&sh.values[local * nv..(local + 1) * nv]);
             if set != NONE {
                 s.labels.extend_from_slice(&self.label_sets[set as usize]);
             }
@@ -534,10 +769,11 @@ impl Merger {
     pub fn finish(self) -> Profile {
         let nv = self.nv;
         let has_zero = nv > 0
-            && self
-                .values
-                .chunks_exact(nv)
-                .any(|r| r.iter().all(|&v| v == 0));
+            && self.shards.iter().any(|sh| {
+                sh.values
+                    .chunks_exact(nv)
+                    .any(|r| r.iter().all(|&v| v == 0))
+            });
         let out = self.into_profile();
         if has_zero {
             compact(out)
@@ -703,4 +939,59 @@ fn put_uvarint(buf: &mut Vec<u8>, mut v: u64) {
 fn put_str(buf: &mut Vec<u8>, s: &str) {
     put_uvarint(buf, s.len() as u64);
     buf.extend_from_slice(s.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::legacy::Builder;
+
+    /// A profile of `n` samples over 300 stacks of 50 addresses, some with
+    /// labels, values from `seed` (some zero, some negative).
+    fn big(n: usize, seed: i64) -> Profile {
+        let mut b = Builder::new();
+        b.period("cpu", "nanoseconds", 10);
+        b.sample_type("samples", "count");
+        b.sample_type("cpu", "nanoseconds");
+        let locs: Vec<u32> = (0..50).map(|i| b.address(0x1000 + i * 16)).collect();
+        for i in 0..n {
+            let k = (i * 7919) % 300;
+            let stack: Vec<u32> = (0..(3 + k % 9))
+                .map(|d| locs[(k * 31 + d * 17) % 50])
+                .collect();
+            let v = ((i as i64 * 13 + seed) % 7) - 2;
+            let labels = if k % 3 == 0 {
+                vec![Label {
+                    key: b.str("shard"),
+                    str: b.str(&format!("s{}", k % 5)),
+                    ..Label::default()
+                }]
+            } else {
+                Vec::new()
+            };
+            b.sample(&stack, &[v, v * 10], &labels);
+        }
+        b.finish()
+    }
+
+    fn merged(ps: &[Profile], parallel_min: usize, threads: usize) -> Profile {
+        let mut m = Merger::new(&ps[0]);
+        m.parallel_min = parallel_min;
+        m.threads = threads;
+        for p in ps {
+            m.add(p);
+        }
+        m.finish()
+    }
+
+    #[test]
+    fn ranges_and_shards_on_threads_give_the_sequential_result() {
+        let ps = [big(2500, 1), big(3100, 4), big(700, 2)];
+        let one = merged(&ps, usize::MAX, 1);
+        assert!(one.samples.len() > 100);
+        for threads in [2, 3, 4] {
+            let many = merged(&ps, 1000, threads);
+            assert!(many == one, "{threads} threads");
+        }
+    }
 }

@@ -112,7 +112,12 @@ pub const GZIP_LEVEL: u32 = 1;
 
 /// `p` as a gzipped profile.proto, in memory (gzip level [`GZIP_LEVEL`]).
 pub fn gzipped(p: &Profile) -> std::io::Result<Vec<u8>> {
-    Ok(gzip(&encode(p), GZIP_LEVEL))
+    let mut timer = crate::util::timing::Timer::from_env();
+    let raw = encode(p);
+    timer.lap("encode");
+    let gz = gzip(&raw, GZIP_LEVEL);
+    timer.lap("gzip");
+    Ok(gz)
 }
 
 /// Writes `p` as a gzipped profile.proto to `path`, through a temporary file
@@ -323,27 +328,37 @@ impl Writer {
     }
 
     /// A packed repeated varint field (nothing when empty).
-    fn packed(&mut self, field: u32, vals: impl Iterator<Item = u64> + Clone) {
-        let len: usize = vals.clone().map(varint_len).sum();
-        if len == 0 {
-            return;
-        }
+    fn packed(&mut self, field: u32, vals: impl Iterator<Item = u64>) {
+        let mark = self.out.len();
         self.key(field, 2);
-        self.varint(len as u64);
+        let start = self.out.len() + 1;
+        self.out.push(0);
         for v in vals {
             self.varint(v);
         }
+        if self.out.len() == start {
+            self.out.truncate(mark);
+            return;
+        }
+        self.set_len(start);
     }
 
     /// A length-delimited sub-message written by `f`.
     fn message(&mut self, field: u32, f: impl FnOnce(&mut Writer)) {
         self.key(field, 2);
-        let start = self.out.len();
+        let start = self.out.len() + 1;
+        self.out.push(0);
         f(self);
+        self.set_len(start);
+    }
+
+    /// Writes the length of the bytes from `start` on into the one byte
+    /// reserved before them, making room when it takes more (rare: stacks
+    /// and messages are mostly under 128 bytes).
+    fn set_len(&mut self, start: usize) {
         let len = self.out.len() - start;
         if len < 0x80 {
-            // The common case: a one-byte length, inserted in place.
-            self.out.insert(start, len as u8);
+            self.out[start - 1] = len as u8;
             return;
         }
         self.scratch.clear();
@@ -354,32 +369,9 @@ impl Writer {
         }
         self.scratch.push(v as u8);
         let n = self.scratch.len();
-        self.out.splice(start..start, self.scratch.iter().copied());
-        debug_assert_eq!(self.out.len(), start + n + len);
-    }
-}
-
-/// Bytes of `v` as a varint.
-#[inline]
-fn varint_len(v: u64) -> usize {
-    ((64 - (v | 1).leading_zeros() as usize) * 9 + 64) / 64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn varint_lengths() {
-        for (v, n) in [
-            (0u64, 1),
-            (127, 1),
-            (128, 2),
-            (16383, 2),
-            (16384, 3),
-            (u64::MAX, 10),
-        ] {
-            assert_eq!(varint_len(v), n, "{v}");
-        }
+        self.out[start - 1] = self.scratch[0];
+        self.out
+            .splice(start..start, self.scratch[1..].iter().copied());
+        debug_assert_eq!(self.out.len(), start + n - 1 + len);
     }
 }
