@@ -92,6 +92,13 @@ fn agrees_with_prost_on_every_profile() {
             };
             let fast = decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             assert_eq!(to_proto(&fast), oracle(&bytes), "{}", f.display());
+            // The writer's direct encoder gives prost's bytes for the same model.
+            let direct = pprofx::model::encode::encode(&fast);
+            assert!(
+                direct == to_proto(&fast).encode_to_vec(),
+                "{}: direct encoding differs from prost's",
+                f.display()
+            );
             *found.entry("compared".to_string()).or_default() += 1;
         }
         common::show(&format!(
@@ -100,6 +107,19 @@ fn agrees_with_prost_on_every_profile() {
             dir.display()
         ));
         expected.assert_matches("EXPECTED_PROFILES in tests/decoder.rs", source, &found);
+    }
+}
+
+#[test]
+fn written_gzip_reads_back_at_every_level() {
+    let data: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| (i % 251).to_le_bytes())
+        .collect();
+    for level in [1, 6, 9] {
+        let gz = pprofx::model::encode::gzip(&data, level);
+        assert!(gz.len() < data.len() / 4, "level {level} barely compresses");
+        let back = pprofx::decode::gzip::gunzip(&gz, u64::MAX).expect("gunzip");
+        assert!(back == data, "level {level} does not round-trip");
     }
 }
 

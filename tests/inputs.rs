@@ -32,6 +32,7 @@ fn load(sources: &[&str], base: &[&str], diff_base: bool) -> Result<Profile, Sou
         base: base.iter().map(|s| example(s)).collect(),
         diff_base,
         normalize: false,
+        skip_bad: false,
     };
     load_profile(&spec, &LoadOptions::default())
 }

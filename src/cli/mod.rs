@@ -509,6 +509,10 @@ pub struct LoadArgs {
     /// Add this comment to the profile (shown in headers and by `comments`).
     #[arg(long = "add_comment", value_name = "TEXT", help_heading = "Input")]
     pub add_comment: Option<String>,
+    /// Skip profiles that cannot be read (counted in one line at the end)
+    /// instead of stopping at the first.
+    #[arg(long = "skip_bad", help_heading = "Input")]
+    pub skip_bad: bool,
     /// Options of URL sources.
     #[command(flatten)]
     pub fetch: FetchArgs,
@@ -627,6 +631,7 @@ impl LoadArgs {
             },
             diff_base: diff,
             normalize: self.normalize,
+            skip_bad: self.skip_bad,
         }
     }
 

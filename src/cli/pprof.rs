@@ -490,6 +490,7 @@ pub fn run(mut args: PprofArgs) -> Result<(), Failure> {
                 diff_base
             },
             normalize: config.normalize,
+            skip_bad: false,
         },
         load: LoadOptions {
             max_size: args.max_size.unwrap_or(pprofx::decode::DEFAULT_MAX_SIZE),

@@ -1,8 +1,8 @@
 //! Infrastructure shared by every stage: the huge-page allocator, the
 //! bounded read buffer, thread splitting, stage timings, all-or-nothing
-//! output files, strings that are not UTF-8 ([`rawbytes`]), long names shown
-//! in little room ([`names`]) and small Go compatibility helpers. Nothing
-//! here knows about profiles.
+//! output files, a progress bar for long jobs, strings that are not UTF-8
+//! ([`rawbytes`]), long names shown in little room ([`names`]) and small Go
+//! compatibility helpers. Nothing here knows about profiles.
 
 pub mod alloc;
 pub mod bounded;
@@ -10,5 +10,6 @@ pub mod go;
 pub mod names;
 pub mod output;
 pub mod parallel;
+pub mod progress;
 pub mod rawbytes;
 pub mod timing;

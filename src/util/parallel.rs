@@ -16,7 +16,12 @@ pub fn in_parallel<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + 
 /// The chunks [`in_parallel`] splits `0..n` into: one per thread, in order.
 pub fn split(n: usize) -> Vec<std::ops::Range<usize>> {
     const MIN_PER_THREAD: usize = 50_000;
-    let threads = max_threads().clamp(1, (n / MIN_PER_THREAD).max(1));
+    split_into(n, max_threads().clamp(1, (n / MIN_PER_THREAD).max(1)))
+}
+
+/// `0..n` cut into `threads` consecutive ranges of (nearly) equal length.
+pub fn split_into(n: usize, threads: usize) -> Vec<std::ops::Range<usize>> {
+    let threads = threads.max(1);
     let per = n.div_ceil(threads);
     (0..threads)
         .map(|t| (t * per).min(n)..((t + 1) * per).min(n))
@@ -45,7 +50,7 @@ pub fn run_each<J: Send, T: Send>(jobs: Vec<J>, f: impl Fn(J) -> T + Sync) -> Ve
 /// The thread count for large inputs: `PPROFX_THREADS`, else the available
 /// parallelism (at most 4). Asked once: finding the parallelism reads the
 /// cgroup files on every call.
-fn max_threads() -> usize {
+pub fn max_threads() -> usize {
     static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *THREADS.get_or_init(|| {
         std::env::var("PPROFX_THREADS")

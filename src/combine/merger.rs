@@ -1,0 +1,1016 @@
+//! The merge engine behind [`crate::combine::merge::merge`]: profiles added
+//! one at a time into one output model, with pprof's keys and id order.
+//!
+//! A [`Merger`] holds only the merged result. Each added profile gets dense
+//! tables from its own indices (strings, mappings, functions, locations) to
+//! the merged ones, filled the first time an entity is used, so every entity
+//! of an input is keyed and looked up once however many samples use it.
+//! Samples are then found by their mapped stack and label set in a hash
+//! table that stores only sample numbers and compares against the merged
+//! arrays: no per-sample key is built or allocated. Label sets are keyed by
+//! pprof's encoding of sorted labels once per distinct set of an input.
+//!
+//! The output is what pprof's `profile.Merge` makes of the same inputs in the
+//! same order: entities and samples numbered 1..n in order of first use,
+//! headers combined as `combineHeaders` does, input samples whose values are
+//! all zero skipped, and the result re-merged (compacted) when some merged
+//! samples sum to zero. Because the output only depends on the inputs in
+//! order, a merger can take its inputs as they arrive and drop each one
+//! after [`Merger::add`]: memory is the merged profile plus one input.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
+
+use crate::model::{Function, Label, Line, Mapping, Profile, Samples, ValueType, NONE};
+
+type Map<K, V> = HashMap<K, V, RandomState>;
+
+/// pprof's mapping key: size rounded up to 4 KiB, offset, build id or file.
+#[derive(PartialEq, Eq, Hash)]
+struct MappingKey {
+    size: u64,
+    offset: u64,
+    build_id_or_file: u32,
+}
+
+/// Per-input tables from the input's indices to the merged ones ([`NONE`]
+/// until first used).
+struct InputMaps {
+    strings: Vec<u32>,
+    mappings: Vec<Option<(u32, i64)>>,
+    functions: Vec<u32>,
+    locations: Vec<u32>,
+    /// Label lists of this input (its string indices) to merged label sets.
+    label_sets: Map<Vec<Label>, u32>,
+}
+
+/// Builds a merged profile from profiles added in order (see the module doc).
+pub struct Merger {
+    out: Profile,
+    hasher: RandomState,
+    strings: HashTable<u32>,
+    mapping_keys: Map<MappingKey, u32>,
+    functions: HashTable<u32>,
+    locations: HashTable<u32>,
+    /// Each merged location's address relative to its mapping's start (its key).
+    loc_key_addr: Vec<u64>,
+    label_index: Map<Box<[u8]>, u32>,
+    label_sets: Vec<Box<[Label]>>,
+    /// The merged samples, spread over shards by their key's hash so that
+    /// large inputs are looked up on several threads.
+    shards: Vec<Shard>,
+    /// Every merged sample in order of first use: `local << 2 | shard`.
+    order: Vec<u32>,
+    nv: usize,
+    lines: Vec<Line>,
+    /// Per input sample: its stack mapped to merged locations (at the
+    /// input's own offsets), its label set, its key's hash.
+    mapped: Vec<u32>,
+    sets: Vec<u32>,
+    hashes: Vec<u64>,
+    /// Inputs with at least this many samples are cut into `threads` ranges.
+    parallel_min: usize,
+    threads: usize,
+}
+
+/// Number of sample shards (a power of two; `order` packs the shard in 2 bits).
+const SHARDS: usize = 4;
+
+/// Inputs with at least this many samples are looked up on several threads.
+const PARALLEL_SAMPLES: usize = 20_000;
+
+/// An input sample with this label set is skipped (its values are all zero).
+const SKIP: u32 = NONE - 1;
+
+/// A merged sample in a shard's table: its number in the shard and what
+/// its key is compared by, so that a lookup touches the stack and nothing
+/// else.
+#[derive(Clone, Copy)]
+struct Entry {
+    local: u32,
+    start: u32,
+    len: u32,
+    set: u32,
+}
+
+/// Some of the merged samples: a table of them by key, their stacks,
+/// values and label sets.
+#[derive(Default)]
+struct Shard {
+    table: HashTable<Entry>,
+    stack_locs: Vec<u32>,
+    values: Vec<i64>,
+    /// `(start, len, set)` of each sample of the shard.
+    meta: Vec<(u32, u32, u32)>,
+}
+
+impl Shard {
+    /// Adds input sample `s` (key `stack`/`set`, hash `hash`): sums its
+    /// values into the sample with the same key, or makes a new sample and
+    /// returns its number in the shard.
+    #[inline]
+    fn add(
+        &mut self,
+        hasher: &RandomState,
+        hash: u64,
+        stack: &[u32],
+        set: u32,
+        values: &[i64],
+    ) -> Option<u32> {
+        let nv = values.len();
+        let locs = &self.stack_locs;
+        let found = self.table.find(hash, |e| {
+            e.set == set
+                && e.len as usize == stack.len()
+                && &locs[e.start as usize..(e.start + e.len) as usize] == stack
+        });
+        if let Some(e) = found {
+            let i = e.local as usize;
+            for (a, &v) in self.values[i * nv..(i + 1) * nv].iter_mut().zip(values) {
+                *a = a.wrapping_add(v);
+            }
+            return None;
+        }
+        let local = self.meta.len() as u32;
+        let start = self.stack_locs.len() as u32;
+        self.stack_locs.extend_from_slice(stack);
+        self.values.extend_from_slice(values);
+        let e = Entry {
+            local,
+            start,
+            len: stack.len() as u32,
+            set,
+        };
+        self.meta.push((e.start, e.len, set));
+        let locs = &self.stack_locs;
+        self.table.insert_unique(hash, e, |e| {
+            sample_hash(
+                hasher,
+                &locs[e.start as usize..(e.start + e.len) as usize],
+                e.set,
+            )
+        });
+        Some(local)
+    }
+
+    fn reserve(&mut self, hasher: &RandomState, additional: usize) {
+        let locs = &self.stack_locs;
+        self.table.reserve(additional, |e| {
+            sample_hash(
+                hasher,
+                &locs[e.start as usize..(e.start + e.len) as usize],
+                e.set,
+            )
+        });
+    }
+}
+
+/// The shard of a key's hash (bits hashbrown does not use for small tables).
+#[inline]
+fn shard_of(hash: u64) -> usize {
+    (hash >> 32) as usize & (SHARDS - 1)
+}
+
+/// The hash of a sample key: its merged stack and label set.
+#[inline]
+fn sample_hash(h: &RandomState, stack: &[u32], set: u32) -> u64 {
+    h.hash_one((stack, set))
+}
+
+/// The hash of a location key (pprof's: address relative to the mapping,
+/// mapping, each line's function and line, the last line's column, folded).
+fn location_hash(h: &RandomState, addr: u64, mapping: u32, folded: bool, lines: &[Line]) -> u64 {
+    let mut s = h.build_hasher();
+    addr.hash(&mut s);
+    mapping.hash(&mut s);
+    folded.hash(&mut s);
+    lines.len().hash(&mut s);
+    for l in lines {
+        l.function.hash(&mut s);
+        l.line.hash(&mut s);
+    }
+    lines.last().map_or(0, |l| l.column).hash(&mut s);
+    s.finish()
+}
+
+/// Whether two line lists have the same location key part.
+fn same_lines(a: &[Line], b: &[Line]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.function == y.function && x.line == y.line)
+        && a.last().map(|l| l.column) == b.last().map(|l| l.column)
+}
+
+fn function_hash(h: &RandomState, f: &Function) -> u64 {
+    h.hash_one((f.name, f.system_name, f.filename, f.start_line))
+}
+
+impl Merger {
+    /// An empty merger whose output has `first`'s sample types, period type
+    /// and drop/keep frames (pprof takes them from the first profile). The
+    /// other headers are combined from the profiles as they are added.
+    pub fn new(first: &Profile) -> Merger {
+        let mut m = Merger {
+            out: Profile::default(),
+            hasher: RandomState::default(),
+            strings: HashTable::new(),
+            mapping_keys: Map::default(),
+            functions: HashTable::new(),
+            locations: HashTable::new(),
+            loc_key_addr: Vec::new(),
+            label_index: Map::default(),
+            label_sets: Vec::new(),
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            order: Vec::new(),
+            nv: first.num_values(),
+            lines: Vec::new(),
+            mapped: Vec::new(),
+            sets: Vec::new(),
+            hashes: Vec::new(),
+            parallel_min: PARALLEL_SAMPLES,
+            threads: crate::util::parallel::max_threads(),
+        };
+        m.intern("");
+        let vt = |m: &mut Merger, v: ValueType| ValueType {
+            ty: m.intern(first.str(v.ty)),
+            unit: m.intern(first.str(v.unit)),
+        };
+        m.out.sample_types = first.sample_types.iter().map(|&t| vt(&mut m, t)).collect();
+        m.out.period_type = vt(&mut m, first.period_type);
+        m.out.drop_frames = m.intern(first.str(first.drop_frames));
+        m.out.keep_frames = m.intern(first.str(first.keep_frames));
+        m
+    }
+
+    /// pprof's check before a merge: `p` has the merger's period type and
+    /// sample types (names and units, in order).
+    pub fn check(&self, p: &Profile) -> Result<(), super::merge::MergeError> {
+        super::merge::check_compatible(&self.out, p)
+    }
+
+    /// Number of samples merged so far.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True if no sample has been merged yet.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        let hash = self.hasher.hash_one(s);
+        let strs = &self.out.strings;
+        if let Some(&i) = self.strings.find(hash, |&i| strs.get(i) == s) {
+            return i;
+        }
+        let Some(i) = self.out.strings.push(s) else {
+            return 0;
+        };
+        let (strs, hasher) = (&self.out.strings, &self.hasher);
+        self.strings
+            .insert_unique(hash, i, |&j| hasher.hash_one(strs.get(j)));
+        i
+    }
+
+    #[inline]
+    fn map_string(&mut self, p: &Profile, maps: &mut InputMaps, s: u32) -> u32 {
+        match maps.strings.get(s as usize) {
+            Some(&m) if m != NONE => m,
+            Some(_) => {
+                let m = self.intern(p.str(s));
+                maps.strings[s as usize] = m;
+                m
+            }
+            None => 0,
+        }
+    }
+
+    /// pprof's `combineHeaders`, one profile at a time: earliest time (a
+    /// later zero time replaces it, as in pprof), summed durations, largest
+    /// period, comments without duplicates, the first default sample type
+    /// and doc URL.
+    fn fold_headers(&mut self, p: &Profile) {
+        let o = &mut self.out;
+        if o.time_nanos == 0 || p.time_nanos < o.time_nanos {
+            o.time_nanos = p.time_nanos;
+        }
+        o.duration_nanos = o.duration_nanos.wrapping_add(p.duration_nanos);
+        if o.period == 0 || o.period < p.period {
+            o.period = p.period;
+        }
+        for &c in &p.comments {
+            let c = self.intern(p.str(c));
+            if !self.out.comments.contains(&c) {
+                self.out.comments.push(c);
+            }
+        }
+        if self.out.default_sample_type == 0 {
+            self.out.default_sample_type = self.intern(p.str(p.default_sample_type));
+        }
+        if self.out.doc_url == 0 {
+            self.out.doc_url = self.intern(p.str(p.doc_url));
+        }
+    }
+
+    /// Adds `p`, which must have the merger's sample types (the caller
+    /// checks; a profile with another number of values is ignored).
+    pub fn add(&mut self, p: &Profile) {
+        if p.num_values() != self.nv {
+            return;
+        }
+        let mut timer = crate::util::timing::Timer::from_env();
+        self.fold_headers(p);
+        let mut maps = InputMaps {
+            strings: vec![NONE; p.strings.len()],
+            mappings: vec![None; p.mappings.len()],
+            functions: vec![NONE; p.functions.len()],
+            locations: vec![NONE; p.locations.len()],
+            label_sets: Map::default(),
+        };
+        if self.out.mappings.is_empty() && !p.mappings.is_empty() {
+            // pprof maps the first input's first mapping (the main binary) first.
+            self.map_mapping(p, &mut maps, 0);
+        }
+        let nv = self.nv;
+        let n = p.samples.len();
+        // Samples may share stacks: `stack_range(k)` is where stack `k` lies
+        // in `stack_locs` (and in `mapped`), `range_of(s)` sample `s`'s.
+        let ends = &p.samples.stack_ends;
+        let stack_range = |k: usize| {
+            let start = if k == 0 { 0 } else { ends[k - 1] as usize };
+            start..ends[k] as usize
+        };
+        let range_of = |s: usize| stack_range(p.samples.stack_index(s));
+        let is_zero = |s: usize| {
+            p.samples.values[s * nv..(s + 1) * nv]
+                .iter()
+                .all(|&v| v == 0)
+        };
+        // Large inputs are cut into one range of samples per thread.
+        let ranges = if n >= self.parallel_min {
+            crate::util::parallel::split_into(n, self.threads)
+        } else {
+            std::iter::once(0..n).collect()
+        };
+        let mut mapped = std::mem::take(&mut self.mapped);
+        let mut sets = std::mem::take(&mut self.sets);
+        let mut hashes = std::mem::take(&mut self.hashes);
+        // Every slot is written in step 3.
+        if mapped.len() < p.samples.stack_locs.len() {
+            mapped.resize(p.samples.stack_locs.len(), NONE);
+        }
+        sets.clear();
+        sets.resize(n, SKIP);
+        hashes.clear();
+        hashes.resize(n, 0);
+        // Each range's share of the per-sample buffers.
+        let mut jobs = Vec::with_capacity(ranges.len());
+        {
+            let (mut s_rest, mut h_rest) = (&mut sets[..], &mut hashes[..]);
+            for r in &ranges {
+                let (sv, sr) = std::mem::take(&mut s_rest).split_at_mut(r.len());
+                let (h, hr) = std::mem::take(&mut h_rest).split_at_mut(r.len());
+                jobs.push((r.clone(), sv, h));
+                (s_rest, h_rest) = (sr, hr);
+            }
+        }
+        // 1. Each range lists, in order, the locations it uses first, and
+        // numbers the label lists it meets (sets: SKIP for zero samples,
+        // NONE for no labels, else the range's label list number).
+        let firsts = {
+            let locmap = &maps.locations;
+            crate::util::parallel::run_each(jobs, |(r, sv, h)| {
+                let mut seen = vec![0u64; p.locations.len().div_ceil(64)];
+                let mut lists: Map<&[Label], u32> = Map::default();
+                let (mut locs, mut firsts) = (Vec::new(), Vec::new());
+                for (j, s) in r.clone().enumerate() {
+                    if is_zero(s) {
+                        continue;
+                    }
+                    for &l in &p.samples.stack_locs[range_of(s)] {
+                        let (w, b) = (l as usize / 64, 1u64 << (l % 64));
+                        match seen.get_mut(w) {
+                            Some(word) if *word & b == 0 => {
+                                *word |= b;
+                                if locmap[l as usize] == NONE {
+                                    locs.push(l);
+                                }
+                            }
+                            Some(_) => {}
+                            None => locs.push(l),
+                        }
+                    }
+                    let ls = p.samples.labels(s);
+                    sv[j] = if ls.is_empty() {
+                        NONE
+                    } else {
+                        *lists.entry(ls).or_insert_with(|| {
+                            firsts.push(s);
+                            firsts.len() as u32 - 1
+                        })
+                    };
+                }
+                (locs, firsts, (r, sv, h))
+            })
+        };
+        // 2. New entities merged in order of first use (ranges in order),
+        // and each range's label lists turned into merged label sets.
+        let mut jobs = Vec::with_capacity(firsts.len());
+        for (locs, label_firsts, job) in firsts {
+            for l in locs {
+                if maps.locations.get(l as usize) == Some(&NONE) {
+                    self.map_location(p, &mut maps, l);
+                }
+            }
+            let table: Vec<u32> = label_firsts
+                .iter()
+                .map(|&s| {
+                    let ls = p.samples.labels(s);
+                    match maps.label_sets.get(ls) {
+                        Some(&i) => i,
+                        None => {
+                            let i = self.label_set(p, ls);
+                            maps.label_sets.insert(ls.to_vec(), i);
+                            i
+                        }
+                    }
+                })
+                .collect();
+            jobs.push((table, job));
+        }
+        timer.lap("merge: map");
+        // 3. Every stack mapped to merged locations (in ranges of stacks;
+        // a location only zero samples use maps to NONE and is never read),
+        // then each range of samples writes its label sets and key hashes.
+        {
+            let locmap = &maps.locations;
+            let nstacks = p.samples.stack_count();
+            let stack_ranges = if ranges.len() > 1 {
+                crate::util::parallel::split_into(nstacks, ranges.len())
+            } else {
+                std::iter::once(0..nstacks).collect()
+            };
+            let mut parts = Vec::with_capacity(stack_ranges.len());
+            let (mut m_rest, mut at) = (&mut mapped[..], 0usize);
+            for r in stack_ranges {
+                let end = if r.end == 0 {
+                    0
+                } else {
+                    ends[r.end - 1] as usize
+                };
+                let (m, mr) = std::mem::take(&mut m_rest).split_at_mut(end - at);
+                parts.push((at, m));
+                (m_rest, at) = (mr, end);
+            }
+            crate::util::parallel::run_each(parts, |(base, m)| {
+                let locs = &p.samples.stack_locs[base..base + m.len()];
+                for (o, &l) in m.iter_mut().zip(locs) {
+                    *o = locmap.get(l as usize).copied().unwrap_or(NONE);
+                }
+            });
+        }
+        {
+            let (hasher, mapped) = (&self.hasher, &mapped);
+            crate::util::parallel::run_each(jobs, |(table, (r, sv, h))| {
+                for (j, s) in r.enumerate() {
+                    if sv[j] == SKIP {
+                        continue;
+                    }
+                    if sv[j] != NONE {
+                        sv[j] = table[sv[j] as usize];
+                    }
+                    h[j] = sample_hash(hasher, &mapped[range_of(s)], sv[j]);
+                }
+            });
+        }
+        timer.lap("merge: hash");
+        let stack = |s: usize| &mapped[range_of(s)];
+        let values = |s: usize| &p.samples.values[s * nv..(s + 1) * nv];
+        let hasher = &self.hasher;
+        if ranges.len() == 1 {
+            for sh in &mut self.shards {
+                sh.reserve(hasher, n / SHARDS + 1);
+            }
+            for s in 0..n {
+                if sets[s] == SKIP {
+                    continue;
+                }
+                let hash = hashes[s];
+                let k = shard_of(hash);
+                if let Some(local) = self.shards[k].add(hasher, hash, stack(s), sets[s], values(s))
+                {
+                    self.order.push(local << 2 | k as u32);
+                }
+            }
+        } else {
+            // Each thread takes whole shards; new samples are listed with
+            // their input position, then put in order of first use.
+            let threads = ranges.len().clamp(1, SHARDS);
+            let mut groups: Vec<Vec<(usize, &mut Shard)>> =
+                (0..threads).map(|_| Vec::new()).collect();
+            for (k, sh) in self.shards.iter_mut().enumerate() {
+                groups[k % threads].push((k, sh));
+            }
+            let (hashes_ref, sets_ref) = (&hashes, &sets);
+            let news = crate::util::parallel::run_each(groups, |mut group| {
+                let mut new: Vec<(u32, u32)> = Vec::new();
+                for (_, sh) in group.iter_mut() {
+                    sh.reserve(hasher, n / SHARDS + 1);
+                }
+                for s in 0..n {
+                    if sets_ref[s] == SKIP {
+                        continue;
+                    }
+                    let hash = hashes_ref[s];
+                    let k = shard_of(hash);
+                    let Some((_, sh)) = group.iter_mut().find(|(j, _)| *j == k) else {
+                        continue;
+                    };
+                    if let Some(local) = sh.add(hasher, hash, stack(s), sets_ref[s], values(s)) {
+                        new.push((s as u32, local << 2 | k as u32));
+                    }
+                }
+                new
+            });
+            let mut all: Vec<(u32, u32)> = news.into_iter().flatten().collect();
+            all.sort_unstable_by_key(|&(s, _)| s);
+            self.order.extend(all.into_iter().map(|(_, packed)| packed));
+        }
+        self.hashes = hashes;
+        self.mapped = mapped;
+        self.sets = sets;
+        timer.lap("merge: add");
+    }
+
+    /// The merged label set of a sample's labels: keyed by pprof's encoding
+    /// (string labels by sorted key, then numeric labels with their units),
+    /// its labels in the order pprof writes them. [`NONE`] when the labels
+    /// carry nothing.
+    fn label_set(&mut self, p: &Profile, labels: &[Label]) -> u32 {
+        let gl = go_labels(p, labels);
+        let mut key = Vec::new();
+        for (k, vals) in &gl.strs {
+            put_str(&mut key, k);
+            put_uvarint(&mut key, vals.len() as u64);
+            for v in vals {
+                put_str(&mut key, v);
+            }
+        }
+        for (k, vals, units) in &gl.nums {
+            put_str(&mut key, k);
+            put_uvarint(&mut key, vals.len() as u64);
+            for &v in vals {
+                put_uvarint(&mut key, v as u64);
+            }
+            put_uvarint(&mut key, units.len() as u64);
+            for u in units {
+                put_str(&mut key, u);
+            }
+        }
+        if key.is_empty() {
+            return NONE;
+        }
+        if let Some(&i) = self.label_index.get(&key[..]) {
+            return i;
+        }
+        let mut out = Vec::new();
+        for (k, vals) in &gl.strs {
+            for v in vals {
+                out.push(Label {
+                    key: self.intern(k),
+                    str: self.intern(v),
+                    num: 0,
+                    num_unit: 0,
+                    kept_zero: false,
+                });
+            }
+        }
+        for (k, vals, units) in &gl.nums {
+            for (i, &v) in vals.iter().enumerate() {
+                let unit = if units.is_empty() {
+                    0
+                } else {
+                    self.intern(units.get(i).copied().unwrap_or(""))
+                };
+                out.push(Label {
+                    key: self.intern(k),
+                    str: 0,
+                    num: v,
+                    num_unit: unit,
+                    kept_zero: v == 0,
+                });
+            }
+        }
+        let i = self.label_sets.len() as u32;
+        self.label_sets.push(out.into_boxed_slice());
+        self.label_index.insert(key.into_boxed_slice(), i);
+        i
+    }
+
+    fn map_mapping(&mut self, p: &Profile, maps: &mut InputMaps, i: u32) -> Option<(u32, i64)> {
+        let src = *p.mappings.get(i as usize)?;
+        if let Some(mi) = maps.mappings[i as usize] {
+            return Some(mi);
+        }
+        let size = src.memory_limit.wrapping_sub(src.memory_start);
+        let size = size.wrapping_add(0xfff);
+        let size = size - size % 0x1000;
+        let build_id = self.map_string(p, maps, src.build_id);
+        let file = self.map_string(p, maps, src.filename);
+        let key = MappingKey {
+            size,
+            offset: src.file_offset,
+            build_id_or_file: if build_id != 0 { build_id } else { file },
+        };
+        if let Some(&m) = self.mapping_keys.get(&key) {
+            let start = self.out.mappings[m as usize].memory_start;
+            let mi = (m, (start as i64).wrapping_sub(src.memory_start as i64));
+            maps.mappings[i as usize] = Some(mi);
+            return Some(mi);
+        }
+        let idx = self.out.mappings.len() as u32;
+        self.out.mappings.push(Mapping {
+            id: u64::from(idx) + 1,
+            filename: file,
+            build_id,
+            ..src
+        });
+        self.mapping_keys.insert(key, idx);
+        maps.mappings[i as usize] = Some((idx, 0));
+        Some((idx, 0))
+    }
+
+    fn map_function(&mut self, p: &Profile, maps: &mut InputMaps, f: u32) -> u32 {
+        let Some(&src) = p.functions.get(f as usize) else {
+            return NONE;
+        };
+        if maps.functions[f as usize] != NONE {
+            return maps.functions[f as usize];
+        }
+        let key = Function {
+            id: 0,
+            name: self.map_string(p, maps, src.name),
+            system_name: self.map_string(p, maps, src.system_name),
+            filename: self.map_string(p, maps, src.filename),
+            start_line: src.start_line,
+        };
+        let hash = function_hash(&self.hasher, &key);
+        let fs = &self.out.functions;
+        let found = self.functions.find(hash, |&i| {
+            let g = &fs[i as usize];
+            (g.name, g.system_name, g.filename, g.start_line)
+                == (key.name, key.system_name, key.filename, key.start_line)
+        });
+        let idx = match found {
+            Some(&i) => i,
+            None => {
+                let idx = self.out.functions.len() as u32;
+                self.out.functions.push(Function {
+                    id: u64::from(idx) + 1,
+                    ..key
+                });
+                let (fs, hasher) = (&self.out.functions, &self.hasher);
+                self.functions
+                    .insert_unique(hash, idx, |&i| function_hash(hasher, &fs[i as usize]));
+                idx
+            }
+        };
+        maps.functions[f as usize] = idx;
+        idx
+    }
+
+    fn map_location(&mut self, p: &Profile, maps: &mut InputMaps, l: u32) -> u32 {
+        let locs = &p.locations;
+        let li = l as usize;
+        if li >= locs.len() {
+            return NONE;
+        }
+        let mi = self.map_mapping(p, maps, locs.mapping[li]);
+        let offset = mi.map_or(0, |m| m.1);
+        let address = (locs.address[li] as i64).wrapping_add(offset) as u64;
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
+        for ln in locs.lines(l) {
+            lines.push(Line {
+                function: self.map_function(p, maps, ln.function),
+                line: ln.line,
+                column: ln.column,
+            });
+        }
+        let (key_addr, mapping) = match mi {
+            Some((m, _)) => (
+                address.wrapping_sub(self.out.mappings[m as usize].memory_start),
+                m,
+            ),
+            None => (address, NONE),
+        };
+        let folded = locs.is_folded[li];
+        let hash = location_hash(&self.hasher, key_addr, mapping, folded, &lines);
+        let (out, ka) = (&self.out.locations, &self.loc_key_addr);
+        let found = self.locations.find(hash, |&i| {
+            let i = i as usize;
+            out.mapping[i] == mapping
+                && ka[i] == key_addr
+                && out.is_folded[i] == folded
+                && same_lines(out.lines(i as u32), &lines)
+        });
+        let idx = match found {
+            Some(&i) => i,
+            None => {
+                let out = &mut self.out.locations;
+                let idx = out.id.len() as u32;
+                out.id.push(u64::from(idx) + 1);
+                out.mapping.push(mapping);
+                out.address.push(address);
+                out.is_folded.push(folded);
+                out.lines.extend_from_slice(&lines);
+                out.line_ends.push(out.lines.len() as u32);
+                self.loc_key_addr.push(key_addr);
+                let (out, ka, hasher) = (&self.out.locations, &self.loc_key_addr, &self.hasher);
+                self.locations.insert_unique(hash, idx, |&i| {
+                    let j = i as usize;
+                    location_hash(
+                        hasher,
+                        ka[j],
+                        out.mapping[j],
+                        out.is_folded[j],
+                        out.lines(i),
+                    )
+                });
+                idx
+            }
+        };
+        self.lines = lines;
+        maps.locations[li] = idx;
+        idx
+    }
+
+    /// The merged profile as it stands (zero samples included).
+    fn into_profile(self) -> Profile {
+        let mut out = self.out;
+        let nv = self.nv;
+        let total: usize = self.shards.iter().map(|sh| sh.stack_locs.len()).sum();
+        let mut s = Samples {
+            stack_ends: Vec::with_capacity(self.order.len()),
+            stack_locs: Vec::with_capacity(total),
+            stack_of: Vec::new(),
+            values: Vec::with_capacity(self.order.len() * nv),
+            label_ends: Vec::with_capacity(self.order.len()),
+            labels: Vec::new(),
+        };
+        for &packed in &self.order {
+            let sh = &self.shards[packed as usize & (SHARDS - 1)];
+            let local = (packed >> 2) as usize;
+            let (start, len, set) = sh.meta[local];
+            s.stack_locs
+                .extend_from_slice(&sh.stack_locs[start as usize..(start + len) as usize]);
+            s.stack_ends.push(s.stack_locs.len() as u32);
+            s.values
+                .extend_from_slice(&sh.values[local * nv..(local + 1) * nv]);
+            if set != NONE {
+                s.labels.extend_from_slice(&self.label_sets[set as usize]);
+            }
+            s.label_ends.push(s.labels.len() as u32);
+        }
+        out.samples = s;
+        out
+    }
+
+    /// The merged profile. When some merged samples sum to zero it is
+    /// compacted as pprof does by merging it once more on its own
+    /// ([`compact`]): they are dropped with everything only they used, and
+    /// the rest is numbered again in order of first use.
+    pub fn finish(self) -> Profile {
+        let nv = self.nv;
+        let has_zero = nv > 0
+            && self.shards.iter().any(|sh| {
+                sh.values
+                    .chunks_exact(nv)
+                    .any(|r| r.iter().all(|&v| v == 0))
+            });
+        let out = self.into_profile();
+        if has_zero {
+            compact(out)
+        } else {
+            out
+        }
+    }
+}
+
+/// What pprof's `Merge` of the single merged profile `p` gives, without
+/// its hashing: `p`'s entities are already unique by pprof's keys, so the
+/// merge only drops the samples whose values are all zero and renumbers
+/// what the others use in order of first use (the first mapping first, then
+/// each location's mapping and functions when the location is first used).
+/// Strings no longer used stay in the table.
+pub fn compact(mut p: Profile) -> Profile {
+    let nv = p.num_values();
+    let n = p.samples.len();
+    let keep: Vec<bool> = (0..n)
+        .map(|s| {
+            p.samples.values[s * nv..(s + 1) * nv]
+                .iter()
+                .any(|&v| v != 0)
+        })
+        .collect();
+    let mut new_map = vec![NONE; p.mappings.len()];
+    let mut new_fn = vec![NONE; p.functions.len()];
+    let mut new_loc = vec![NONE; p.locations.len()];
+    let (mut maps, mut fns, mut locs_order) = (Vec::new(), Vec::new(), Vec::new());
+    if !p.mappings.is_empty() {
+        new_map[0] = 0;
+        maps.push(0u32);
+    }
+    for s in (0..n).filter(|&s| keep[s]) {
+        for &l in p.samples.stack(s) {
+            let Some(slot) = new_loc.get(l as usize) else {
+                continue;
+            };
+            if *slot != NONE {
+                continue;
+            }
+            let m = p.locations.mapping[l as usize];
+            if let Some(nm) = new_map.get_mut(m as usize) {
+                if *nm == NONE {
+                    *nm = maps.len() as u32;
+                    maps.push(m);
+                }
+            }
+            for ln in p.locations.lines(l) {
+                if let Some(nf) = new_fn.get_mut(ln.function as usize) {
+                    if *nf == NONE {
+                        *nf = fns.len() as u32;
+                        fns.push(ln.function);
+                    }
+                }
+            }
+            new_loc[l as usize] = locs_order.len() as u32;
+            locs_order.push(l);
+        }
+    }
+    let remap = |t: &[u32], i: u32| t.get(i as usize).copied().unwrap_or(NONE);
+    p.mappings = maps
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| Mapping {
+            id: i as u64 + 1,
+            ..p.mappings[m as usize]
+        })
+        .collect();
+    p.functions = fns
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| Function {
+            id: i as u64 + 1,
+            ..p.functions[f as usize]
+        })
+        .collect();
+    let old = std::mem::take(&mut p.locations);
+    let locs = &mut p.locations;
+    for (i, &l) in locs_order.iter().enumerate() {
+        locs.id.push(i as u64 + 1);
+        locs.mapping.push(remap(&new_map, old.mapping[l as usize]));
+        locs.address.push(old.address[l as usize]);
+        locs.is_folded.push(old.is_folded[l as usize]);
+        for ln in old.lines(l) {
+            locs.lines.push(Line {
+                function: remap(&new_fn, ln.function),
+                ..*ln
+            });
+        }
+        locs.line_ends.push(locs.lines.len() as u32);
+    }
+    let old = std::mem::take(&mut p.samples);
+    let s = &mut p.samples;
+    for i in (0..n).filter(|&i| keep[i]) {
+        s.stack_locs
+            .extend(old.stack(i).iter().map(|&l| remap(&new_loc, l)));
+        s.stack_ends.push(s.stack_locs.len() as u32);
+        s.values
+            .extend_from_slice(&old.values[i * nv..(i + 1) * nv]);
+        s.labels.extend_from_slice(old.labels(i));
+        s.label_ends.push(s.labels.len() as u32);
+    }
+    p
+}
+
+/// A sample's labels in pprof's in-memory form: string labels by key, and
+/// numeric labels by key with their units (empty, or one per value), keys
+/// sorted.
+struct GoLabels<'a> {
+    strs: Vec<(&'a str, Vec<&'a str>)>,
+    nums: Vec<(&'a str, Vec<i64>, Vec<&'a str>)>,
+}
+
+fn go_labels<'a>(p: &'a Profile, labels: &[Label]) -> GoLabels<'a> {
+    let mut strs: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut nums: Vec<(&str, Vec<i64>, Vec<&str>)> = Vec::new();
+    for l in labels {
+        let key = p.str(l.key);
+        if l.str != 0 {
+            match strs.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, v)) => v.push(p.str(l.str)),
+                None => strs.push((key, vec![p.str(l.str)])),
+            }
+        } else if l.is_numeric() {
+            let i = match nums.iter().position(|(k, _, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    nums.push((key, Vec::new(), Vec::new()));
+                    nums.len() - 1
+                }
+            };
+            let (_, vals, units) = &mut nums[i];
+            if l.num_unit != 0 {
+                while units.len() < vals.len() {
+                    units.push("");
+                }
+                units.push(p.str(l.num_unit));
+            }
+            vals.push(l.num);
+        }
+    }
+    for (_, vals, units) in &mut nums {
+        if !units.is_empty() {
+            while units.len() < vals.len() {
+                units.push("");
+            }
+        }
+    }
+    strs.sort_by(|a, b| a.0.cmp(b.0));
+    nums.sort_by(|a, b| a.0.cmp(b.0));
+    GoLabels { strs, nums }
+}
+
+fn put_uvarint(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+fn put_str(buf: &mut Vec<u8>, s: &str) {
+    put_uvarint(buf, s.len() as u64);
+    buf.extend_from_slice(s.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::legacy::Builder;
+
+    /// A profile of `n` samples over 300 stacks of 50 addresses, some with
+    /// labels, values from `seed` (some zero, some negative).
+    fn big(n: usize, seed: i64) -> Profile {
+        let mut b = Builder::new();
+        b.period("cpu", "nanoseconds", 10);
+        b.sample_type("samples", "count");
+        b.sample_type("cpu", "nanoseconds");
+        let locs: Vec<u32> = (0..50).map(|i| b.address(0x1000 + i * 16)).collect();
+        for i in 0..n {
+            let k = (i * 7919) % 300;
+            let stack: Vec<u32> = (0..(3 + k % 9))
+                .map(|d| locs[(k * 31 + d * 17) % 50])
+                .collect();
+            let v = ((i as i64 * 13 + seed) % 7) - 2;
+            let labels = if k % 3 == 0 {
+                vec![Label {
+                    key: b.str("shard"),
+                    str: b.str(&format!("s{}", k % 5)),
+                    ..Label::default()
+                }]
+            } else {
+                Vec::new()
+            };
+            b.sample(&stack, &[v, v * 10], &labels);
+        }
+        b.finish()
+    }
+
+    fn merged(ps: &[Profile], parallel_min: usize, threads: usize) -> Profile {
+        let mut m = Merger::new(&ps[0]);
+        m.parallel_min = parallel_min;
+        m.threads = threads;
+        for p in ps {
+            m.add(p);
+        }
+        m.finish()
+    }
+
+    #[test]
+    fn ranges_and_shards_on_threads_give_the_sequential_result() {
+        let ps = [big(2500, 1), big(3100, 4), big(700, 2)];
+        let one = merged(&ps, usize::MAX, 1);
+        assert!(one.samples.len() > 100);
+        for threads in [2, 3, 4] {
+            let many = merged(&ps, 1000, threads);
+            assert!(many == one, "{threads} threads");
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! Merging many sources in bounded memory, with pprof's exact result.
+//!
+//! pprof's fetcher reads the sources in chunks of [`CHUNK`]: it loads a
+//! chunk's profiles all at once, combines them ([`merge::combine`]:
+//! common sample types, finest units, merge), and combines each chunk's
+//! result into the result so far. [`merge_sources`] produces the same
+//! profile while holding only the result so far, one chunk's running merge
+//! and a few inputs being loaded:
+//!
+//! * A few threads load the inputs in order ([`load_in_order`]); at most a
+//!   window of loaded profiles waits for the merge, so memory does not grow
+//!   with the number of inputs.
+//! * Within a chunk, while every input has the same sample types, units and
+//!   period type as the chunk's first (the common case: a fleet's profiles of
+//!   one kind), pprof's combining rules change nothing but what [`plan`]
+//!   says for identical headers, so each input is planned, added to the
+//!   chunk's [`Merger`] and dropped as soon as it is loaded. A chunk of one
+//!   profile is that profile as it is, as in pprof.
+//! * When an input's header differs, the rules depend on every header of the
+//!   chunk. The chunk is then read twice: once for the headers, and once more
+//!   to plan, add and drop each input (files are read again; standard input
+//!   and URLs, which cannot be, are kept in memory from the first reading).
+//! * The chunk's result is combined into the result so far with
+//!   [`merge::combine`], exactly as pprof combines chunks.
+//!
+//! So the result is byte for byte what pprof's fetcher makes of the same
+//! sources, for any number of them. An input that cannot be loaded stops the
+//! merge with its name, or is skipped and reported with `skip_bad` (pprof
+//! always skips them, with a warning per input).
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+use super::merge::{self, apply_plan, plan, Plan, TypeHeader};
+use super::merger::Merger;
+use super::SourceError;
+use crate::decode::LoadOptions;
+use crate::error::LoadError;
+use crate::model::Profile;
+use crate::util::progress::Progress;
+
+/// pprof merges sources in chunks of this many, each chunk into the result
+/// so far (this matters for headers and id order when values cancel).
+pub const CHUNK: usize = 128;
+
+/// How to merge a list of sources.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StreamOptions {
+    /// Skip inputs that cannot be loaded (they are listed in
+    /// [`Streamed::skipped`]) instead of stopping at the first.
+    pub skip_bad: bool,
+    /// Give profiles without mappings pprof's fake mapping (done when the
+    /// command line has more than one profile, sources and bases together).
+    pub ensure_mapping: bool,
+}
+
+/// An input that could not be loaded and was skipped.
+#[derive(Debug)]
+pub struct Skipped {
+    /// The source as given.
+    pub source: String,
+    /// Why it could not be loaded.
+    pub error: LoadError,
+}
+
+/// The result of [`merge_sources`].
+#[derive(Debug)]
+pub struct Streamed {
+    /// The combined profile; `None` if no input could be loaded.
+    pub profile: Option<Profile>,
+    /// How many inputs were loaded and merged.
+    pub loaded: usize,
+    /// The inputs skipped (only with [`StreamOptions::skip_bad`]).
+    pub skipped: Vec<Skipped>,
+}
+
+/// Loads and combines `list` with pprof's rules, chunk by chunk, in bounded
+/// memory (see the module doc). `progress` advances once per input read.
+pub fn merge_sources(
+    list: &[String],
+    opts: &LoadOptions,
+    so: StreamOptions,
+    progress: &Progress,
+) -> Result<Streamed, SourceError> {
+    let mut out = Streamed {
+        profile: None,
+        loaded: 0,
+        skipped: Vec::new(),
+    };
+    // One pool of loading threads for the whole list: chunk boundaries are
+    // only points in the stream of loaded profiles.
+    let items: Vec<usize> = (0..list.len()).collect();
+    let mut chunk = Chunk::default();
+    load_in_order(list, &items, opts, |i, r| {
+        if i > 0 && i % CHUNK == 0 {
+            let done = std::mem::take(&mut chunk);
+            let c = done.finish(list, opts, so, progress)?;
+            fold(&mut out.profile, c)?;
+        }
+        progress.step();
+        chunk.take(i, r, list, so, &mut out)
+    })?;
+    let c = chunk.finish(list, opts, so, progress)?;
+    fold(&mut out.profile, c)?;
+    Ok(out)
+}
+
+/// Combines a chunk's result into the result so far, as pprof does.
+fn fold(acc: &mut Option<Profile>, chunk: Option<Profile>) -> Result<(), SourceError> {
+    let Some(c) = chunk else {
+        return Ok(());
+    };
+    *acc = Some(match acc.take() {
+        None => c,
+        Some(a) => merge::combine(vec![a, c])?,
+    });
+    Ok(())
+}
+
+/// Where a chunk's merge stands.
+#[derive(Default)]
+#[allow(clippy::large_enum_variant)] // one per chunk in flight
+enum Phase {
+    /// Nothing loaded yet.
+    #[default]
+    Start,
+    /// One profile, kept as it is (a chunk of one is not merged).
+    One(Profile),
+    /// Every input so far has the first one's header: merged as they came.
+    Many(Merger),
+    /// Headers differ: only headers are collected; merged in a second pass.
+    Mixed,
+}
+
+/// Whether `source` can be read a second time (a regular file).
+fn rereadable(source: &str) -> bool {
+    source != "-" && std::path::Path::new(source).is_file()
+}
+
+/// One chunk of sources being combined.
+#[derive(Default)]
+struct Chunk {
+    phase: Phase,
+    /// The header of every input loaded (by source index).
+    headers: Vec<(usize, TypeHeader)>,
+    /// The plan of inputs with the first one's header.
+    same_plan: Option<Plan>,
+    /// Inputs that cannot be read again, kept for a second pass.
+    kept: HashMap<usize, Profile>,
+}
+
+impl Chunk {
+    /// Takes source `i`'s loading result.
+    fn take(
+        &mut self,
+        i: usize,
+        r: Result<Profile, LoadError>,
+        list: &[String],
+        so: StreamOptions,
+        out: &mut Streamed,
+    ) -> Result<(), SourceError> {
+        let mut p = match r {
+            Ok(p) => p,
+            Err(error) => return skip_or_fail(so, &list[i], error, out),
+        };
+        out.loaded += 1;
+        if so.ensure_mapping {
+            merge::ensure_mapping(&mut p);
+        }
+        let h = TypeHeader::of(&p);
+        let same = self.headers.first().is_some_and(|(_, h0)| *h0 == h);
+        self.headers.push((i, h));
+        let keep = !rereadable(&list[i]);
+        let kept = &mut self.kept;
+        self.phase = match std::mem::take(&mut self.phase) {
+            Phase::Start if self.headers[0].1.has_distinct_types() => Phase::One(p),
+            Phase::Start => {
+                kept_if(keep, kept, i, p);
+                Phase::Mixed
+            }
+            Phase::One(mut first) if same => {
+                let first_i = self.headers[0].0;
+                let h0 = self.headers[0].1.clone();
+                let pl = self.same_plan.insert(plan(&[h0.clone(), h0])?.remove(0));
+                apply_plan(pl, &mut first);
+                apply_plan(pl, &mut p);
+                let mut m = Merger::new(&first);
+                m.add(&first);
+                m.add(&p);
+                kept_if(!rereadable(&list[first_i]), kept, first_i, first);
+                kept_if(keep, kept, i, p);
+                Phase::Many(m)
+            }
+            Phase::One(first) => {
+                let first_i = self.headers[0].0;
+                kept_if(!rereadable(&list[first_i]), kept, first_i, first);
+                kept_if(keep, kept, i, p);
+                Phase::Mixed
+            }
+            Phase::Many(mut m) if same => {
+                if let Some(pl) = &self.same_plan {
+                    apply_plan(pl, &mut p);
+                }
+                m.add(&p);
+                kept_if(keep, kept, i, p);
+                Phase::Many(m)
+            }
+            Phase::Many(_) | Phase::Mixed => {
+                kept_if(keep, kept, i, p);
+                Phase::Mixed
+            }
+        };
+        Ok(())
+    }
+
+    /// The chunk's combined profile; `None` when none of its inputs loaded.
+    fn finish(
+        self,
+        list: &[String],
+        opts: &LoadOptions,
+        so: StreamOptions,
+        progress: &Progress,
+    ) -> Result<Option<Profile>, SourceError> {
+        match self.phase {
+            Phase::Start => Ok(None),
+            Phase::One(p) => Ok(Some(p)),
+            Phase::Many(m) => Ok(Some(m.finish())),
+            Phase::Mixed => {
+                merge_mixed(list, &self.headers, self.kept, opts, so, progress).map(Some)
+            }
+        }
+    }
+}
+
+fn kept_if(keep: bool, kept: &mut HashMap<usize, Profile>, i: usize, p: Profile) {
+    if keep {
+        kept.insert(i, p);
+    }
+}
+
+fn skip_or_fail(
+    so: StreamOptions,
+    source: &str,
+    error: LoadError,
+    out: &mut Streamed,
+) -> Result<(), SourceError> {
+    if !so.skip_bad {
+        return Err(SourceError::Load {
+            source: source.to_string(),
+            error,
+        });
+    }
+    out.skipped.push(Skipped {
+        source: source.to_string(),
+        error,
+    });
+    Ok(())
+}
+
+/// The second pass over a chunk whose headers differ: plan from all
+/// headers, then load each input again (or take the one kept), apply its
+/// plan and merge it.
+fn merge_mixed(
+    list: &[String],
+    headers: &[(usize, TypeHeader)],
+    mut kept: HashMap<usize, Profile>,
+    opts: &LoadOptions,
+    so: StreamOptions,
+    progress: &Progress,
+) -> Result<Profile, SourceError> {
+    let hs: Vec<TypeHeader> = headers.iter().map(|(_, h)| h.clone()).collect();
+    let plans = plan(&hs)?;
+    let reload: Vec<usize> = headers
+        .iter()
+        .map(|(i, _)| *i)
+        .filter(|i| !kept.contains_key(i))
+        .collect();
+    progress.add_total(reload.len());
+    let mut merger: Option<Merger> = None;
+    let mut single: Option<Profile> = None;
+    let mut next = 0usize;
+    let mut take = |p: Profile| -> Result<(), SourceError> {
+        let (i, h) = &headers[next];
+        let mut p = p;
+        if so.ensure_mapping {
+            merge::ensure_mapping(&mut p);
+        }
+        if TypeHeader::of(&p) != *h {
+            return Err(SourceError::Load {
+                source: list[*i].clone(),
+                error: LoadError::Io(std::io::Error::other(
+                    "changed while the profiles were being merged",
+                )),
+            });
+        }
+        apply_plan(&plans[next], &mut p);
+        next += 1;
+        if headers.len() == 1 {
+            single = Some(p);
+            return Ok(());
+        }
+        match &mut merger {
+            None => {
+                let mut m = Merger::new(&p);
+                m.add(&p);
+                merger = Some(m);
+            }
+            Some(m) => {
+                m.check(&p)?;
+                m.add(&p);
+            }
+        }
+        Ok(())
+    };
+    // Inputs kept in memory and inputs read again, merged in source order.
+    let mut flush_kept = |upto: usize,
+                          take: &mut dyn FnMut(Profile) -> Result<(), SourceError>|
+     -> Result<(), SourceError> {
+        for (i, _) in headers {
+            if *i >= upto {
+                break;
+            }
+            if let Some(p) = kept.remove(i) {
+                take(p)?;
+            }
+        }
+        Ok(())
+    };
+    load_in_order(list, &reload, opts, |i, r| {
+        progress.step();
+        flush_kept(i, &mut take)?;
+        match r {
+            Ok(p) => take(p),
+            Err(error) => Err(SourceError::Load {
+                source: list[i].clone(),
+                error,
+            }),
+        }
+    })?;
+    flush_kept(usize::MAX, &mut take)?;
+    match (single, merger) {
+        (Some(p), _) => Ok(p),
+        (None, Some(m)) => Ok(m.finish()),
+        (None, None) => Err(merge::MergeError::NoCommonSampleTypes.into()),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The number of loading threads: the available parallelism, at most 4.
+fn loader_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
+}
+
+/// Loads the sources `items` (indices into `list`) on a few threads and
+/// hands each result to `f` in order, on the calling thread. At most a few
+/// more profiles than there are threads are loaded ahead of `f`, so memory
+/// is a handful of inputs however long the list. An error from `f` stops
+/// the loading and is returned.
+pub fn load_in_order(
+    list: &[String],
+    items: &[usize],
+    opts: &LoadOptions,
+    mut f: impl FnMut(usize, Result<Profile, LoadError>) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let threads = loader_threads().min(items.len()).max(1);
+    let window = threads + 1;
+    struct State {
+        next: usize,
+        consumed: usize,
+        ready: HashMap<usize, Result<Profile, LoadError>>,
+        stop: bool,
+    }
+    let state = Mutex::new(State {
+        next: 0,
+        consumed: 0,
+        ready: HashMap::new(),
+        stop: false,
+    });
+    let (space, ready) = (Condvar::new(), Condvar::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = {
+                    let mut st = lock(&state);
+                    loop {
+                        if st.stop || st.next >= items.len() {
+                            return;
+                        }
+                        if st.next < st.consumed + window {
+                            st.next += 1;
+                            break st.next - 1;
+                        }
+                        st = space.wait(st).unwrap_or_else(PoisonError::into_inner);
+                    }
+                };
+                let src = &list[items[i]];
+                let r = catch_unwind(AssertUnwindSafe(|| super::load_one(src, opts)))
+                    .unwrap_or_else(|_| {
+                        Err(LoadError::Io(std::io::Error::other(
+                            "internal error while loading",
+                        )))
+                    });
+                lock(&state).ready.insert(i, r);
+                ready.notify_all();
+            });
+        }
+        let mut run = || -> Result<(), SourceError> {
+            for (i, &item) in items.iter().enumerate() {
+                let r = {
+                    let mut st = lock(&state);
+                    loop {
+                        if let Some(r) = st.ready.remove(&i) {
+                            st.consumed = i + 1;
+                            break r;
+                        }
+                        st = ready.wait(st).unwrap_or_else(PoisonError::into_inner);
+                    }
+                };
+                space.notify_all();
+                f(item, r)?;
+            }
+            Ok(())
+        };
+        let result = run();
+        if result.is_err() {
+            lock(&state).stop = true;
+            space.notify_all();
+        }
+        result
+    })
+}
