@@ -1128,7 +1128,18 @@ fn missing_empty_and_directory_inputs() {
         &[],
         Expect::Fail("empty"),
     );
-    check(dir.path(), &[], Expect::Fail("directory"));
+    // A directory stands for the profiles in it (pprofx merge DIR): here
+    // the one empty file, which is named; an empty directory says so.
+    let o = top(dir.path(), &[]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("empty.pb.gz: empty input file"),
+        "{}",
+        o.stderr
+    );
+    let empty = dir.path().join("nothing");
+    std::fs::create_dir(&empty).unwrap();
+    check(&empty, &[], Expect::Fail("no files in this directory"));
     let o = top(Path::new("/dev/null"), &[]);
     assert_eq!(o.code, 1, "{}", o.stderr);
 }
