@@ -68,6 +68,8 @@ Examples:
 const MERGE_HELP: &str = "\
 Examples:
   pprofx merge -o fleet.pb.gz shard1.pb.gz shard2.pb.gz
+  pprofx merge -o day.pb.gz 'shards/*.pb.gz'                    a quoted glob, expanded by pprofx
+  pprofx merge --skip_bad -o all.pb.gz @list.txt shards/        a list of paths, a directory
   pprofx merge -o delta.pb.gz -base=before.pb.gz after.pb.gz    the difference, as a profile
   pprofx top fleet.pb.gz                                        then read it as one profile";
 
