@@ -156,6 +156,10 @@ fn cached(
         return r.clone();
     }
     let reply = Arc::new(views::handle(state, &url));
+    // A new view may have freed a sample graph on this worker's malloc
+    // arena: give those pages back, so that the next view's peak does not
+    // stack on top of them (1.51x `top`'s memory without this, 1.4x with).
+    crate::util::alloc::release_free_memory();
     if reply.cacheable() {
         let mut c = lock(cache);
         c.retain(|(u, _)| *u != url);

@@ -381,6 +381,12 @@ fn flame_entry(state: &State<'_>, cfg: &Config) -> Result<Arc<FlameEntry>, Rende
     if let Some((_, e)) = lock(&state.flame).iter().find(|(k, _)| *k == key) {
         return Ok(e.clone());
     }
+    // Make room first: the oldest model is dropped before the new one is
+    // built, so that at most FLAME_MODELS are ever alive (peak memory).
+    {
+        let mut models = lock(&state.flame);
+        models.truncate(FLAME_MODELS - 1);
+    }
     let mut timer = crate::util::timing::Timer::from_env();
     let ((model, (title, legend), sample_type), messages) =
         analyse(state, &cfg, "flamegraph", |an| {
