@@ -287,8 +287,9 @@ const CHAR_W: f64 = 7.2;
 /// One-side frames narrower than this many pixels get no dashed outline.
 const DASH_MIN: f64 = 4.0;
 
-/// The zoom-and-search script of the differential SVG (ours; see the file).
-const SCRIPT: &str = include_str!("diff_svg.js");
+/// The zoom-and-search script of the differential SVG: the name elision of
+/// `names.js`, then `diff_svg.js`.
+const SCRIPT: &str = concat!(include_str!("names.js"), include_str!("diff_svg.js"));
 
 /// The layout width of a fluid SVG (no `--width`).
 pub const FLUID_LAYOUT_WIDTH: usize = 1200;

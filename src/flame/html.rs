@@ -33,11 +33,12 @@ use super::diff::{DiffTree, DiffWidth, Shading};
 use super::StackTree;
 use crate::diff::{DiffReport, DiffRow};
 use crate::report::top::TopReport;
+use crate::util::markup::html_escape;
 
 /// The page's stylesheet.
 const CSS: &str = include_str!("report.css");
-/// The page's script (see the file).
-const SCRIPT: &str = include_str!("report.js");
+/// The page's script: the name elision of `names.js`, then `report.js`.
+const SCRIPT: &str = concat!(include_str!("names.js"), include_str!("report.js"));
 
 /// The flame graph of the report.
 #[derive(Debug, Clone, Copy)]
@@ -156,12 +157,7 @@ impl<'a> Names<'a> {
 
 /// Preorder of a single tree, children by name: (node, depth).
 fn single_preorder(tree: &StackTree) -> Vec<(usize, u32)> {
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); tree.nodes.len()];
-    for (i, n) in tree.nodes.iter().enumerate().skip(1) {
-        if let Some(c) = children.get_mut(n.parent as usize) {
-            c.push(i);
-        }
-    }
+    let mut children = tree.children();
     let name = |i: usize| tree.names[tree.nodes[i].frame as usize].as_str();
     for c in &mut children {
         c.sort_by(|&a, &b| name(a).cmp(name(b)));
@@ -210,25 +206,6 @@ pub fn script_json<T: Serialize>(data: &T) -> io::Result<String> {
         }
     }
     Ok(out)
-}
-
-/// Escapes text for HTML content and attribute values; control characters
-/// other than tab and newline become U+FFFD.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' => out.push(c),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The JSON data of the report.

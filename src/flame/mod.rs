@@ -91,6 +91,17 @@ impl StackTree {
         self.nodes.first().map_or(0, |n| n.total)
     }
 
+    /// The children of each node, in node order (the caller sorts them).
+    pub fn children(&self) -> Vec<Vec<usize>> {
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
+        for (i, n) in self.nodes.iter().enumerate().skip(1) {
+            if let Some(c) = children.get_mut(n.parent as usize) {
+                c.push(i);
+            }
+        }
+        children
+    }
+
     /// The frame indices from the root's child down to `node` (empty for the root).
     pub fn path(&self, node: usize) -> Vec<u32> {
         let mut out = Vec::new();

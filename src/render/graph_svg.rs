@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use super::{label_lines, plain_text, text_width, Justify};
 use crate::graph::layout::{self, EdgeSpec, Layout, NodeSize, Point, Spacing};
 use crate::report::dot::{DotEdge, DotGraph};
+use crate::util::markup::html_escape;
 
 /// Horizontal and vertical padding inside a box (Graphviz's default margin).
 const PAD_X: f64 = 8.0;
@@ -173,7 +174,7 @@ impl Drawing {
         let _ = write!(
             s,
             " width=\"{w}pt\" height=\"{h}pt\" viewBox=\"0 0 {w} {h}\">\n<title>{}</title>\n",
-            xml(&self.name)
+            html_escape(&self.name)
         );
         if standalone {
             s.push_str("<style>text{font-family:'DejaVu Sans',Verdana,sans-serif}</style>\n");
@@ -216,8 +217,8 @@ impl Drawing {
         let _ = writeln!(
             s,
             "<g id=\"{}\" class=\"node\"><title>{}</title>",
-            xml(&shape.group),
-            xml(if shape.tooltip.is_empty() {
+            html_escape(&shape.group),
+            html_escape(if shape.tooltip.is_empty() {
                 &shape.id
             } else {
                 &shape.tooltip
@@ -238,8 +239,8 @@ impl Drawing {
         let _ = writeln!(
             s,
             "<rect fill=\"{}\" stroke=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
-            xml(&shape.fill),
-            xml(&shape.stroke),
+            html_escape(&shape.fill),
+            html_escape(&shape.stroke),
             f(bx),
             f(by),
             f(bw),
@@ -249,7 +250,7 @@ impl Drawing {
             let _ = writeln!(
                 s,
                 "<path fill=\"none\" stroke=\"{}\" d=\"M{},{}L{},{}L{},{}L{},{}L{},{}M{},{}L{},{}\"/>",
-                xml(&shape.stroke),
+                html_escape(&shape.stroke),
                 f(bx),
                 f(by),
                 f(bx + DEPTH),
@@ -291,10 +292,14 @@ impl Drawing {
             s,
             "<g id=\"edge{}\" class=\"edge\"><title>{}&#45;&gt;{}</title>",
             i + 1,
-            xml(&self.shapes[a].id),
-            xml(&self.shapes[b].id)
+            html_escape(&self.shapes[a].id),
+            html_escape(&self.shapes[b].id)
         );
-        let _ = write!(s, "<g><title>{}</title>", xml(&plain_text(&e.tooltip)));
+        let _ = write!(
+            s,
+            "<g><title>{}</title>",
+            html_escape(&plain_text(&e.tooltip))
+        );
         let mut pts = route.points.clone();
         // The arrowhead: its tip on the head's border, along the last tangent.
         let arrow_len = 10.0 + 2.0 * (pen - 1.0);
@@ -346,7 +351,7 @@ impl Drawing {
         let _ = writeln!(
             s,
             "<path fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{} d=\"{}\"/>",
-            xml(color),
+            html_escape(color),
             f(pen),
             dash,
             d
@@ -363,12 +368,16 @@ impl Drawing {
                 f(tip.y),
                 f(base.x - px),
                 f(base.y - py),
-                c = xml(color)
+                c = html_escape(color)
             );
         }
         s.push_str("</g>");
         if let Some(at) = route.label {
-            let _ = write!(s, "<g><title>{}</title>", xml(&plain_text(&e.tooltip)));
+            let _ = write!(
+                s,
+                "<g><title>{}</title>",
+                html_escape(&plain_text(&e.tooltip))
+            );
             let mut y = at.y + EDGE_FONT * 0.95;
             for (line, _) in label_lines(&e.label) {
                 let tw = text_width(&line, EDGE_FONT);
@@ -403,7 +412,7 @@ fn write_text(
         f(y),
         f(font),
         f(width),
-        xml(line)
+        html_escape(line)
     );
 }
 
@@ -436,23 +445,6 @@ fn f(v: f64) -> String {
     let s = format!("{r:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
-}
-
-/// XML-escapes text for element content and attribute values.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The SVG of `g` (see the module docs).
@@ -523,7 +515,7 @@ mod tests {
     }
 
     #[test]
-    fn escapes_xml() {
-        assert_eq!(xml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+    fn labels_are_escaped() {
+        assert_eq!(html_escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
     }
 }

@@ -234,24 +234,11 @@ fn encode_query(mut values: Vec<(String, String)>) -> String {
         .join("&")
 }
 
-/// Go's `url.QueryUnescape`: `+` is a space, `%XX` a byte.
+/// Go's `url.QueryUnescape`: `+` is a space, `%XX` a byte; `None` for an
+/// invalid escape or invalid UTF-8.
 fn query_unescape(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
+    let (bytes, valid) = crate::util::url::query_unescape(s);
+    valid.then(|| String::from_utf8(bytes).ok()).flatten()
 }
 
 /// Go's `url.QueryEscape`.

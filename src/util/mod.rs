@@ -1,15 +1,18 @@
 //! Infrastructure shared by every stage: the huge-page allocator, the
 //! bounded read buffer, thread splitting, stage timings, all-or-nothing
-//! output files, a progress bar for long jobs, strings that are not UTF-8
-//! ([`rawbytes`]), long names shown in little room ([`names`]) and small Go
-//! compatibility helpers. Nothing here knows about profiles.
+//! output files, markup and URL escaping, a progress bar for long jobs,
+//! strings that are not UTF-8 ([`rawbytes`]), long names shown in little
+//! room ([`names`]) and small Go compatibility helpers. Nothing here knows
+//! about profiles.
 
 pub mod alloc;
 pub mod bounded;
 pub mod go;
+pub mod markup;
 pub mod names;
 pub mod output;
 pub mod parallel;
 pub mod progress;
 pub mod rawbytes;
 pub mod timing;
+pub mod url;

@@ -13,7 +13,8 @@
 use std::sync::OnceLock;
 
 use crate::engine::config::GRANULARITIES;
-use crate::flame::html::{base64, html_escape, sha256};
+use crate::flame::html::{base64, sha256};
+use crate::util::markup::html_escape;
 
 /// The page's stylesheet.
 pub const CSS: &str = include_str!("ui.css");

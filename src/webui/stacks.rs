@@ -188,12 +188,7 @@ impl FlameModel {
             0.0
         };
         let tree = StackTree::grow(paths, threshold, &mut |n| self.names[n as usize].clone());
-        let mut children: Vec<Vec<usize>> = vec![Vec::new(); tree.nodes.len()];
-        for (i, n) in tree.nodes.iter().enumerate().skip(1) {
-            if let Some(c) = children.get_mut(n.parent as usize) {
-                c.push(i);
-            }
-        }
+        let mut children = tree.children();
         let name = |i: usize| tree.names[tree.nodes[i].frame as usize].as_str();
         for c in &mut children {
             c.sort_by(|&a, &b| {

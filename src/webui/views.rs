@@ -32,12 +32,13 @@ use super::stacks::{FlameModel, TreeData, MIN_PIXELS};
 use crate::engine::render::graph_key;
 use crate::engine::{Config, Engine, Format, Invocation, RenderError, Session, SourceOptions};
 use crate::flame::diff::{DiffTree, Shading};
-use crate::flame::html::{html_escape, script_json};
+use crate::flame::html::script_json;
 use crate::flame::{StackTree, TreeOptions};
 use crate::graph::analysis::Analysis;
 use crate::model::Profile;
 use crate::report::header::ProfileHeader;
 use crate::report::Formatter;
+use crate::util::markup::html_escape;
 
 /// Width in pixels the flame graph is pruned for when the page does not say.
 pub const DEFAULT_WIDTH: f64 = 1200.0;
@@ -178,28 +179,7 @@ pub fn parse_query(q: &str) -> Vec<(String, String)> {
 /// Percent-decoding (invalid escapes are kept as they are; invalid UTF-8
 /// becomes U+FFFD).
 pub fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&crate::util::url::query_unescape(s).0).into_owned()
 }
 
 /// Answers one request for `url` (path and query).
