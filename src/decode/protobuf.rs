@@ -4,14 +4,14 @@
 //! message straight into the flat [`Profile`] model, without building the
 //! per-message objects a generated decoder would. It works in two passes over
 //! the top-level fields: the first decodes everything but the samples and
-//! remembers where each sample message lies; once all locations are known, the
-//! second decodes the samples with location ids turned into dense indices on
-//! the fly. It accepts what protobuf allows (packed and unpacked repeated
-//! fields, any field order, unknown fields, sparse ids) and rejects what pprof
-//! rejects (concatenated profiles, value/type count mismatches, string indices
-//! out of range, unknown or duplicate ids), always with an error, never a
-//! panic. The generated prost types in [`crate::model::proto`] serve as its oracle in
-//! tests.
+//! remembers where the runs of sample messages lie; once all locations are
+//! known, the second decodes the samples with location ids turned into dense
+//! indices on the fly. It accepts what protobuf allows (packed and unpacked
+//! repeated fields, any field order, unknown fields, sparse ids) and rejects
+//! what pprof rejects (concatenated profiles, value/type count mismatches,
+//! string indices out of range, unknown or duplicate ids), always with an
+//! error, never a panic. The generated prost types in [`crate::model::proto`]
+//! serve as its oracle in tests.
 
 use std::collections::HashMap;
 
@@ -289,8 +289,11 @@ struct Decoder {
     p: Profile,
     /// Raw string indices still to be validated, with what they belong to.
     raw: RawLocations,
-    /// Byte ranges of the sample messages, in file order.
-    sample_ranges: Vec<(usize, usize)>,
+    /// The sample messages, in file order, as runs of consecutive ones
+    /// (a few words per thousand samples rather than a range per sample:
+    /// the first pass writes next to nothing while it hops through the
+    /// input, and a flood of tiny samples costs no memory of its own).
+    sample_runs: Vec<SampleRun>,
     /// The table messages (mappings, locations, functions, strings) as
     /// (field, start, end), in file order, decoded after the scan.
     tables: Vec<(u8, usize, usize)>,
@@ -324,7 +327,17 @@ impl Decoder {
                 }
                 2 => {
                     let m = r.message(field, wire, at)?;
-                    self.sample_ranges.push((m.pos, m.end));
+                    match self.sample_runs.last_mut() {
+                        Some(run) if run.end == at && run.count < SampleRun::MAX => {
+                            run.end = m.end;
+                            run.count += 1;
+                        }
+                        _ => self.sample_runs.push(SampleRun {
+                            start: at,
+                            end: m.end,
+                            count: 1,
+                        }),
+                    }
                 }
                 3..=6 => {
                     let m = r.message(field, wire, at)?;
@@ -542,16 +555,16 @@ impl Decoder {
     /// decodes the samples.
     fn finish(mut self, buf: &[u8], timer: &mut crate::util::timing::Timer) -> Result<Profile> {
         let nvalues = self.p.sample_types.len();
-        let ranges = std::mem::take(&mut self.sample_ranges);
+        let runs = std::mem::take(&mut self.sample_runs);
         self.decode_tables(buf)?;
         self.resolve()?;
         let loc_index = IdIndex::build(&self.p.locations.id, "location")?;
         timer.lap("tables");
-        if nvalues == 0 && !ranges.is_empty() {
+        if nvalues == 0 && !runs.is_empty() {
             return Err(DecodeError::MissingSampleTypes);
         }
         let nstr = self.p.strings.len();
-        self.p.samples = decode_samples(buf, &ranges, nvalues, &loc_index, nstr)?;
+        self.p.samples = decode_samples(buf, &runs, nvalues, &loc_index, nstr)?;
         Ok(self.p)
     }
 
@@ -620,6 +633,43 @@ impl Decoder {
     }
 }
 
+/// Consecutive sample messages (top-level field 2): from the first one's
+/// key to the last one's end.
+#[derive(Clone, Copy, Debug)]
+struct SampleRun {
+    start: usize,
+    end: usize,
+    count: u32,
+}
+
+impl SampleRun {
+    /// Samples per run at most, so that the second pass can cut the
+    /// samples into even chunks at run boundaries.
+    const MAX: u32 = 1024;
+}
+
+/// Cuts `n` samples held in `runs` into the chunks of
+/// [`crate::util::parallel::split`], moved to run boundaries: the sample
+/// range and the run range of each chunk.
+fn split_runs(
+    runs: &[SampleRun],
+    n: usize,
+) -> (Vec<std::ops::Range<usize>>, Vec<std::ops::Range<usize>>) {
+    let targets = crate::util::parallel::split(n);
+    let (mut samples, mut run_ranges) = (Vec::new(), Vec::new());
+    let (mut run, mut at) = (0usize, 0usize);
+    for t in &targets {
+        let (first_run, first) = (run, at);
+        while run < runs.len() && at < t.end {
+            at += runs[run].count as usize;
+            run += 1;
+        }
+        samples.push(first..at);
+        run_ranges.push(first_run..run);
+    }
+    (samples, run_ranges)
+}
+
 /// The second pass: decodes every sample message into the flat arrays, in
 /// chunks on several threads for large profiles.
 ///
@@ -634,16 +684,16 @@ impl Decoder {
 /// zeroed, which costs nothing for pages never written.
 fn decode_samples(
     buf: &[u8],
-    ranges: &[(usize, usize)],
+    runs: &[SampleRun],
     nvalues: usize,
     loc_index: &IdIndex,
     nstr: usize,
 ) -> Result<Samples> {
-    let n = ranges.len();
-    let chunks = crate::util::parallel::split(n);
-    let bounds: Vec<usize> = chunks
+    let n: usize = runs.iter().map(|r| r.count as usize).sum();
+    let (chunks, chunk_runs) = split_runs(runs, n);
+    let bounds: Vec<usize> = chunk_runs
         .iter()
-        .map(|c| ranges[c.clone()].iter().map(|(s, e)| e - s).sum())
+        .map(|c| runs[c.clone()].iter().map(|r| r.end - r.start).sum())
         .collect();
     let bytes: usize = bounds.iter().sum();
     let mut frames = vec![0u32; bytes];
@@ -664,14 +714,14 @@ fn decode_samples(
         &mut label_ends[..],
         &mut values[..],
     );
-    for (c, &bound) in chunks.iter().zip(&bounds) {
+    for ((c, rc), &bound) in chunks.iter().zip(&chunk_runs).zip(&bounds) {
         let (fr, f_rest) = f.split_at_mut(bound);
         let (en, e_rest) = e.split_at_mut(c.len());
         let (so, o_rest) = o.split_at_mut(c.len());
         let (le, l_rest) = l.split_at_mut(c.len());
         let (va, v_rest) = v.split_at_mut((c.len() * nvalues).min(v.len()));
         jobs.push((
-            c.clone(),
+            (c.start, rc.clone()),
             ChunkOut {
                 frames: fr,
                 frame_count: 0,
@@ -685,9 +735,8 @@ fn decode_samples(
         ));
         (f, e, o, l, v) = (f_rest, e_rest, o_rest, l_rest, v_rest);
     }
-    let outs = crate::util::parallel::run_each(jobs, |(r, mut out)| {
-        let first = r.start;
-        decode_sample_chunk(buf, &ranges[r], first, nvalues, loc_index, nstr, &mut out)?;
+    let outs = crate::util::parallel::run_each(jobs, |((first, rc), mut out)| {
+        decode_sample_chunk(buf, &runs[rc], first, nvalues, loc_index, nstr, &mut out)?;
         Ok(ChunkUsed {
             frames: out.frame_count,
             stacks: out.stack_count,
@@ -935,11 +984,11 @@ enum CurrentStack {
     Own(Option<(usize, usize)>),
 }
 
-/// Decodes the samples at `ranges` (the first being sample number `first`)
+/// Decodes the samples of `runs` (the first being sample number `first`)
 /// into `out`.
 fn decode_sample_chunk(
     buf: &[u8],
-    ranges: &[(usize, usize)],
+    runs: &[SampleRun],
     first: usize,
     nvalues: usize,
     loc_index: &IdIndex,
@@ -956,98 +1005,108 @@ fn decode_sample_chunk(
         }
         Ok(i as u32)
     };
-    let mut dedup = Dedup::new(ranges.len());
-    for (k, &(start, end)) in ranges.iter().enumerate() {
-        prefetch(buf, start + 4096);
-        let si = first + k;
-        let mut r = Reader::new(buf, start, end);
-        let mut got = 0usize;
-        let mut cur = CurrentStack::Empty;
-        while !r.at_end() {
-            let (field, wire, at) = r.key()?;
-            match field {
-                1 if wire == WIRE_LEN => {
-                    let (start, end) = r.len_delimited()?;
-                    cur = match cur {
-                        CurrentStack::Empty => match dedup.find(buf, start, end) {
-                            Some(shared) => CurrentStack::Shared(shared),
-                            None => {
+    let count: usize = runs.iter().map(|r| r.count as usize).sum();
+    let mut dedup = Dedup::new(count);
+    // The sample messages' bounds are read again from their keys and
+    // lengths (checked by the first pass, so no error is expected here).
+    let mut k = 0usize;
+    for run in runs {
+        let mut samples = Reader::new(buf, run.start, run.end);
+        while !samples.at_end() {
+            prefetch(buf, samples.pos + 4096);
+            samples.key()?;
+            let (start, end) = samples.len_delimited()?;
+            let si = first + k;
+            let mut r = Reader::new(buf, start, end);
+            let mut got = 0usize;
+            let mut cur = CurrentStack::Empty;
+            while !r.at_end() {
+                let (field, wire, at) = r.key()?;
+                match field {
+                    1 if wire == WIRE_LEN => {
+                        let (start, end) = r.len_delimited()?;
+                        cur = match cur {
+                            CurrentStack::Empty => match dedup.find(buf, start, end) {
+                                Some(shared) => CurrentStack::Shared(shared),
+                                None => {
+                                    push_locations(buf, start, end, loc_index, si, out)?;
+                                    CurrentStack::Own(Some((start, end)))
+                                }
+                            },
+                            CurrentStack::Shared(shared) => {
+                                out.copy_stack(shared)?;
                                 push_locations(buf, start, end, loc_index, si, out)?;
-                                CurrentStack::Own(Some((start, end)))
+                                CurrentStack::Own(None)
                             }
-                        },
-                        CurrentStack::Shared(shared) => {
+                            CurrentStack::Own(_) => {
+                                push_locations(buf, start, end, loc_index, si, out)?;
+                                CurrentStack::Own(None)
+                            }
+                        };
+                    }
+                    1 => {
+                        if let CurrentStack::Shared(shared) = cur {
                             out.copy_stack(shared)?;
-                            push_locations(buf, start, end, loc_index, si, out)?;
-                            CurrentStack::Own(None)
                         }
-                        CurrentStack::Own(_) => {
-                            push_locations(buf, start, end, loc_index, si, out)?;
-                            CurrentStack::Own(None)
-                        }
-                    };
-                }
-                1 => {
-                    if let CurrentStack::Shared(shared) = cur {
-                        out.copy_stack(shared)?;
+                        cur = CurrentStack::Own(None);
+                        let out = &mut *out;
+                        r.repeated(field, wire, at, |id| match loc_index.get(id) {
+                            Some(idx) => out.push_frame(idx),
+                            None => Err(unknown_location(si, id)),
+                        })?;
                     }
-                    cur = CurrentStack::Own(None);
-                    let out = &mut *out;
-                    r.repeated(field, wire, at, |id| match loc_index.get(id) {
-                        Some(idx) => out.push_frame(idx),
-                        None => Err(unknown_location(si, id)),
-                    })?;
-                }
-                2 => {
-                    let values = &mut *out.values;
-                    r.repeated(field, wire, at, |v| {
-                        if got < nvalues {
-                            if let Some(slot) = values.get_mut(k * nvalues + got) {
-                                *slot = v as i64;
+                    2 => {
+                        let values = &mut *out.values;
+                        r.repeated(field, wire, at, |v| {
+                            if got < nvalues {
+                                if let Some(slot) = values.get_mut(k * nvalues + got) {
+                                    *slot = v as i64;
+                                }
+                            }
+                            got += 1;
+                            Ok(())
+                        })?;
+                    }
+                    3 => {
+                        let mut m = r.message(field, wire, at)?;
+                        let mut l = Label::default();
+                        while !m.at_end() {
+                            let (field, wire, at) = m.key()?;
+                            match field {
+                                1 => l.key = check_str(m.scalar(field, wire, at)?)?,
+                                2 => l.str = check_str(m.scalar(field, wire, at)?)?,
+                                3 => l.num = m.scalar(field, wire, at)? as i64,
+                                4 => l.num_unit = check_str(m.scalar(field, wire, at)?)?,
+                                _ => m.skip(field, wire, at)?,
                             }
                         }
-                        got += 1;
-                        Ok(())
-                    })?;
-                }
-                3 => {
-                    let mut m = r.message(field, wire, at)?;
-                    let mut l = Label::default();
-                    while !m.at_end() {
-                        let (field, wire, at) = m.key()?;
-                        match field {
-                            1 => l.key = check_str(m.scalar(field, wire, at)?)?,
-                            2 => l.str = check_str(m.scalar(field, wire, at)?)?,
-                            3 => l.num = m.scalar(field, wire, at)? as i64,
-                            4 => l.num_unit = check_str(m.scalar(field, wire, at)?)?,
-                            _ => m.skip(field, wire, at)?,
-                        }
+                        out.labels.push(l);
                     }
-                    out.labels.push(l);
+                    _ => r.skip(field, wire, at)?,
                 }
-                _ => r.skip(field, wire, at)?,
             }
-        }
-        if got != nvalues {
-            return Err(DecodeError::ValueCount {
-                values: got,
-                types: nvalues,
-            });
-        }
-        let stack = match cur {
-            CurrentStack::Shared(shared) => shared,
-            CurrentStack::Own(bytes) => {
-                let new = out.end_stack()?;
-                if let Some((start, end)) = bytes {
-                    dedup.insert(buf, start, end, new);
+            if got != nvalues {
+                return Err(DecodeError::ValueCount {
+                    values: got,
+                    types: nvalues,
+                });
+            }
+            let stack = match cur {
+                CurrentStack::Shared(shared) => shared,
+                CurrentStack::Own(bytes) => {
+                    let new = out.end_stack()?;
+                    if let Some((start, end)) = bytes {
+                        dedup.insert(buf, start, end, new);
+                    }
+                    new
                 }
-                new
-            }
-            CurrentStack::Empty => out.end_stack()?,
-        };
-        out.stack_of[k] = stack as u32;
-        out.label_ends[k] = u32::try_from(out.labels.len())
-            .map_err(|_| DecodeError::Overflow { what: "labels" })?;
+                CurrentStack::Empty => out.end_stack()?,
+            };
+            out.stack_of[k] = stack as u32;
+            out.label_ends[k] = u32::try_from(out.labels.len())
+                .map_err(|_| DecodeError::Overflow { what: "labels" })?;
+            k += 1;
+        }
     }
     Ok(())
 }
@@ -1232,5 +1291,59 @@ mod tests {
             IdIndex::build(&[2, 1], "location").unwrap(),
             IdIndex::Dense(_)
         ));
+    }
+
+    #[test]
+    fn samples_in_several_runs_and_chunks_keep_their_order() {
+        // Enough samples for several runs and, on two or more cores, two
+        // chunks; a string between the halves ends a run early.
+        let n = 130_000;
+        let ids: Vec<Vec<u64>> = (0..n as u64)
+            .map(|i| vec![i % 3 + 1, (i / 3) % 3 + 1])
+            .collect();
+        let refs: Vec<&[u64]> = ids.iter().map(|v| &v[..]).collect();
+        let (first, second) = refs.split_at(n / 2);
+        let mut bytes = encoded(first);
+        bytes.extend_from_slice(&[0x32, 0x01, b'z']);
+        for (j, id) in second.iter().enumerate() {
+            let body = proto::Sample {
+                location_id: id.to_vec(),
+                value: vec![(n / 2 + j) as i64 + 1],
+                label: vec![],
+            }
+            .encode_to_vec();
+            bytes.push(0x12);
+            prost::encoding::encode_varint(body.len() as u64, &mut bytes);
+            bytes.extend_from_slice(&body);
+        }
+        let p = decode(&bytes).unwrap();
+        assert_eq!(p.samples.len(), n);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(p.samples.stack(i), [id[0] as u32 - 1, id[1] as u32 - 1]);
+            assert_eq!(p.samples.values[i], i as i64 + 1);
+        }
+    }
+
+    #[test]
+    fn chunks_of_runs_cover_every_sample_once() {
+        let runs: Vec<SampleRun> = (0..300)
+            .map(|i| SampleRun {
+                start: i * 10,
+                end: i * 10 + 10,
+                count: if i % 7 == 0 { 3 } else { SampleRun::MAX },
+            })
+            .collect();
+        let n: usize = runs.iter().map(|r| r.count as usize).sum();
+        let (samples, run_ranges) = split_runs(&runs, n);
+        assert_eq!(samples.first().map(|r| r.start), Some(0));
+        assert_eq!(samples.last().map(|r| r.end), Some(n));
+        assert_eq!(run_ranges.last().map(|r| r.end), Some(runs.len()));
+        for w in samples.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+        }
+        for (s, r) in samples.iter().zip(&run_ranges) {
+            let held: usize = runs[r.clone()].iter().map(|x| x.count as usize).sum();
+            assert_eq!(s.len(), held);
+        }
     }
 }

@@ -159,8 +159,11 @@ impl<'p> Analysis<'p> {
             trim_path: opts.trim_path.clone(),
             source_path: opts.source_path.clone(),
         };
+        let mut timer = crate::util::timing::Timer::from_env();
         let nodes = NodeMap::build(&profile, &view, &node_opts);
+        timer.lap("report: nodes");
         let weights = graph::aggregate(&profile, &view, &nodes, &sel);
+        timer.lap("report: aggregate");
         let total = if opts.relative_percentages {
             compute_view_total(&profile, &view, &sel)
         } else {
@@ -243,11 +246,13 @@ impl<'p> Analysis<'p> {
                 any_wanted = true;
             }
         }
+        let mut timer = crate::util::timing::Timer::from_env();
         let mut edges = if any_wanted {
             self.edges_for(kept_mask, want)
         } else {
             HashMap::default()
         };
+        timer.lap("report: edges");
         edges.retain(|_, e| e.weight.unsigned_abs() as i64 >= edge_cutoff);
 
         let shown = kept

@@ -575,12 +575,14 @@ pub fn aggregate(p: &Profile, view: &View, nodes: &NodeMap, sel: &ValueSelection
 }
 
 /// One node's running cum, next to the stamp that keeps it counted once per
-/// sample (one cache line holds both, so each frame costs one random access).
+/// sample, and its flat (one cache line holds all three, so each frame
+/// costs one random access, the leaf's included).
 #[derive(Clone, Copy, Default)]
 struct CumSlot {
     /// 1 + index of the last sample that added to `cum`.
     stamp: u32,
     cum: i64,
+    flat: i64,
 }
 
 /// Flat and cum over one range of samples, with the mean divisors summed
@@ -633,15 +635,16 @@ fn aggregate_range<const MEAN: bool>(
         if let Some(&leaf_loc) = stack.first() {
             if let Some(&leaf) = nodes.location(leaf_loc).first() {
                 let li = leaf as usize;
-                w.flat[li] = w.flat[li].wrapping_add(v);
+                slots[li].flat = slots[li].flat.wrapping_add(v);
                 if MEAN {
                     w.flat_div[li] = w.flat_div[li].wrapping_add(dv);
                 }
             }
         }
     }
-    for (c, slot) in w.cum.iter_mut().zip(&slots) {
+    for ((c, f), slot) in w.cum.iter_mut().zip(&mut w.flat).zip(&slots) {
         *c = slot.cum;
+        *f = slot.flat;
     }
     w
 }
