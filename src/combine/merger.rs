@@ -58,6 +58,8 @@ pub struct Merger {
     /// Each merged location's address relative to its mapping's start (its key).
     loc_key_addr: Vec<u64>,
     label_index: Map<Box<[u8]>, u32>,
+    /// Scratch space for a label set's key.
+    label_key: Vec<u8>,
     label_sets: Vec<Box<[Label]>>,
     /// The merged samples, spread over shards by their key's hash so that
     /// large inputs are looked up on several threads.
@@ -81,6 +83,9 @@ const SHARDS: usize = 4;
 
 /// Inputs with at least this many samples are looked up on several threads.
 const PARALLEL_SAMPLES: usize = 20_000;
+
+/// Label lists up to this long take [`Merger::string_label_set`]'s way.
+const SIMPLE_LABELS: usize = 16;
 
 /// An input sample with this label set is skipped (its values are all zero).
 const SKIP: u32 = NONE - 1;
@@ -223,6 +228,7 @@ impl Merger {
             locations: HashTable::new(),
             loc_key_addr: Vec::new(),
             label_index: Map::default(),
+            label_key: Vec::new(),
             label_sets: Vec::new(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             order: Vec::new(),
@@ -552,6 +558,14 @@ impl Merger {
     /// its labels in the order pprof writes them. [`NONE`] when the labels
     /// carry nothing.
     fn label_set(&mut self, p: &Profile, labels: &[Label]) -> u32 {
+        match self.string_label_set(p, labels) {
+            Some(i) => i,
+            None => self.go_label_set(p, labels),
+        }
+    }
+
+    /// [`Merger::label_set`] for any labels, through [`GoLabels`].
+    fn go_label_set(&mut self, p: &Profile, labels: &[Label]) -> u32 {
         let gl = go_labels(p, labels);
         let mut key = Vec::new();
         for (k, vals) in &gl.strs {
@@ -610,6 +624,51 @@ impl Merger {
         self.label_sets.push(out.into_boxed_slice());
         self.label_index.insert(key.into_boxed_slice(), i);
         i
+    }
+
+    /// [`Merger::label_set`] for the usual labels, string labels with
+    /// distinct keys (at most [`SIMPLE_LABELS`]), without building
+    /// [`GoLabels`]: the same key and labels, and no allocation for a set
+    /// already merged. `None` for any other list.
+    fn string_label_set(&mut self, p: &Profile, labels: &[Label]) -> Option<u32> {
+        if labels.is_empty() || labels.len() > SIMPLE_LABELS || labels.iter().any(|l| l.str == 0) {
+            return None;
+        }
+        let mut pairs = [("", ""); SIMPLE_LABELS];
+        let pairs = &mut pairs[..labels.len()];
+        for (pair, l) in pairs.iter_mut().zip(labels) {
+            *pair = (p.str(l.key), p.str(l.str));
+        }
+        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
+            return None;
+        }
+        let mut key = std::mem::take(&mut self.label_key);
+        key.clear();
+        for &(k, v) in pairs.iter() {
+            put_str(&mut key, k);
+            put_uvarint(&mut key, 1);
+            put_str(&mut key, v);
+        }
+        let found = self.label_index.get(&key[..]).copied();
+        let i = found.unwrap_or_else(|| {
+            let out: Box<[Label]> = pairs
+                .iter()
+                .map(|&(k, v)| Label {
+                    key: self.intern(k),
+                    str: self.intern(v),
+                    num: 0,
+                    num_unit: 0,
+                    kept_zero: false,
+                })
+                .collect();
+            let i = self.label_sets.len() as u32;
+            self.label_sets.push(out);
+            self.label_index.insert(key[..].into(), i);
+            i
+        });
+        self.label_key = key;
+        Some(i)
     }
 
     fn map_mapping(&mut self, p: &Profile, maps: &mut InputMaps, i: u32) -> Option<(u32, i64)> {
@@ -1012,5 +1071,46 @@ mod tests {
             let many = merged(&ps, 1000, threads);
             assert!(many == one, "{threads} threads");
         }
+    }
+
+    #[test]
+    fn string_labels_take_the_short_way_to_the_same_sets() {
+        let mut b = Builder::new();
+        b.sample_type("samples", "count");
+        let l = |b: &mut Builder, k: &str, v: &str| Label {
+            key: b.str(k),
+            str: b.str(v),
+            ..Label::default()
+        };
+        let lists = [
+            vec![l(&mut b, "b", "2"), l(&mut b, "a", "1")],
+            vec![l(&mut b, "a", "1"), l(&mut b, "b", "2")],
+            vec![l(&mut b, "a", "1")],
+            // Not the short way: a key twice, a numeric label.
+            vec![l(&mut b, "a", "2"), l(&mut b, "a", "1")],
+            vec![
+                l(&mut b, "a", "1"),
+                Label {
+                    key: b.str("bytes"),
+                    num: 64,
+                    ..Label::default()
+                },
+            ],
+        ];
+        let p = b.finish();
+        let (mut short, mut long) = (Merger::new(&p), Merger::new(&p));
+        let via_short: Vec<u32> = lists.iter().map(|ls| short.label_set(&p, ls)).collect();
+        let via_long: Vec<u32> = lists.iter().map(|ls| long.go_label_set(&p, ls)).collect();
+        assert_eq!(via_short, via_long);
+        assert_eq!(via_short[..3], [0, 0, 1]);
+        assert_eq!(short.label_sets, long.label_sets);
+        let keys = |m: &Merger| {
+            let mut k: Vec<_> = m.label_index.iter().map(|(k, &i)| (k.clone(), i)).collect();
+            k.sort();
+            k
+        };
+        assert_eq!(keys(&short), keys(&long));
+        assert!(short.string_label_set(&p, &lists[3]).is_none());
+        assert!(short.string_label_set(&p, &lists[4]).is_none());
     }
 }

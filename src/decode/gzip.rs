@@ -72,6 +72,10 @@ fn plausible_size(data: &[u8], max_size: u64) -> Option<usize> {
 pub fn gunzip(data: &[u8], max_size: u64) -> Result<Vec<u8>, LoadError> {
     let hint = plausible_size(data, max_size);
     #[cfg(feature = "libdeflate")]
+    if let Some(out) = fast::gunzip_sized_members(data, max_size) {
+        return Ok(out);
+    }
+    #[cfg(feature = "libdeflate")]
     if let Some(out) = hint.and_then(|h| fast::gunzip_single_member(data, h)) {
         return Ok(out);
     }
@@ -99,6 +103,10 @@ pub fn inflate_checked(data: &[u8], max_size: u64) -> Result<Vec<u8>, Stop> {
         Err(stop) => return Err(checked_stop(stop, buf, &mut dec)),
     }
     #[cfg(feature = "libdeflate")]
+    if let Some(out) = fast::gunzip_sized_members(data, max_size) {
+        return Ok(out);
+    }
+    #[cfg(feature = "libdeflate")]
     if let Some(out) = hint.and_then(|h| fast::gunzip_single_member(data, h)) {
         return Ok(out);
     }
@@ -122,13 +130,74 @@ fn checked_stop(stop: FillStop, buf: BoundedBuf, dec: &mut dyn Read) -> Stop {
     stop.into_stop(buf)
 }
 
-/// The libdeflate fast path: whole-buffer inflation of a file made of one
-/// gzip member whose trailer tells its exact size. Anything else (several
-/// members, a lying trailer, corrupt data) returns `None` and goes through
-/// flate2, which gives the error messages and handles every legal file.
+/// The libdeflate fast paths: whole-buffer inflation of a file made of one
+/// gzip member whose trailer tells its exact size, or of members that tell
+/// their sizes ([`crate::util::gzmembers`], as pprofx writes large files),
+/// those on several threads. Anything else (other multi-member files, a
+/// lying trailer, corrupt data) returns `None` and goes through flate2,
+/// which gives the error messages and handles every legal file.
 #[cfg(feature = "libdeflate")]
 mod fast {
     use libdeflate_sys as sys;
+
+    use crate::util::gzmembers::{self, Member};
+
+    /// Inflates a file of sized members, each into its own region of the
+    /// output, the members shared out over the threads; `None` unless
+    /// every member inflates to exactly its size.
+    pub fn gunzip_sized_members(data: &[u8], max_size: u64) -> Option<Vec<u8>> {
+        let cap = max_size.min((data.len() as u64).saturating_mul(super::PLAUSIBLE_RATIO));
+        let members = gzmembers::index(data, cap)?;
+        let total = members.iter().map(|m| m.size).sum();
+        let mut out = vec![0u8; total];
+        let groups =
+            crate::util::parallel::split_into(members.len(), crate::util::parallel::max_threads());
+        let mut jobs = Vec::with_capacity(groups.len());
+        let mut rest = &mut out[..];
+        for g in groups {
+            let bytes = members[g.clone()].iter().map(|m| m.size).sum();
+            let (region, r) = std::mem::take(&mut rest).split_at_mut(bytes);
+            jobs.push((&members[g], region));
+            rest = r;
+        }
+        let ok = crate::util::parallel::run_each(jobs, |(ms, mut region)| {
+            ms.iter().all(|m| {
+                let (dst, r) = std::mem::take(&mut region).split_at_mut(m.size);
+                region = r;
+                inflate_member(data, *m, dst)
+            })
+        });
+        ok.into_iter().all(|b| b).then_some(out)
+    }
+
+    /// Inflates member `m` of `data` into `dst` (exactly its size).
+    fn inflate_member(data: &[u8], m: Member, dst: &mut [u8]) -> bool {
+        let src = &data[m.start..m.start + m.len];
+        let (mut used_in, mut used_out) = (0usize, 0usize);
+        // SAFETY: the decompressor is allocated, used once and freed here;
+        // the pointers come from live slices with their lengths, and
+        // libdeflate writes at most `dst.len()` bytes.
+        let result = unsafe {
+            let d = sys::libdeflate_alloc_decompressor();
+            if d.is_null() {
+                return false;
+            }
+            let r = sys::libdeflate_gzip_decompress_ex(
+                d,
+                src.as_ptr().cast(),
+                src.len(),
+                dst.as_mut_ptr().cast(),
+                dst.len(),
+                &mut used_in,
+                &mut used_out,
+            );
+            sys::libdeflate_free_decompressor(d);
+            r
+        };
+        result == sys::libdeflate_result_LIBDEFLATE_SUCCESS
+            && used_in == src.len()
+            && used_out == dst.len()
+    }
 
     /// Inflates `data` into exactly `size` bytes, or `None`.
     pub fn gunzip_single_member(data: &[u8], size: usize) -> Option<Vec<u8>> {

@@ -127,13 +127,25 @@ pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
     crate::util::output::write_file(path, |w| w.write_all(&bytes))
 }
 
-/// `data` as one gzip member at `level` (1–9): libdeflate when the
-/// `libdeflate` feature is on (whole-buffer, about twice as fast as zlib at
-/// the same level), else flate2.
+/// `data` gzipped at `level` (1–9): libdeflate when the `libdeflate`
+/// feature is on (whole-buffer, about twice as fast as zlib at the same
+/// level), else flate2. Large inputs become [`crate::util::gzmembers`]:
+/// several members compressed side by side on every core, each naming its
+/// own size, which any gzip reader reads as one stream and pprofx inflates
+/// side by side again.
 pub fn gzip(data: &[u8], level: u32) -> Vec<u8> {
     #[cfg(feature = "libdeflate")]
-    if let Some(out) = fast_gzip(data, level) {
-        return out;
+    {
+        use crate::util::gzmembers as members;
+        let threads = crate::util::parallel::max_threads();
+        if data.len() >= members::PIECE && threads > 1 {
+            if let Some(out) = sized_members(data, level, threads) {
+                return out;
+            }
+        }
+        if let Some(out) = fast_gzip(data, level) {
+            return out;
+        }
     }
     use std::io::Write;
     let mut gz = flate2::write::GzEncoder::new(
@@ -143,6 +155,32 @@ pub fn gzip(data: &[u8], level: u32) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     let _ = gz.write_all(data);
     gz.finish().unwrap_or_default()
+}
+
+/// `data` as gzip members of at most [`members::PIECE`] input bytes each,
+/// as many per thread, each with its size in the header (see [`crate::util::gzmembers`]),
+/// compressed on `threads` threads; `None` if libdeflate fails.
+///
+/// [`members::PIECE`]: crate::util::gzmembers::PIECE
+#[cfg(feature = "libdeflate")]
+fn sized_members(data: &[u8], level: u32, threads: usize) -> Option<Vec<u8>> {
+    use crate::util::gzmembers as members;
+    // As many pieces per thread, of at most PIECE bytes.
+    let count = data.len().div_ceil(threads * members::PIECE) * threads;
+    let pieces: Vec<&[u8]> = data.chunks(data.len().div_ceil(count).max(1)).collect();
+    let groups = crate::util::parallel::split_into(pieces.len(), threads);
+    let parts = crate::util::parallel::run_each(groups, |g| {
+        let mut out = Vec::new();
+        for piece in &pieces[g] {
+            members::push_sized(&mut out, &fast_gzip(piece, level)?)?;
+        }
+        Some(out)
+    });
+    let mut out = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+    for part in parts {
+        out.extend_from_slice(&part?);
+    }
+    Some(out)
 }
 
 #[cfg(feature = "libdeflate")]
@@ -381,5 +419,49 @@ impl Writer {
         self.out
             .splice(start..start, self.scratch[1..].iter().copied());
         debug_assert_eq!(self.out.len(), start + n - 1 + len);
+    }
+}
+
+#[cfg(all(test, feature = "libdeflate"))]
+mod tests {
+    use super::*;
+    use crate::util::gzmembers;
+
+    /// 17 MiB of bytes that compress somewhat, as a profile does.
+    fn data() -> Vec<u8> {
+        let mut x = 0x9e37_79b9_u32;
+        (0..17 << 20)
+            .map(|i: usize| {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                if i % 4 == 0 {
+                    (x >> 24) as u8
+                } else {
+                    (i / 64) as u8
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn large_outputs_are_sized_members_that_inflate_back() {
+        let raw = data();
+        let gz = sized_members(&raw, GZIP_LEVEL, 2).unwrap();
+        let members = gzmembers::index(&gz, u64::MAX).unwrap();
+        assert_eq!(members.len(), 4);
+        assert_eq!(members.iter().map(|m| m.size).sum::<usize>(), raw.len());
+        // The loader's fast path, and flate2 as every other reader would.
+        assert!(crate::decode::gzip::gunzip(&gz, u64::MAX).unwrap() == raw);
+        let mut via_flate2 = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(&gz[..]),
+            &mut via_flate2,
+        )
+        .unwrap();
+        assert!(via_flate2 == raw);
+        // A corrupt member is an error, never wrong bytes.
+        let mut bad = gz.clone();
+        let at = members[1].start + members[1].len / 2;
+        bad[at] ^= 0x55;
+        assert!(crate::decode::gzip::gunzip(&bad, u64::MAX).is_err());
     }
 }

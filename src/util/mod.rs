@@ -1,6 +1,6 @@
 //! Infrastructure shared by every stage: the huge-page allocator, the
-//! bounded read buffer, thread splitting, stage timings, all-or-nothing
-//! output files, markup and URL escaping, a progress bar for long jobs,
+//! bounded read buffer, thread splitting, gzip files of sized members,
+//! stage timings, all-or-nothing output files, markup and URL escaping, a progress bar for long jobs,
 //! strings that are not UTF-8 ([`rawbytes`]), long names shown in little
 //! room ([`names`]) and small Go compatibility helpers. Nothing here knows
 //! about profiles.
@@ -8,6 +8,7 @@
 pub mod alloc;
 pub mod bounded;
 pub mod go;
+pub mod gzmembers;
 pub mod markup;
 pub mod names;
 pub mod output;
