@@ -84,7 +84,7 @@ const SHARDS: usize = 4;
 /// Inputs with at least this many samples are looked up on several threads.
 const PARALLEL_SAMPLES: usize = 20_000;
 
-/// Label lists up to this long take [`Merger::string_label_set`]'s way.
+/// Label lists up to this long may take [`Merger::simple_label_set`]'s way.
 const SIMPLE_LABELS: usize = 16;
 
 /// An input sample with this label set is skipped (its values are all zero).
@@ -558,7 +558,7 @@ impl Merger {
     /// its labels in the order pprof writes them. [`NONE`] when the labels
     /// carry nothing.
     fn label_set(&mut self, p: &Profile, labels: &[Label]) -> u32 {
-        match self.string_label_set(p, labels) {
+        match self.simple_label_set(p, labels) {
             Some(i) => i,
             None => self.go_label_set(p, labels),
         }
@@ -626,44 +626,78 @@ impl Merger {
         i
     }
 
-    /// [`Merger::label_set`] for the usual labels, string labels with
-    /// distinct keys (at most [`SIMPLE_LABELS`]), without building
-    /// [`GoLabels`]: the same key and labels, and no allocation for a set
-    /// already merged. `None` for any other list.
-    fn string_label_set(&mut self, p: &Profile, labels: &[Label]) -> Option<u32> {
-        if labels.is_empty() || labels.len() > SIMPLE_LABELS || labels.iter().any(|l| l.str == 0) {
+    /// [`Merger::label_set`] for the usual labels, each key once among the
+    /// string labels and once among the numeric ones (at most
+    /// [`SIMPLE_LABELS`] labels), without building [`GoLabels`]: the same
+    /// key and labels, and no allocation for a set already merged. `None`
+    /// for any other list.
+    fn simple_label_set(&mut self, p: &Profile, labels: &[Label]) -> Option<u32> {
+        if labels.is_empty() || labels.len() > SIMPLE_LABELS {
             return None;
         }
-        let mut pairs = [("", ""); SIMPLE_LABELS];
-        let pairs = &mut pairs[..labels.len()];
-        for (pair, l) in pairs.iter_mut().zip(labels) {
-            *pair = (p.str(l.key), p.str(l.str));
+        let mut strs = [("", ""); SIMPLE_LABELS];
+        let mut nums = [("", 0i64, None::<&str>); SIMPLE_LABELS];
+        let (mut ns, mut nn) = (0, 0);
+        for l in labels {
+            if l.str != 0 {
+                strs[ns] = (p.str(l.key), p.str(l.str));
+                ns += 1;
+            } else if l.is_numeric() {
+                let unit = (l.num_unit != 0).then(|| p.str(l.num_unit));
+                nums[nn] = (p.str(l.key), l.num, unit);
+                nn += 1;
+            } else {
+                return None;
+            }
         }
-        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
+        let (strs, nums) = (&mut strs[..ns], &mut nums[..nn]);
+        strs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        nums.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if strs.windows(2).any(|w| w[0].0 == w[1].0) || nums.windows(2).any(|w| w[0].0 == w[1].0) {
             return None;
         }
         let mut key = std::mem::take(&mut self.label_key);
         key.clear();
-        for &(k, v) in pairs.iter() {
+        for &(k, v) in strs.iter() {
             put_str(&mut key, k);
             put_uvarint(&mut key, 1);
             put_str(&mut key, v);
         }
+        for &(k, v, unit) in nums.iter() {
+            put_str(&mut key, k);
+            put_uvarint(&mut key, 1);
+            put_uvarint(&mut key, v as u64);
+            match unit {
+                Some(u) => {
+                    put_uvarint(&mut key, 1);
+                    put_str(&mut key, u);
+                }
+                None => put_uvarint(&mut key, 0),
+            }
+        }
         let found = self.label_index.get(&key[..]).copied();
         let i = found.unwrap_or_else(|| {
-            let out: Box<[Label]> = pairs
-                .iter()
-                .map(|&(k, v)| Label {
+            let mut out = Vec::with_capacity(labels.len());
+            for &(k, v) in strs.iter() {
+                out.push(Label {
                     key: self.intern(k),
                     str: self.intern(v),
                     num: 0,
                     num_unit: 0,
                     kept_zero: false,
-                })
-                .collect();
+                });
+            }
+            for &(k, v, unit) in nums.iter() {
+                out.push(Label {
+                    key: self.intern(k),
+                    str: 0,
+                    num: v,
+                    num_unit: unit.map_or(0, |u| self.intern(u)),
+                    kept_zero: v == 0,
+                });
+            }
             let i = self.label_sets.len() as u32;
-            self.label_sets.push(out);
+            self.label_sets.push(out.into_boxed_slice());
             self.label_index.insert(key[..].into(), i);
             i
         });
@@ -1074,7 +1108,7 @@ mod tests {
     }
 
     #[test]
-    fn string_labels_take_the_short_way_to_the_same_sets() {
+    fn usual_labels_take_the_short_way_to_the_same_sets() {
         let mut b = Builder::new();
         b.sample_type("samples", "count");
         let l = |b: &mut Builder, k: &str, v: &str| Label {
@@ -1086,13 +1120,38 @@ mod tests {
             vec![l(&mut b, "b", "2"), l(&mut b, "a", "1")],
             vec![l(&mut b, "a", "1"), l(&mut b, "b", "2")],
             vec![l(&mut b, "a", "1")],
-            // Not the short way: a key twice, a numeric label.
-            vec![l(&mut b, "a", "2"), l(&mut b, "a", "1")],
             vec![
                 l(&mut b, "a", "1"),
                 Label {
                     key: b.str("bytes"),
                     num: 64,
+                    ..Label::default()
+                },
+            ],
+            vec![
+                Label {
+                    key: b.str("size"),
+                    num_unit: b.str("bytes"),
+                    kept_zero: true,
+                    ..Label::default()
+                },
+                Label {
+                    key: b.str("a"),
+                    num: -3,
+                    ..Label::default()
+                },
+            ],
+            // Not the short way: a key twice.
+            vec![l(&mut b, "a", "2"), l(&mut b, "a", "1")],
+            vec![
+                Label {
+                    key: b.str("n"),
+                    num: 1,
+                    ..Label::default()
+                },
+                Label {
+                    key: b.str("n"),
+                    num: 2,
                     ..Label::default()
                 },
             ],
@@ -1110,7 +1169,8 @@ mod tests {
             k
         };
         assert_eq!(keys(&short), keys(&long));
-        assert!(short.string_label_set(&p, &lists[3]).is_none());
-        assert!(short.string_label_set(&p, &lists[4]).is_none());
+        assert!(short.simple_label_set(&p, &lists[4]).is_some());
+        assert!(short.simple_label_set(&p, &lists[5]).is_none());
+        assert!(short.simple_label_set(&p, &lists[6]).is_none());
     }
 }
