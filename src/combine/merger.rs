@@ -595,29 +595,13 @@ impl Merger {
         let mut out = Vec::new();
         for (k, vals) in &gl.strs {
             for v in vals {
-                out.push(Label {
-                    key: self.intern(k),
-                    str: self.intern(v),
-                    num: 0,
-                    num_unit: 0,
-                    kept_zero: false,
-                });
+                out.push(self.string_label(k, v));
             }
         }
         for (k, vals, units) in &gl.nums {
             for (i, &v) in vals.iter().enumerate() {
-                let unit = if units.is_empty() {
-                    0
-                } else {
-                    self.intern(units.get(i).copied().unwrap_or(""))
-                };
-                out.push(Label {
-                    key: self.intern(k),
-                    str: 0,
-                    num: v,
-                    num_unit: unit,
-                    kept_zero: v == 0,
-                });
+                let unit = (!units.is_empty()).then(|| units.get(i).copied().unwrap_or(""));
+                out.push(self.numeric_label(k, v, unit));
             }
         }
         let i = self.label_sets.len() as u32;
@@ -679,22 +663,10 @@ impl Merger {
         let i = found.unwrap_or_else(|| {
             let mut out = Vec::with_capacity(labels.len());
             for &(k, v) in strs.iter() {
-                out.push(Label {
-                    key: self.intern(k),
-                    str: self.intern(v),
-                    num: 0,
-                    num_unit: 0,
-                    kept_zero: false,
-                });
+                out.push(self.string_label(k, v));
             }
             for &(k, v, unit) in nums.iter() {
-                out.push(Label {
-                    key: self.intern(k),
-                    str: 0,
-                    num: v,
-                    num_unit: unit.map_or(0, |u| self.intern(u)),
-                    kept_zero: v == 0,
-                });
+                out.push(self.numeric_label(k, v, unit));
             }
             let i = self.label_sets.len() as u32;
             self.label_sets.push(out.into_boxed_slice());
@@ -703,6 +675,31 @@ impl Merger {
         });
         self.label_key = key;
         Some(i)
+    }
+
+    /// A merged string label (its strings interned key first, as pprof's
+    /// merge meets them).
+    fn string_label(&mut self, key: &str, value: &str) -> Label {
+        Label {
+            key: self.intern(key),
+            str: self.intern(value),
+            num: 0,
+            num_unit: 0,
+            kept_zero: false,
+        }
+    }
+
+    /// A merged numeric label (its unit, if it has one, interned before
+    /// its key, as pprof's merge meets them).
+    fn numeric_label(&mut self, key: &str, value: i64, unit: Option<&str>) -> Label {
+        let num_unit = unit.map_or(0, |u| self.intern(u));
+        Label {
+            key: self.intern(key),
+            str: 0,
+            num: value,
+            num_unit,
+            kept_zero: value == 0,
+        }
     }
 
     fn map_mapping(&mut self, p: &Profile, maps: &mut InputMaps, i: u32) -> Option<(u32, i64)> {
@@ -1131,7 +1128,7 @@ mod tests {
             vec![
                 Label {
                     key: b.str("size"),
-                    num_unit: b.str("bytes"),
+                    num_unit: b.str("kilobytes"),
                     kept_zero: true,
                     ..Label::default()
                 },
@@ -1163,6 +1160,12 @@ mod tests {
         assert_eq!(via_short, via_long);
         assert_eq!(via_short[..3], [0, 0, 1]);
         assert_eq!(short.label_sets, long.label_sets);
+        let strings = |m: &Merger| {
+            (0..m.out.strings.len())
+                .map(|i| m.out.strings.get(i as u32).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strings(&short), strings(&long));
         let keys = |m: &Merger| {
             let mut k: Vec<_> = m.label_index.iter().map(|(k, &i)| (k.clone(), i)).collect();
             k.sort();

@@ -140,7 +140,7 @@ fn checked_stop(stop: FillStop, buf: BoundedBuf, dec: &mut dyn Read) -> Stop {
 mod fast {
     use libdeflate_sys as sys;
 
-    use crate::util::gzmembers::{self, Member};
+    use crate::util::gzmembers;
 
     /// Inflates a file of sized members, each into its own region of the
     /// output, the members shared out over the threads; `None` unless
@@ -164,15 +164,15 @@ mod fast {
             ms.iter().all(|m| {
                 let (dst, r) = std::mem::take(&mut region).split_at_mut(m.size);
                 region = r;
-                inflate_member(data, *m, dst)
+                inflate_exact(&data[m.start..m.start + m.len], dst)
             })
         });
         ok.into_iter().all(|b| b).then_some(out)
     }
 
-    /// Inflates member `m` of `data` into `dst` (exactly its size).
-    fn inflate_member(data: &[u8], m: Member, dst: &mut [u8]) -> bool {
-        let src = &data[m.start..m.start + m.len];
+    /// Inflates the gzip member `src` into `dst`, which it must fill
+    /// exactly; false otherwise.
+    fn inflate_exact(src: &[u8], dst: &mut [u8]) -> bool {
         let (mut used_in, mut used_out) = (0usize, 0usize);
         // SAFETY: the decompressor is allocated, used once and freed here;
         // the pointers come from live slices with their lengths, and
@@ -203,31 +203,7 @@ mod fast {
     pub fn gunzip_single_member(data: &[u8], size: usize) -> Option<Vec<u8>> {
         // `vec![0; n]` comes from calloc: pages are zeroed lazily by the kernel.
         let mut out = vec![0u8; size];
-        let (mut used_in, mut used_out) = (0usize, 0usize);
-        // SAFETY: the decompressor is allocated, used once and freed here; the
-        // input and output pointers come from live slices with their lengths,
-        // and libdeflate writes at most `out.len()` bytes.
-        let result = unsafe {
-            let d = sys::libdeflate_alloc_decompressor();
-            if d.is_null() {
-                return None;
-            }
-            let r = sys::libdeflate_gzip_decompress_ex(
-                d,
-                data.as_ptr().cast(),
-                data.len(),
-                out.as_mut_ptr().cast(),
-                out.len(),
-                &mut used_in,
-                &mut used_out,
-            );
-            sys::libdeflate_free_decompressor(d);
-            r
-        };
-        (result == sys::libdeflate_result_LIBDEFLATE_SUCCESS
-            && used_in == data.len()
-            && used_out == size)
-            .then_some(out)
+        inflate_exact(data, &mut out).then_some(out)
     }
 }
 
