@@ -223,27 +223,26 @@ pub fn encode(p: &Profile) -> Vec<u8> {
     for &t in &p.sample_types {
         w.value_type(1, t);
     }
-    let nv = p.num_values();
-    let locs = &p.locations;
-    for s in 0..p.samples.len() {
-        w.message(2, |w| {
-            w.packed(1, p.samples.stack(s).iter().map(|&l| locs.id[l as usize]));
-            w.packed(
-                2,
-                p.samples.values[s * nv..(s + 1) * nv]
-                    .iter()
-                    .map(|&v| v as u64),
-            );
-            for l in p.samples.labels(s) {
-                w.message(3, |w| {
-                    w.int(1, i64::from(l.key));
-                    w.int(2, i64::from(l.str));
-                    w.int(3, l.num);
-                    w.int(4, i64::from(l.num_unit));
-                });
-            }
+    let n = p.samples.len();
+    if n >= PARALLEL_SAMPLES && crate::util::parallel::max_threads() > 1 {
+        // Samples are independent messages: each thread writes a range of
+        // them, and the parts follow one another in order.
+        let per_sample = w.out.capacity() / n;
+        let parts = crate::util::parallel::in_parallel(n, |r| {
+            let mut part = Writer {
+                out: Vec::with_capacity(per_sample * r.len()),
+                scratch: Vec::new(),
+            };
+            part.samples(p, r);
+            part.out
         });
+        for part in parts {
+            w.out.extend_from_slice(&part);
+        }
+    } else {
+        w.samples(p, 0..n);
     }
+    let locs = &p.locations;
     for m in &p.mappings {
         w.message(3, |w| {
             w.uint(1, m.id);
@@ -315,6 +314,10 @@ pub fn encode(p: &Profile) -> Vec<u8> {
     w.out
 }
 
+/// Profiles with at least this many samples have them encoded on several
+/// threads.
+const PARALLEL_SAMPLES: usize = 100_000;
+
 /// A first guess at the encoded size, to allocate once.
 fn estimate(p: &Profile) -> usize {
     let s = &p.samples;
@@ -339,6 +342,31 @@ struct Writer {
 }
 
 impl Writer {
+    /// Samples `range` of `p`, as field 2 messages.
+    fn samples(&mut self, p: &Profile, range: std::ops::Range<usize>) {
+        let nv = p.num_values();
+        let locs = &p.locations;
+        for s in range {
+            self.message(2, |w| {
+                w.packed(1, p.samples.stack(s).iter().map(|&l| locs.id[l as usize]));
+                w.packed(
+                    2,
+                    p.samples.values[s * nv..(s + 1) * nv]
+                        .iter()
+                        .map(|&v| v as u64),
+                );
+                for l in p.samples.labels(s) {
+                    w.message(3, |w| {
+                        w.int(1, i64::from(l.key));
+                        w.int(2, i64::from(l.str));
+                        w.int(3, l.num);
+                        w.int(4, i64::from(l.num_unit));
+                    });
+                }
+            });
+        }
+    }
+
     #[inline]
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
@@ -463,5 +491,56 @@ mod tests {
         let at = members[1].start + members[1].len / 2;
         bad[at] ^= 0x55;
         assert!(crate::decode::gzip::gunzip(&bad, u64::MAX).is_err());
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+    use crate::model::proto;
+    use prost::Message;
+
+    #[test]
+    fn samples_encoded_on_several_threads_give_prosts_bytes() {
+        let strings = ["", "samples", "count", "f", "k", "v"];
+        let p = proto::Profile {
+            sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+            function: vec![proto::Function {
+                id: 1,
+                name: 3,
+                ..Default::default()
+            }],
+            location: (1..=3)
+                .map(|id| proto::Location {
+                    id,
+                    line: vec![proto::Line {
+                        function_id: 1,
+                        line: id as i64,
+                        column: 0,
+                    }],
+                    ..Default::default()
+                })
+                .collect(),
+            // More than PARALLEL_SAMPLES, some with a label.
+            sample: (0..120_000u64)
+                .map(|i| proto::Sample {
+                    location_id: vec![i % 3 + 1, (i / 3) % 3 + 1],
+                    value: vec![i as i64],
+                    label: if i % 5 == 0 {
+                        vec![proto::Label {
+                            key: 4,
+                            str: 5,
+                            ..Default::default()
+                        }]
+                    } else {
+                        vec![]
+                    },
+                })
+                .collect(),
+            string_table: strings.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let model = crate::decode::protobuf::decode(&p.encode_to_vec()).unwrap();
+        assert!(encode(&model) == to_proto(&model).encode_to_vec());
     }
 }
