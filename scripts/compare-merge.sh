@@ -10,9 +10,10 @@
 #                  go-cpu-mixed and go-cpu-business): merge, both tools
 #   merge-10000    10,000 copies of the same three (pprofx only: peak RSS
 #                  against merge-300's)
-# and prints the medians of wall time, CPU time (user+sys) and peak RSS (GNU
-# /usr/bin/time %M), the ratios, and whether `top` of each tool's merge is
-# byte-identical (pprof reads pprofx's merge back; pprofx reads pprof's).
+# with the two tools' rounds alternating (a shared machine's speed drifts
+# from minute to minute), and prints the medians of wall time, CPU time
+# (user+sys) and peak RSS (GNU /usr/bin/time %M), the ratios, and whether
+# `top` of each tool's merge is byte-identical (pprof reads pprofx's merge back; pprofx reads pprof's).
 # pprof's merge-300 run takes ~1 min a round and pprof's top -base ~40 s: the
 # go side runs `--go-runs` rounds (default 1).
 #
@@ -77,28 +78,37 @@ make_copies corpus10000 10000
 ls corpus300/*.pb.gz > corpus300.list
 
 # measure LABEL RUNS CMD...: appends "label wall cpu rss_kib" per run to runs.tsv
+# measure LABEL CMD...: one run; appends "label wall cpu rss_kib" to runs.tsv
 measure() {
-    local label=$1 runs=$2; shift 2
-    local i
-    for ((i = 0; i < runs; i++)); do
-        /usr/bin/time -f "%e %U %S %M" -o time.out "$@" >/dev/null 2>err.out ||
-            { echo "compare-merge.sh: $label failed:" >&2; cat err.out >&2; exit 1; }
-        read -r wall user sys rss < <(tail -1 time.out)
-        echo "$label $wall $(echo "$user + $sys" | bc) $rss" >> runs.tsv
+    local label=$1; shift
+    /usr/bin/time -f "%e %U %S %M" -o time.out "$@" >/dev/null 2>err.out ||
+        { echo "compare-merge.sh: $label failed:" >&2; cat err.out >&2; exit 1; }
+    read -r wall user sys rss < <(tail -1 time.out)
+    echo "$label $wall $(echo "$user + $sys" | bc) $rss" >> runs.tsv
+}
+# pair WORK PPROFX_CMD -- PPROF_CMD: the two tools' rounds alternate
+# (pprofx, pprof, pprofx, …), so that a machine whose speed drifts from
+# minute to minute slows both alike.
+pair() {
+    local work=$1; shift
+    local px=() i
+    while [ "$1" != "--" ]; do px+=("$1"); shift; done
+    shift
+    for ((i = 0; i < N || (GO_RUNS > 0 && i < GO_RUNS); i++)); do
+        if [ "$i" -lt "$N" ]; then measure "pprofx-$work" "${px[@]}"; fi
+        if [ "$i" -lt "$GO_RUNS" ]; then measure "pprof-$work" "$@"; fi
     done
 }
 : > runs.tsv
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-measure pprofx-merge-2x200k "$N" "$BIN" merge cpu200k-1.pb.gz cpu200k-2.pb.gz -o pprofx-2x200k.pb.gz
-measure pprofx-top-base-heap "$N" "$BIN" top -base heap300k-1.pb.gz heap300k-2.pb.gz
-measure pprofx-merge-300 "$N" "$BIN" merge @corpus300.list -o pprofx-300.pb.gz
-measure pprofx-merge-10000 1 "$BIN" merge corpus10000 -o pprofx-10000.pb.gz
-if [ "$GO_RUNS" -gt 0 ]; then
-    measure pprof-merge-2x200k "$GO_RUNS" "$PPROF" -proto -output=pprof-2x200k.pb.gz cpu200k-1.pb.gz cpu200k-2.pb.gz
-    measure pprof-top-base-heap "$GO_RUNS" "$PPROF" -top -base heap300k-1.pb.gz heap300k-2.pb.gz
-    # shellcheck disable=SC2046
-    measure pprof-merge-300 "$GO_RUNS" "$PPROF" -proto -output=pprof-300.pb.gz $(cat corpus300.list)
-fi
+pair merge-2x200k "$BIN" merge cpu200k-1.pb.gz cpu200k-2.pb.gz -o pprofx-2x200k.pb.gz \
+    -- "$PPROF" -proto -output=pprof-2x200k.pb.gz cpu200k-1.pb.gz cpu200k-2.pb.gz
+pair top-base-heap "$BIN" top -base heap300k-1.pb.gz heap300k-2.pb.gz \
+    -- "$PPROF" -top -base heap300k-1.pb.gz heap300k-2.pb.gz
+# shellcheck disable=SC2046
+pair merge-300 "$BIN" merge @corpus300.list -o pprofx-300.pb.gz \
+    -- "$PPROF" -proto -output=pprof-300.pb.gz $(cat corpus300.list)
+measure pprofx-merge-10000 "$BIN" merge corpus10000 -o pprofx-10000.pb.gz
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
