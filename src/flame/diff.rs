@@ -250,23 +250,10 @@ pub fn shade_fill(shade: i16) -> String {
     }
 }
 
-/// Escapes text for XML content and attribute values.
+/// Escapes text for XML content and attribute values, after
+/// percent-encoding what XML forbids ([`xml_text`]).
 pub fn esc(s: &str) -> String {
-    let s = xml_text(s);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::util::markup::xml_escape(&xml_text(s))
 }
 
 /// `Δ%` of `of` as text (`new` when `of` is 0).
