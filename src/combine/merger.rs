@@ -58,8 +58,9 @@ pub struct Merger {
     /// Each merged location's address relative to its mapping's start (its key).
     loc_key_addr: Vec<u64>,
     label_index: Map<Box<[u8]>, u32>,
-    /// Scratch space for a label set's key.
+    /// Scratch space for a label set's key and its labels' order.
     label_key: Vec<u8>,
+    label_order: Vec<usize>,
     label_sets: Vec<Box<[Label]>>,
     /// The merged samples, spread over shards by their key's hash so that
     /// large inputs are looked up on several threads.
@@ -83,9 +84,6 @@ const SHARDS: usize = 4;
 
 /// Inputs with at least this many samples are looked up on several threads.
 const PARALLEL_SAMPLES: usize = 20_000;
-
-/// Label lists up to this long may take [`Merger::simple_label_set`]'s way.
-const SIMPLE_LABELS: usize = 16;
 
 /// An input sample with this label set is skipped (its values are all zero).
 const SKIP: u32 = NONE - 1;
@@ -229,6 +227,7 @@ impl Merger {
             loc_key_addr: Vec::new(),
             label_index: Map::default(),
             label_key: Vec::new(),
+            label_order: Vec::new(),
             label_sets: Vec::new(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             order: Vec::new(),
@@ -557,124 +556,79 @@ impl Merger {
     /// (string labels by sorted key, then numeric labels with their units),
     /// its labels in the order pprof writes them. [`NONE`] when the labels
     /// carry nothing.
+    ///
+    /// pprof keeps a sample's labels as maps from each key to its values
+    /// (numeric ones with their units: none, or one per value, `""` where a
+    /// value has none), and merges by an encoding of those maps with sorted
+    /// keys. The same groups come from the label list sorted stably by key,
+    /// string labels first: the key is built in a reused buffer, and a set
+    /// already merged costs no allocation.
     fn label_set(&mut self, p: &Profile, labels: &[Label]) -> u32 {
-        match self.simple_label_set(p, labels) {
-            Some(i) => i,
-            None => self.go_label_set(p, labels),
-        }
-    }
-
-    /// [`Merger::label_set`] for any labels, through [`GoLabels`].
-    fn go_label_set(&mut self, p: &Profile, labels: &[Label]) -> u32 {
-        let gl = go_labels(p, labels);
-        let mut key = Vec::new();
-        for (k, vals) in &gl.strs {
-            put_str(&mut key, k);
-            put_uvarint(&mut key, vals.len() as u64);
-            for v in vals {
-                put_str(&mut key, v);
-            }
-        }
-        for (k, vals, units) in &gl.nums {
-            put_str(&mut key, k);
-            put_uvarint(&mut key, vals.len() as u64);
-            for &v in vals {
-                put_uvarint(&mut key, v as u64);
-            }
-            put_uvarint(&mut key, units.len() as u64);
-            for u in units {
-                put_str(&mut key, u);
-            }
-        }
-        if key.is_empty() {
-            return NONE;
-        }
-        if let Some(&i) = self.label_index.get(&key[..]) {
-            return i;
-        }
-        let mut out = Vec::new();
-        for (k, vals) in &gl.strs {
-            for v in vals {
-                out.push(self.string_label(k, v));
-            }
-        }
-        for (k, vals, units) in &gl.nums {
-            for (i, &v) in vals.iter().enumerate() {
-                let unit = (!units.is_empty()).then(|| units.get(i).copied().unwrap_or(""));
-                out.push(self.numeric_label(k, v, unit));
-            }
-        }
-        let i = self.label_sets.len() as u32;
-        self.label_sets.push(out.into_boxed_slice());
-        self.label_index.insert(key.into_boxed_slice(), i);
-        i
-    }
-
-    /// [`Merger::label_set`] for the usual labels, each key once among the
-    /// string labels and once among the numeric ones (at most
-    /// [`SIMPLE_LABELS`] labels), without building [`GoLabels`]: the same
-    /// key and labels, and no allocation for a set already merged. `None`
-    /// for any other list.
-    fn simple_label_set(&mut self, p: &Profile, labels: &[Label]) -> Option<u32> {
-        if labels.is_empty() || labels.len() > SIMPLE_LABELS {
-            return None;
-        }
-        let mut strs = [("", ""); SIMPLE_LABELS];
-        let mut nums = [("", 0i64, None::<&str>); SIMPLE_LABELS];
-        let (mut ns, mut nn) = (0, 0);
-        for l in labels {
-            if l.str != 0 {
-                strs[ns] = (p.str(l.key), p.str(l.str));
-                ns += 1;
-            } else if l.is_numeric() {
-                let unit = (l.num_unit != 0).then(|| p.str(l.num_unit));
-                nums[nn] = (p.str(l.key), l.num, unit);
-                nn += 1;
-            } else {
-                return None;
-            }
-        }
-        let (strs, nums) = (&mut strs[..ns], &mut nums[..nn]);
-        strs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        nums.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        if strs.windows(2).any(|w| w[0].0 == w[1].0) || nums.windows(2).any(|w| w[0].0 == w[1].0) {
-            return None;
-        }
+        let mut order = std::mem::take(&mut self.label_order);
+        order.clear();
+        order.extend((0..labels.len()).filter(|&i| labels[i].str != 0));
+        let ns = order.len();
+        order.extend((0..labels.len()).filter(|&i| labels[i].is_numeric()));
+        let key_of = |i: usize| p.str(labels[i].key);
+        // Stable: a key's values stay in the order the sample lists them.
+        order[..ns].sort_by(|&a, &b| key_of(a).cmp(key_of(b)));
+        order[ns..].sort_by(|&a, &b| key_of(a).cmp(key_of(b)));
+        let (strs, nums) = order.split_at(ns);
+        let has_units = |g: &[usize]| g.iter().any(|&i| labels[i].num_unit != 0);
+        let unit_of = |i: usize| match labels[i].num_unit {
+            0 => "",
+            u => p.str(u),
+        };
         let mut key = std::mem::take(&mut self.label_key);
         key.clear();
-        for &(k, v) in strs.iter() {
+        for (k, g) in key_groups(p, labels, strs) {
             put_str(&mut key, k);
-            put_uvarint(&mut key, 1);
-            put_str(&mut key, v);
+            put_uvarint(&mut key, g.len() as u64);
+            for &i in g {
+                put_str(&mut key, p.str(labels[i].str));
+            }
         }
-        for &(k, v, unit) in nums.iter() {
+        for (k, g) in key_groups(p, labels, nums) {
             put_str(&mut key, k);
-            put_uvarint(&mut key, 1);
-            put_uvarint(&mut key, v as u64);
-            match unit {
-                Some(u) => {
-                    put_uvarint(&mut key, 1);
-                    put_str(&mut key, u);
+            put_uvarint(&mut key, g.len() as u64);
+            for &i in g {
+                put_uvarint(&mut key, labels[i].num as u64);
+            }
+            if has_units(g) {
+                put_uvarint(&mut key, g.len() as u64);
+                for &i in g {
+                    put_str(&mut key, unit_of(i));
                 }
-                None => put_uvarint(&mut key, 0),
+            } else {
+                put_uvarint(&mut key, 0);
             }
         }
-        let found = self.label_index.get(&key[..]).copied();
-        let i = found.unwrap_or_else(|| {
-            let mut out = Vec::with_capacity(labels.len());
-            for &(k, v) in strs.iter() {
-                out.push(self.string_label(k, v));
+        let set = if key.is_empty() {
+            NONE
+        } else if let Some(&i) = self.label_index.get(&key[..]) {
+            i
+        } else {
+            let mut out = Vec::with_capacity(order.len());
+            for (k, g) in key_groups(p, labels, strs) {
+                for &i in g {
+                    out.push(self.string_label(k, p.str(labels[i].str)));
+                }
             }
-            for &(k, v, unit) in nums.iter() {
-                out.push(self.numeric_label(k, v, unit));
+            for (k, g) in key_groups(p, labels, nums) {
+                let units = has_units(g);
+                for &i in g {
+                    let unit = units.then(|| unit_of(i));
+                    out.push(self.numeric_label(k, labels[i].num, unit));
+                }
             }
             let i = self.label_sets.len() as u32;
             self.label_sets.push(out.into_boxed_slice());
             self.label_index.insert(key[..].into(), i);
             i
-        });
+        };
         self.label_key = key;
-        Some(i)
+        self.label_order = order;
+        set
     }
 
     /// A merged string label (its strings interned key first, as pprof's
@@ -989,52 +943,17 @@ pub fn compact(mut p: Profile) -> Profile {
     p
 }
 
-/// A sample's labels in pprof's in-memory form: string labels by key, and
-/// numeric labels by key with their units (empty, or one per value), keys
-/// sorted.
-struct GoLabels<'a> {
-    strs: Vec<(&'a str, Vec<&'a str>)>,
-    nums: Vec<(&'a str, Vec<i64>, Vec<&'a str>)>,
-}
-
-fn go_labels<'a>(p: &'a Profile, labels: &[Label]) -> GoLabels<'a> {
-    let mut strs: Vec<(&str, Vec<&str>)> = Vec::new();
-    let mut nums: Vec<(&str, Vec<i64>, Vec<&str>)> = Vec::new();
-    for l in labels {
-        let key = p.str(l.key);
-        if l.str != 0 {
-            match strs.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, v)) => v.push(p.str(l.str)),
-                None => strs.push((key, vec![p.str(l.str)])),
-            }
-        } else if l.is_numeric() {
-            let i = match nums.iter().position(|(k, _, _)| *k == key) {
-                Some(i) => i,
-                None => {
-                    nums.push((key, Vec::new(), Vec::new()));
-                    nums.len() - 1
-                }
-            };
-            let (_, vals, units) = &mut nums[i];
-            if l.num_unit != 0 {
-                while units.len() < vals.len() {
-                    units.push("");
-                }
-                units.push(p.str(l.num_unit));
-            }
-            vals.push(l.num);
-        }
-    }
-    for (_, vals, units) in &mut nums {
-        if !units.is_empty() {
-            while units.len() < vals.len() {
-                units.push("");
-            }
-        }
-    }
-    strs.sort_by(|a, b| a.0.cmp(b.0));
-    nums.sort_by(|a, b| a.0.cmp(b.0));
-    GoLabels { strs, nums }
+/// The runs of `order` (indices into `labels`, sorted by key) that share a
+/// key, with the key.
+fn key_groups<'a>(
+    p: &'a Profile,
+    labels: &'a [Label],
+    order: &'a [usize],
+) -> impl Iterator<Item = (&'a str, &'a [usize])> + 'a {
+    let key_of = move |i: usize| p.str(labels[i].key);
+    order
+        .chunk_by(move |&a, &b| key_of(a) == key_of(b))
+        .map(move |g| (key_of(g[0]), g))
 }
 
 fn put_uvarint(buf: &mut Vec<u8>, mut v: u64) {
@@ -1104,8 +1023,104 @@ mod tests {
         }
     }
 
+    /// A sample's labels in pprof's in-memory form: string labels by key, and
+    /// numeric labels by key with their units (empty, or one per value), keys
+    /// sorted.
+    struct GoLabels<'a> {
+        strs: Vec<(&'a str, Vec<&'a str>)>,
+        nums: Vec<(&'a str, Vec<i64>, Vec<&'a str>)>,
+    }
+
+    fn go_labels<'a>(p: &'a Profile, labels: &[Label]) -> GoLabels<'a> {
+        let mut strs: Vec<(&str, Vec<&str>)> = Vec::new();
+        let mut nums: Vec<(&str, Vec<i64>, Vec<&str>)> = Vec::new();
+        for l in labels {
+            let key = p.str(l.key);
+            if l.str != 0 {
+                match strs.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, v)) => v.push(p.str(l.str)),
+                    None => strs.push((key, vec![p.str(l.str)])),
+                }
+            } else if l.is_numeric() {
+                let i = match nums.iter().position(|(k, _, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        nums.push((key, Vec::new(), Vec::new()));
+                        nums.len() - 1
+                    }
+                };
+                let (_, vals, units) = &mut nums[i];
+                if l.num_unit != 0 {
+                    while units.len() < vals.len() {
+                        units.push("");
+                    }
+                    units.push(p.str(l.num_unit));
+                }
+                vals.push(l.num);
+            }
+        }
+        for (_, vals, units) in &mut nums {
+            if !units.is_empty() {
+                while units.len() < vals.len() {
+                    units.push("");
+                }
+            }
+        }
+        strs.sort_by(|a, b| a.0.cmp(b.0));
+        nums.sort_by(|a, b| a.0.cmp(b.0));
+        GoLabels { strs, nums }
+    }
+
+    /// pprof's label set, as pprof builds it: label maps (nested lists),
+    /// their encoding, then the labels; the oracle [`Merger::label_set`]
+    /// must agree with.
+    fn pprof_label_set(m: &mut Merger, p: &Profile, labels: &[Label]) -> u32 {
+        let gl = go_labels(p, labels);
+        let mut key = Vec::new();
+        for (k, vals) in &gl.strs {
+            put_str(&mut key, k);
+            put_uvarint(&mut key, vals.len() as u64);
+            for v in vals {
+                put_str(&mut key, v);
+            }
+        }
+        for (k, vals, units) in &gl.nums {
+            put_str(&mut key, k);
+            put_uvarint(&mut key, vals.len() as u64);
+            for &v in vals {
+                put_uvarint(&mut key, v as u64);
+            }
+            put_uvarint(&mut key, units.len() as u64);
+            for u in units {
+                put_str(&mut key, u);
+            }
+        }
+        if key.is_empty() {
+            return NONE;
+        }
+        if let Some(&i) = m.label_index.get(&key[..]) {
+            return i;
+        }
+        let mut out = Vec::new();
+        for (k, vals) in &gl.strs {
+            for v in vals {
+                out.push(m.string_label(k, v));
+            }
+        }
+        for (k, vals, units) in &gl.nums {
+            for (i, &v) in vals.iter().enumerate() {
+                let unit = (!units.is_empty()).then(|| units.get(i).copied().unwrap_or(""));
+                out.push(m.numeric_label(k, v, unit));
+            }
+        }
+        let i = m.label_sets.len() as u32;
+        m.label_sets.push(out.into_boxed_slice());
+        m.label_index.insert(key.into_boxed_slice(), i);
+        i
+    }
+
     #[test]
-    fn usual_labels_take_the_short_way_to_the_same_sets() {
+    fn label_sets_are_the_ones_pprofs_label_maps_give() {
         let mut b = Builder::new();
         b.sample_type("samples", "count");
         let l = |b: &mut Builder, k: &str, v: &str| Label {
@@ -1138,7 +1153,7 @@ mod tests {
                     ..Label::default()
                 },
             ],
-            // Not the short way: a key twice.
+            // A key twice.
             vec![l(&mut b, "a", "2"), l(&mut b, "a", "1")],
             vec![
                 Label {
@@ -1156,7 +1171,10 @@ mod tests {
         let p = b.finish();
         let (mut short, mut long) = (Merger::new(&p), Merger::new(&p));
         let via_short: Vec<u32> = lists.iter().map(|ls| short.label_set(&p, ls)).collect();
-        let via_long: Vec<u32> = lists.iter().map(|ls| long.go_label_set(&p, ls)).collect();
+        let via_long: Vec<u32> = lists
+            .iter()
+            .map(|ls| pprof_label_set(&mut long, &p, ls))
+            .collect();
         assert_eq!(via_short, via_long);
         assert_eq!(via_short[..3], [0, 0, 1]);
         assert_eq!(short.label_sets, long.label_sets);
@@ -1172,8 +1190,8 @@ mod tests {
             k
         };
         assert_eq!(keys(&short), keys(&long));
-        assert!(short.simple_label_set(&p, &lists[4]).is_some());
-        assert!(short.simple_label_set(&p, &lists[5]).is_none());
-        assert!(short.simple_label_set(&p, &lists[6]).is_none());
+        // A key twice keeps both values, in the sample's order.
+        assert_eq!(short.label_sets[via_short[5] as usize].len(), 2);
+        assert_eq!(short.label_sets[via_short[6] as usize].len(), 2);
     }
 }
