@@ -72,11 +72,7 @@ fn plausible_size(data: &[u8], max_size: u64) -> Option<usize> {
 pub fn gunzip(data: &[u8], max_size: u64) -> Result<Vec<u8>, LoadError> {
     let hint = plausible_size(data, max_size);
     #[cfg(feature = "libdeflate")]
-    if let Some(out) = fast::gunzip_sized_members(data, max_size) {
-        return Ok(out);
-    }
-    #[cfg(feature = "libdeflate")]
-    if let Some(out) = hint.and_then(|h| fast::gunzip_single_member(data, h)) {
+    if let Some(out) = fast::gunzip(data, max_size, hint) {
         return Ok(out);
     }
     let mut buf = BoundedBuf::new(max_size, hint.map_or(0, |h| h + 1));
@@ -103,11 +99,7 @@ pub fn inflate_checked(data: &[u8], max_size: u64) -> Result<Vec<u8>, Stop> {
         Err(stop) => return Err(checked_stop(stop, buf, &mut dec)),
     }
     #[cfg(feature = "libdeflate")]
-    if let Some(out) = fast::gunzip_sized_members(data, max_size) {
-        return Ok(out);
-    }
-    #[cfg(feature = "libdeflate")]
-    if let Some(out) = hint.and_then(|h| fast::gunzip_single_member(data, h)) {
+    if let Some(out) = fast::gunzip(data, max_size, hint) {
         return Ok(out);
     }
     if let Some(h) = hint {
@@ -142,10 +134,17 @@ mod fast {
 
     use crate::util::gzmembers;
 
+    /// Inflates `data` by the first fast path that takes it: sized members,
+    /// or one member of the trailer's plausible size `hint`.
+    pub fn gunzip(data: &[u8], max_size: u64, hint: Option<usize>) -> Option<Vec<u8>> {
+        gunzip_sized_members(data, max_size)
+            .or_else(|| hint.and_then(|h| gunzip_single_member(data, h)))
+    }
+
     /// Inflates a file of sized members, each into its own region of the
     /// output, the members shared out over the threads; `None` unless
     /// every member inflates to exactly its size.
-    pub fn gunzip_sized_members(data: &[u8], max_size: u64) -> Option<Vec<u8>> {
+    fn gunzip_sized_members(data: &[u8], max_size: u64) -> Option<Vec<u8>> {
         let cap = max_size.min((data.len() as u64).saturating_mul(super::PLAUSIBLE_RATIO));
         let members = gzmembers::index(data, cap)?;
         let total = members.iter().map(|m| m.size).sum();
@@ -200,7 +199,7 @@ mod fast {
     }
 
     /// Inflates `data` into exactly `size` bytes, or `None`.
-    pub fn gunzip_single_member(data: &[u8], size: usize) -> Option<Vec<u8>> {
+    pub(super) fn gunzip_single_member(data: &[u8], size: usize) -> Option<Vec<u8>> {
         // `vec![0; n]` comes from calloc: pages are zeroed lazily by the kernel.
         let mut out = vec![0u8; size];
         inflate_exact(data, &mut out).then_some(out)
