@@ -13,6 +13,7 @@
 //! never grows past the cap. The decoder then runs on the whole buffer.
 //! [`symbolize`] is pprof's name clean-up, applied after loading.
 
+mod dedup;
 pub mod framing;
 pub mod gzip;
 pub mod legacy;

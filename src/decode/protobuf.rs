@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
+use super::dedup::Dedup;
 use crate::error::DecodeError;
 use crate::model::{Function, Label, Line, Mapping, Profile, Samples, ValueType, NONE};
 
@@ -895,83 +896,6 @@ impl ChunkOut<'_> {
     }
 }
 
-/// Finds the samples of a chunk whose location ids are the same bytes as an
-/// earlier sample's. It gives up on a chunk whose first
-/// [`Dedup::PROBE`] samples are nearly all distinct (most real profiles:
-/// the runtime already merged equal stacks), so that those pay only for
-/// the probe.
-struct Dedup {
-    /// (hash, start, length, stack) of each stack's location bytes.
-    table: hashbrown::HashTable<(u64, usize, u32, u32)>,
-    hasher: RandomState,
-    on: bool,
-    seen: usize,
-    hits: usize,
-    /// Samples of the chunk after the probe.
-    remaining: usize,
-}
-
-impl Dedup {
-    const PROBE: usize = 4096;
-
-    /// A table for a chunk of `samples` samples.
-    fn new(samples: usize) -> Dedup {
-        Dedup {
-            table: hashbrown::HashTable::new(),
-            hasher: RandomState::default(),
-            on: true,
-            seen: 0,
-            hits: 0,
-            remaining: samples.saturating_sub(Self::PROBE),
-        }
-    }
-
-    /// The stack of an earlier sample with location bytes `buf[start..end]`.
-    #[inline]
-    fn find(&mut self, buf: &[u8], start: usize, end: usize) -> Option<usize> {
-        if !self.on {
-            return None;
-        }
-        self.seen += 1;
-        if self.seen == Self::PROBE {
-            if self.hits * 16 < self.seen {
-                self.on = false;
-                self.table = hashbrown::HashTable::new();
-                return None;
-            }
-            // As many more distinct stacks as the probe's share suggests.
-            let distinct = (self.seen - self.hits) as f64 / self.seen as f64;
-            let more = (self.remaining as f64 * distinct) as usize;
-            self.table.reserve(more, |&(h, _, _, _)| h);
-        }
-        let key = &buf[start..end];
-        let hash = std::hash::BuildHasher::hash_one(&self.hasher, key);
-        let found = self
-            .table
-            .find(hash, |&(h, s, l, _)| {
-                h == hash && &buf[s..s + l as usize] == key
-            })
-            .map(|&(_, _, _, k)| k as usize);
-        self.hits += usize::from(found.is_some());
-        found
-    }
-
-    /// Remembers that stack `k` has location bytes `buf[start..end]`.
-    #[inline]
-    fn insert(&mut self, buf: &[u8], start: usize, end: usize, k: usize) {
-        let (Ok(len), Ok(k)) = (u32::try_from(end - start), u32::try_from(k)) else {
-            return;
-        };
-        if !self.on {
-            return;
-        }
-        let hasher = &self.hasher;
-        let hash = std::hash::BuildHasher::hash_one(hasher, &buf[start..end]);
-        self.table
-            .insert_unique(hash, (hash, start, len, k), |&(h, _, _, _)| h);
-    }
-}
-
 /// Where the current sample's stack stands while its fields are read.
 #[derive(Clone, Copy)]
 enum CurrentStack {
@@ -995,127 +919,217 @@ fn decode_sample_chunk(
     nstr: usize,
     out: &mut ChunkOut<'_>,
 ) -> Result<()> {
-    let check_str = |v: u64| -> Result<u32> {
-        let i = v as i64;
-        if i < 0 || i as u64 >= nstr as u64 {
-            return Err(DecodeError::StringIndex {
-                index: i,
-                len: nstr,
-            });
-        }
-        Ok(i as u32)
-    };
     let count: usize = runs.iter().map(|r| r.count as usize).sum();
-    let mut dedup = Dedup::new(count);
+    let mut chunk = ChunkDecoder {
+        buf,
+        nvalues,
+        loc_index,
+        nstr,
+        dedup: Dedup::new(count),
+        out,
+    };
+    // Samples are read in batches: the first pass over a batch finds each
+    // sample's bounds and location bytes, hashes them and asks for their
+    // table slots, so that the lookups of the second find them loaded.
+    const BATCH: usize = 16;
+    let mut batch = [(0usize, 0usize, usize::MAX, 0u64); BATCH];
     // The sample messages' bounds are read again from their keys and
     // lengths (checked by the first pass, so no error is expected here).
     let mut k = 0usize;
     for run in runs {
         let mut samples = Reader::new(buf, run.start, run.end);
         while !samples.at_end() {
-            prefetch(buf, samples.pos + 4096);
-            samples.key()?;
-            let (start, end) = samples.len_delimited()?;
-            let si = first + k;
-            let mut r = Reader::new(buf, start, end);
-            let mut got = 0usize;
-            let mut cur = CurrentStack::Empty;
-            while !r.at_end() {
-                let (field, wire, at) = r.key()?;
-                match field {
-                    1 if wire == WIRE_LEN => {
-                        let (start, end) = r.len_delimited()?;
-                        cur = match cur {
-                            CurrentStack::Empty => match dedup.find(buf, start, end) {
-                                Some(shared) => CurrentStack::Shared(shared),
-                                None => {
-                                    push_locations(buf, start, end, loc_index, si, out)?;
-                                    CurrentStack::Own(Some((start, end)))
-                                }
-                            },
-                            CurrentStack::Shared(shared) => {
-                                out.copy_stack(shared)?;
-                                push_locations(buf, start, end, loc_index, si, out)?;
-                                CurrentStack::Own(None)
-                            }
-                            CurrentStack::Own(_) => {
-                                push_locations(buf, start, end, loc_index, si, out)?;
-                                CurrentStack::Own(None)
-                            }
-                        };
-                    }
-                    1 => {
-                        if let CurrentStack::Shared(shared) = cur {
-                            out.copy_stack(shared)?;
+            let mut nb = 0;
+            while nb < BATCH && !samples.at_end() {
+                prefetch(buf, samples.pos + 4096);
+                samples.key()?;
+                let (start, end) = samples.len_delimited()?;
+                let dedup = &chunk.dedup;
+                let (loc_start, hash) =
+                    match dedup.is_on().then(|| first_locations(buf, start, end)) {
+                        Some(Some((ls, le))) => {
+                            let hash = dedup.hash(buf, ls, le);
+                            dedup.prefetch(hash);
+                            (ls, hash)
                         }
-                        cur = CurrentStack::Own(None);
-                        let out = &mut *out;
-                        r.repeated(field, wire, at, |id| match loc_index.get(id) {
-                            Some(idx) => out.push_frame(idx),
-                            None => Err(unknown_location(si, id)),
-                        })?;
+                        _ => (usize::MAX, 0),
+                    };
+                batch[nb] = (start, end, loc_start, hash);
+                nb += 1;
+            }
+            if chunk.dedup.is_on() {
+                for &(_, _, loc_start, hash) in &batch[..nb] {
+                    if loc_start != usize::MAX {
+                        chunk.dedup.prefetch_key(buf, hash);
                     }
-                    2 => {
-                        let values = &mut *out.values;
-                        r.repeated(field, wire, at, |v| {
-                            if got < nvalues {
-                                if let Some(slot) = values.get_mut(k * nvalues + got) {
-                                    *slot = v as i64;
-                                }
-                            }
-                            got += 1;
-                            Ok(())
-                        })?;
-                    }
-                    3 => {
-                        let mut m = r.message(field, wire, at)?;
-                        let mut l = Label::default();
-                        while !m.at_end() {
-                            let (field, wire, at) = m.key()?;
-                            match field {
-                                1 => l.key = check_str(m.scalar(field, wire, at)?)?,
-                                2 => l.str = check_str(m.scalar(field, wire, at)?)?,
-                                3 => l.num = m.scalar(field, wire, at)? as i64,
-                                4 => l.num_unit = check_str(m.scalar(field, wire, at)?)?,
-                                _ => m.skip(field, wire, at)?,
-                            }
-                        }
-                        out.labels.push(l);
-                    }
-                    _ => r.skip(field, wire, at)?,
                 }
             }
-            if got != nvalues {
-                return Err(DecodeError::ValueCount {
-                    values: got,
-                    types: nvalues,
-                });
+            for &(start, end, loc_start, loc_hash) in &batch[..nb] {
+                chunk.sample(first + k, k, start..end, (loc_start, loc_hash))?;
+                k += 1;
             }
-            let stack = match cur {
-                CurrentStack::Shared(shared) => shared,
-                CurrentStack::Own(bytes) => {
-                    let new = out.end_stack()?;
-                    if let Some((start, end)) = bytes {
-                        dedup.insert(buf, start, end, new);
-                    }
-                    new
-                }
-                CurrentStack::Empty => out.end_stack()?,
-            };
-            out.stack_of[k] = stack as u32;
-            out.label_ends[k] = u32::try_from(out.labels.len())
-                .map_err(|_| DecodeError::Overflow { what: "labels" })?;
-            k += 1;
         }
     }
     Ok(())
+}
+
+/// What [`decode_sample_chunk`] decodes one sample with.
+struct ChunkDecoder<'a, 'o> {
+    buf: &'a [u8],
+    nvalues: usize,
+    loc_index: &'a IdIndex,
+    nstr: usize,
+    dedup: Dedup,
+    out: &'a mut ChunkOut<'o>,
+}
+
+impl ChunkDecoder<'_, '_> {
+    /// Decodes sample number `si`, the chunk's `k`th, from the message
+    /// `buf[msg]`; `pre` is the start and hash of its first location
+    /// field's bytes (start `usize::MAX` if it has none).
+    fn sample(
+        &mut self,
+        si: usize,
+        k: usize,
+        msg: std::ops::Range<usize>,
+        pre: (usize, u64),
+    ) -> Result<()> {
+        let (buf, nvalues, nstr) = (self.buf, self.nvalues, self.nstr);
+        let hash_of = |dedup: &Dedup, s: usize, e: usize| {
+            if s == pre.0 {
+                pre.1
+            } else {
+                dedup.hash(buf, s, e)
+            }
+        };
+        let (start, end) = (msg.start, msg.end);
+        let mut r = Reader::new(buf, start, end);
+        let mut got = 0usize;
+        let mut cur = CurrentStack::Empty;
+        while !r.at_end() {
+            let (field, wire, at) = r.key()?;
+            match field {
+                1 if wire == WIRE_LEN => {
+                    let (start, end) = r.len_delimited()?;
+                    cur = match cur {
+                        CurrentStack::Empty => {
+                            match self
+                                .dedup
+                                .find(buf, start, end, hash_of(&self.dedup, start, end))
+                            {
+                                Some(shared) => CurrentStack::Shared(shared),
+                                None => {
+                                    push_locations(buf, start, end, self.loc_index, si, self.out)?;
+                                    CurrentStack::Own(Some((start, end)))
+                                }
+                            }
+                        }
+                        CurrentStack::Shared(shared) => {
+                            self.out.copy_stack(shared)?;
+                            push_locations(buf, start, end, self.loc_index, si, self.out)?;
+                            CurrentStack::Own(None)
+                        }
+                        CurrentStack::Own(_) => {
+                            push_locations(buf, start, end, self.loc_index, si, self.out)?;
+                            CurrentStack::Own(None)
+                        }
+                    };
+                }
+                1 => {
+                    if let CurrentStack::Shared(shared) = cur {
+                        self.out.copy_stack(shared)?;
+                    }
+                    cur = CurrentStack::Own(None);
+                    let (out, index) = (&mut *self.out, self.loc_index);
+                    r.repeated(field, wire, at, |id| match index.get(id) {
+                        Some(idx) => out.push_frame(idx),
+                        None => Err(unknown_location(si, id)),
+                    })?;
+                }
+                2 => {
+                    let values = &mut *self.out.values;
+                    r.repeated(field, wire, at, |v| {
+                        if got < nvalues {
+                            if let Some(slot) = values.get_mut(k * nvalues + got) {
+                                *slot = v as i64;
+                            }
+                        }
+                        got += 1;
+                        Ok(())
+                    })?;
+                }
+                3 => {
+                    let mut m = r.message(field, wire, at)?;
+                    let mut l = Label::default();
+                    while !m.at_end() {
+                        let (field, wire, at) = m.key()?;
+                        match field {
+                            1 => l.key = check_str(nstr, m.scalar(field, wire, at)?)?,
+                            2 => l.str = check_str(nstr, m.scalar(field, wire, at)?)?,
+                            3 => l.num = m.scalar(field, wire, at)? as i64,
+                            4 => l.num_unit = check_str(nstr, m.scalar(field, wire, at)?)?,
+                            _ => m.skip(field, wire, at)?,
+                        }
+                    }
+                    self.out.labels.push(l);
+                }
+                _ => r.skip(field, wire, at)?,
+            }
+        }
+        if got != nvalues {
+            return Err(DecodeError::ValueCount {
+                values: got,
+                types: nvalues,
+            });
+        }
+        let stack = match cur {
+            CurrentStack::Shared(shared) => shared,
+            CurrentStack::Own(bytes) => {
+                let new = self.out.end_stack()?;
+                if let Some((start, end)) = bytes {
+                    let hash = hash_of(&self.dedup, start, end);
+                    self.dedup.insert(buf, start, end, new, hash);
+                }
+                new
+            }
+            CurrentStack::Empty => self.out.end_stack()?,
+        };
+        self.out.stack_of[k] = stack as u32;
+        self.out.label_ends[k] = u32::try_from(self.out.labels.len())
+            .map_err(|_| DecodeError::Overflow { what: "labels" })?;
+        Ok(())
+    }
+}
+
+/// String index `v`, checked against a table of `nstr` strings.
+fn check_str(nstr: usize, v: u64) -> Result<u32> {
+    let i = v as i64;
+    if i < 0 || i as u64 >= nstr as u64 {
+        return Err(DecodeError::StringIndex {
+            index: i,
+            len: nstr,
+        });
+    }
+    Ok(i as u32)
+}
+
+/// The bytes of a sample message's location ids, if its first field holds
+/// them packed (as every producer writes them); `None` otherwise, or on a
+/// fault, which the sample's full read then reports.
+#[inline]
+fn first_locations(buf: &[u8], start: usize, end: usize) -> Option<(usize, usize)> {
+    let mut r = Reader::new(buf, start, end);
+    match r.key() {
+        Ok((1, WIRE_LEN, _)) => r.len_delimited().ok(),
+        _ => None,
+    }
 }
 
 /// Asks the CPU to start loading `buf[at]` (if in range): the scan jumps
 /// from message to message, each jump known only once the length before it
 /// is read, so the bytes ahead are requested early.
 #[inline(always)]
-fn prefetch(buf: &[u8], at: usize) {
+pub(super) fn prefetch(buf: &[u8], at: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(b) = buf.get(at) {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
