@@ -830,6 +830,7 @@ impl Merger {
     /// ([`compact`]): they are dropped with everything only they used, and
     /// the rest is numbered again in order of first use.
     pub fn finish(self) -> Profile {
+        let mut timer = crate::util::timing::Timer::from_env();
         let nv = self.nv;
         let has_zero = nv > 0
             && self.shards.iter().any(|sh| {
@@ -838,8 +839,11 @@ impl Merger {
                     .any(|r| r.iter().all(|&v| v == 0))
             });
         let out = self.into_profile();
+        timer.lap("merge: finish");
         if has_zero {
-            compact(out)
+            let out = compact(out);
+            timer.lap("merge: compact");
+            out
         } else {
             out
         }

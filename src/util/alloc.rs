@@ -1,18 +1,27 @@
-//! A global allocator that asks Linux for transparent huge pages on large
-//! blocks.
+//! A global allocator that asks Linux for transparent huge pages on
+//! mid-sized blocks.
 //!
-//! Loading a large profile fills a few big buffers (the inflated bytes, the
-//! frame arena) once, front to back. With 4 KiB pages each buffer costs one
-//! page fault per page, and on a 100k-stack profile those faults took a
-//! sixth of the wall time. [`HugePages`] passes every request to the system
-//! allocator and, for blocks of [`HugePages::THRESHOLD`] bytes or more, marks
-//! their whole 2 MiB pages `MADV_HUGEPAGE`, so the kernel backs them with
-//! huge pages where it can (it does when transparent huge pages are set to
-//! `madvise` or `always`; under `never` the hint is ignored). This is what
-//! glibc's `glibc.malloc.hugetlb=1` tunable does, for big blocks only.
-//! `PPROFX_HUGEPAGES=0` in the environment turns the hint off (read once,
-//! with `getenv`, which does not allocate). Elsewhere than Linux it is the
-//! system allocator unchanged.
+//! The tables a report looks up at random (node slots, location-to-node
+//! maps, hash tables of a few megabytes) miss the TLB on nearly every access
+//! with 4 KiB pages once they outgrow a few megabytes. [`HugePages`] passes
+//! every request to the system allocator and, for blocks from
+//! [`HugePages::THRESHOLD`] to [`HugePages::MAX`] bytes, marks their whole
+//! 2 MiB pages `MADV_HUGEPAGE`, so the kernel backs them with huge pages
+//! where it can (under `madvise` or `always`; under `never` the hint is
+//! ignored).
+//!
+//! Larger blocks (the inflated input, the frame arena) are read and written
+//! front to back, so huge pages save them little, and on a virtual machine
+//! they can cost a great deal: free 2 MiB blocks are the ones the guest
+//! hands back to the host, so a huge-page fault often waits for the host to
+//! back 2 MiB afresh, and with `defrag=madvise` it may compact memory
+//! first. Measured on the 2-core machine of BENCHMARKS.md, `top` of the
+//! 5M-sample profile took 4.1–6.9 s (3.4–6.2 s of it in the kernel) with
+//! every large block hinted, and 2.6–3.0 s with the hint kept to blocks of
+//! at most 64 MiB, as fast as with no hint at all; the 1M-sample profile
+//! keeps its huge-page speed. `PPROFX_HUGEPAGES=0` in the environment turns
+//! the hint off (read once, with `getenv`, which does not allocate).
+//! Elsewhere than Linux it is the system allocator unchanged.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 #[cfg(target_os = "linux")]
@@ -24,6 +33,8 @@ pub struct HugePages;
 impl HugePages {
     /// Blocks at least this large get the hint.
     pub const THRESHOLD: usize = 2 << 20;
+    /// Blocks larger than this do not (see the module docs).
+    pub const MAX: usize = 64 << 20;
 }
 
 // SAFETY: every call is forwarded unchanged to `System`; the hint only
@@ -82,11 +93,12 @@ fn wanted() -> bool {
     }
 }
 
-/// Marks the 2 MiB pages inside `[p, p + size)` for huge pages.
+/// Marks the 2 MiB pages inside `[p, p + size)` for huge pages, if `size`
+/// is in the hinted range.
 #[inline]
 fn advise(p: *mut u8, size: usize) {
     #[cfg(target_os = "linux")]
-    if size >= HugePages::THRESHOLD && !p.is_null() && wanted() {
+    if (HugePages::THRESHOLD..=HugePages::MAX).contains(&size) && !p.is_null() && wanted() {
         const HUGE: usize = 2 << 20;
         let start = (p as usize).next_multiple_of(HUGE);
         let end = (p as usize + size) & !(HUGE - 1);
