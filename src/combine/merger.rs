@@ -423,6 +423,7 @@ impl Merger {
                 (locs, firsts, (r, sv, h))
             })
         };
+        timer.lap("merge: scan");
         // 2. New entities merged in order of first use (ranges in order),
         // and each range's label lists turned into merged label sets.
         let mut jobs = Vec::with_capacity(firsts.len());

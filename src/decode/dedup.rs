@@ -76,16 +76,11 @@ impl Dedup {
     /// begins.
     #[inline(always)]
     pub(super) fn prefetch(&self, hash: u64) {
-        if self.slots.is_empty() {
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
+        if let Some(slot) = self
+            .slots
+            .get(hash as usize & self.slots.len().wrapping_sub(1))
         {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let slot = &self.slots[hash as usize & (self.slots.len() - 1)];
-            // SAFETY: a prefetch is a hint that never faults and reads
-            // nothing into the program; SSE is part of the x86_64 baseline.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(slot as *const Slot as *const i8) };
+            crate::util::prefetch::prefetch(slot);
         }
     }
 

@@ -1139,15 +1139,9 @@ fn first_locations(buf: &[u8], start: usize, end: usize) -> Option<(usize, usize
 /// is read, so the bytes ahead are requested early.
 #[inline(always)]
 pub(super) fn prefetch(buf: &[u8], at: usize) {
-    #[cfg(target_arch = "x86_64")]
     if let Some(b) = buf.get(at) {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch is a hint that never faults and reads nothing
-        // into the program; SSE is part of the x86_64 baseline.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(b as *const u8 as *const i8) };
+        crate::util::prefetch::prefetch(b);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (buf, at);
 }
 
 /// Decodes a packed list of location ids (the body of sample `sample`'s

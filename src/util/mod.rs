@@ -13,6 +13,7 @@ pub mod markup;
 pub mod names;
 pub mod output;
 pub mod parallel;
+pub mod prefetch;
 pub mod progress;
 pub mod rawbytes;
 pub mod timing;
