@@ -9,7 +9,13 @@
 # files), and prints the medians of wall time, CPU time (user+sys) and peak
 # RSS, the ratios to gzip -dc, and the load average at the start and end.
 # On a shared machine the CPU ratios are the steadier ones. The stage times
-# (PPROFX_TIMINGS, min of N) of the 1M- and 5M-sample profiles come last.
+# (PPROFX_TIMINGS) of the 1M- and 5M-sample profiles come last: each round
+# runs each profile twice in a row, and the table keeps the fastest of the
+# 2N runs. Run back to back, a profile finds the memory its previous run
+# freed still backed by the host; alternating one run of each gave the 1M
+# profile that warm memory and left most of the 5M one's cold, which on a
+# virtual machine costs several times more per page (BENCHMARKS.md,
+# "Machine and conditions").
 #
 # Usage: scripts/bench-5m.sh [-n N] [--bin PATH] [--dir DIR]
 #   -n N        rounds (default 5)
@@ -71,10 +77,10 @@ done
 H1=$DIR/huge-cpu.pb.gz
 [ -f "$H1" ] || exit 0
 echo
-echo "| stage (min of $N, ms) | 1M wall | 1M CPU | 5M wall | 5M CPU | 5M/1M wall | 5M/1M CPU |"
+echo "| stage (min of $((2 * N)), ms) | 1M wall | 1M CPU | 5M wall | 5M CPU | 5M/1M wall | 5M/1M CPU |"
 echo "|---|---|---|---|---|---|---|"
 for ((i = 1; i <= N; i++)); do
-    for f in 1 5; do
+    for f in 1 1 5 5; do
         src=$H1; [ $f = 5 ] && src=$F
         PPROFX_TIMINGS=1 "$BIN" top "$src" 2>&1 > "$OUT/top.out" |
             sed -n "s/^pprofx: \(.*\): \([0-9.]*\) ms (cpu \([0-9.]*\) ms)/$f|\1|\2|\3/p"
