@@ -799,30 +799,66 @@ impl Merger {
     fn into_profile(self) -> Profile {
         let mut out = self.out;
         let nv = self.nv;
-        let total: usize = self.shards.iter().map(|sh| sh.stack_locs.len()).sum();
-        let mut s = Samples {
-            stack_ends: Vec::with_capacity(self.order.len()),
-            stack_locs: Vec::with_capacity(total),
-            stack_of: Vec::new(),
-            values: Vec::with_capacity(self.order.len() * nv),
-            label_ends: Vec::with_capacity(self.order.len()),
-            labels: Vec::new(),
-        };
+        let n = self.order.len();
+        // One pass in order for the stack ends, label ends and labels; then
+        // the frames and values, the bulk of the copy into fresh pages, are
+        // copied by ranges of samples on several threads.
+        let mut stack_ends = Vec::with_capacity(n);
+        let mut label_ends = Vec::with_capacity(n);
+        let mut labels = Vec::new();
+        let mut frames = 0usize;
         for &packed in &self.order {
             let sh = &self.shards[packed as usize & (SHARDS - 1)];
-            let local = (packed >> 2) as usize;
-            let (start, len, set) = sh.meta[local];
-            s.stack_locs
-                .extend_from_slice(&sh.stack_locs[start as usize..(start + len) as usize]);
-            s.stack_ends.push(s.stack_locs.len() as u32);
-            s.values
-                .extend_from_slice(&sh.values[local * nv..(local + 1) * nv]);
+            let (_, len, set) = sh.meta[(packed >> 2) as usize];
+            frames += len as usize;
+            stack_ends.push(frames as u32);
             if set != NONE {
-                s.labels.extend_from_slice(&self.label_sets[set as usize]);
+                labels.extend_from_slice(&self.label_sets[set as usize]);
             }
-            s.label_ends.push(s.labels.len() as u32);
+            label_ends.push(labels.len() as u32);
         }
-        out.samples = s;
+        let mut stack_locs = vec![0u32; frames];
+        let mut values = vec![0i64; n * nv];
+        let end_of = |i: usize| {
+            if i == 0 {
+                0
+            } else {
+                stack_ends[i - 1] as usize
+            }
+        };
+        let mut jobs = Vec::new();
+        let (mut f_rest, mut v_rest) = (&mut stack_locs[..], &mut values[..]);
+        let ranges = if n >= self.parallel_min {
+            crate::util::parallel::split_into(n, self.threads)
+        } else {
+            std::iter::once(0..n).collect()
+        };
+        for r in ranges {
+            let (f, fr) = std::mem::take(&mut f_rest).split_at_mut(end_of(r.end) - end_of(r.start));
+            let (v, vr) = std::mem::take(&mut v_rest).split_at_mut(r.len() * nv);
+            jobs.push((r, f, v));
+            (f_rest, v_rest) = (fr, vr);
+        }
+        let (order, shards) = (&self.order, &self.shards);
+        crate::util::parallel::run_each(jobs, |(r, f, v)| {
+            let mut at = 0usize;
+            for (j, &packed) in order[r].iter().enumerate() {
+                let sh = &shards[packed as usize & (SHARDS - 1)];
+                let local = (packed >> 2) as usize;
+                let (start, len) = (sh.meta[local].0 as usize, sh.meta[local].1 as usize);
+                f[at..at + len].copy_from_slice(&sh.stack_locs[start..start + len]);
+                at += len;
+                v[j * nv..(j + 1) * nv].copy_from_slice(&sh.values[local * nv..(local + 1) * nv]);
+            }
+        });
+        out.samples = Samples {
+            stack_ends,
+            stack_locs,
+            stack_of: Vec::new(),
+            values,
+            label_ends,
+            labels,
+        };
         out
     }
 
@@ -1023,8 +1059,12 @@ mod tests {
         let one = merged(&ps, usize::MAX, 1);
         assert!(one.samples.len() > 100);
         for threads in [2, 3, 4] {
-            let many = merged(&ps, 1000, threads);
-            assert!(many == one, "{threads} threads");
+            // 1000: the inputs are cut into ranges; 10: the merged samples
+            // are also copied out in ranges.
+            for parallel_min in [1000, 10] {
+                let many = merged(&ps, parallel_min, threads);
+                assert!(many == one, "{threads} threads from {parallel_min} samples");
+            }
         }
     }
 
