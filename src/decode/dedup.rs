@@ -72,15 +72,18 @@ impl Dedup {
         std::hash::BuildHasher::hash_one(&self.hasher, &buf[start..end])
     }
 
+    /// Where a lookup of `hash` begins (the table must not be empty).
+    #[inline(always)]
+    fn home(&self, hash: u64) -> usize {
+        hash as usize & (self.slots.len() - 1)
+    }
+
     /// Asks the CPU to start loading the slot where a lookup of `hash`
     /// begins.
     #[inline(always)]
     pub(super) fn prefetch(&self, hash: u64) {
-        if let Some(slot) = self
-            .slots
-            .get(hash as usize & self.slots.len().wrapping_sub(1))
-        {
-            crate::util::prefetch::prefetch(slot);
+        if !self.slots.is_empty() {
+            crate::util::prefetch::prefetch(&self.slots[self.home(hash)]);
         }
     }
 
@@ -92,9 +95,11 @@ impl Dedup {
         if self.slots.is_empty() {
             return;
         }
-        let s = self.slots[hash as usize & (self.slots.len() - 1)];
+        let s = self.slots[self.home(hash)];
         if s.k1 != 0 && s.tag == (hash >> 32) as u32 {
-            super::protobuf::prefetch(buf, unpack(s.key).0);
+            if let Some(b) = buf.get(unpack(s.key).0) {
+                crate::util::prefetch::prefetch(b);
+            }
         }
     }
 
@@ -128,7 +133,7 @@ impl Dedup {
         }
         let key = &buf[start..end];
         let (mask, tag) = (self.slots.len() - 1, (hash >> 32) as u32);
-        let mut i = hash as usize & mask;
+        let mut i = self.home(hash);
         loop {
             let s = self.slots[i];
             if s.k1 == 0 {
@@ -172,7 +177,7 @@ impl Dedup {
 
     fn put(&mut self, slot: Slot, hash: u64) {
         let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
+        let mut i = self.home(hash);
         while self.slots[i].k1 != 0 {
             i = (i + 1) & mask;
         }

@@ -785,8 +785,8 @@ fn join_chunks(
     } = stacks;
     let (mut len, mut region_start, mut nstacks) = (0usize, 0usize, 0usize);
     // The first chunk's labels stay where they are and the others are
-    // appended: a copy of every label (180 MB on the 5M-sample profile)
-    // would cost as much in fresh pages as in copying.
+    // appended: copying every label into a new buffer (165 MB on the
+    // 5M-sample profile) would cost as much in fresh pages as in copying.
     let total_labels: usize = outs.iter().map(|o| o.labels.len()).sum();
     let mut labels: Vec<Label> = Vec::new();
     let rebase = |ends: &mut [u32], base: u32, what: &'static str| {
@@ -941,7 +941,7 @@ fn decode_sample_chunk(
     // sample's bounds and location bytes, hashes them and asks for their
     // table slots, so that the lookups of the second find them loaded.
     const BATCH: usize = 16;
-    let mut batch = [(0usize, 0usize, usize::MAX, 0u64); BATCH];
+    let mut batch = [(0usize, 0usize, None::<(usize, u64)>); BATCH];
     // The sample messages' bounds are read again from their keys and
     // lengths (checked by the first pass, so no error is expected here).
     let mut k = 0usize;
@@ -954,27 +954,25 @@ fn decode_sample_chunk(
                 samples.key()?;
                 let (start, end) = samples.len_delimited()?;
                 let dedup = &chunk.dedup;
-                let (loc_start, hash) =
-                    match dedup.is_on().then(|| first_locations(buf, start, end)) {
-                        Some(Some((ls, le))) => {
-                            let hash = dedup.hash(buf, ls, le);
-                            dedup.prefetch(hash);
-                            (ls, hash)
-                        }
-                        _ => (usize::MAX, 0),
-                    };
-                batch[nb] = (start, end, loc_start, hash);
+                let pre = dedup
+                    .is_on()
+                    .then(|| first_locations(buf, start, end))
+                    .flatten()
+                    .map(|(ls, le)| {
+                        let hash = dedup.hash(buf, ls, le);
+                        dedup.prefetch(hash);
+                        (ls, hash)
+                    });
+                batch[nb] = (start, end, pre);
                 nb += 1;
             }
-            if chunk.dedup.is_on() {
-                for &(_, _, loc_start, hash) in &batch[..nb] {
-                    if loc_start != usize::MAX {
-                        chunk.dedup.prefetch_key(buf, hash);
-                    }
+            for &(_, _, pre) in &batch[..nb] {
+                if let Some((_, hash)) = pre {
+                    chunk.dedup.prefetch_key(buf, hash);
                 }
             }
-            for &(start, end, loc_start, loc_hash) in &batch[..nb] {
-                chunk.sample(first + k, k, start..end, (loc_start, loc_hash))?;
+            for &(start, end, pre) in &batch[..nb] {
+                chunk.sample(first + k, k, start..end, pre)?;
                 k += 1;
             }
         }
@@ -995,21 +993,18 @@ struct ChunkDecoder<'a, 'o> {
 impl ChunkDecoder<'_, '_> {
     /// Decodes sample number `si`, the chunk's `k`th, from the message
     /// `buf[msg]`; `pre` is the start and hash of its first location
-    /// field's bytes (start `usize::MAX` if it has none).
+    /// field's bytes, if the batch hashed them.
     fn sample(
         &mut self,
         si: usize,
         k: usize,
         msg: std::ops::Range<usize>,
-        pre: (usize, u64),
+        pre: Option<(usize, u64)>,
     ) -> Result<()> {
         let (buf, nvalues, nstr) = (self.buf, self.nvalues, self.nstr);
-        let hash_of = |dedup: &Dedup, s: usize, e: usize| {
-            if s == pre.0 {
-                pre.1
-            } else {
-                dedup.hash(buf, s, e)
-            }
+        let hash_of = |dedup: &Dedup, s: usize, e: usize| match pre {
+            Some((at, hash)) if at == s => hash,
+            _ => dedup.hash(buf, s, e),
         };
         let (start, end) = (msg.start, msg.end);
         let mut r = Reader::new(buf, start, end);
@@ -1138,7 +1133,7 @@ fn first_locations(buf: &[u8], start: usize, end: usize) -> Option<(usize, usize
 /// from message to message, each jump known only once the length before it
 /// is read, so the bytes ahead are requested early.
 #[inline(always)]
-pub(super) fn prefetch(buf: &[u8], at: usize) {
+fn prefetch(buf: &[u8], at: usize) {
     if let Some(b) = buf.get(at) {
         crate::util::prefetch::prefetch(b);
     }
