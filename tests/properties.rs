@@ -541,7 +541,15 @@ proptest! {
         let kept: Vec<bool> = (0..n).map(|i| bit(kept_bits, i) || bit(kept_bits, i + 7)).collect();
         let want: Vec<bool> = (0..n).map(|i| bit(want_bits, i)).collect();
         let got: std::collections::BTreeMap<_, _> =
-            pprofx::graph::edges_into(&p, &an.view, &an.nodes, &an.sel, &kept, &want)
+            pprofx::graph::edges_into(
+                &p,
+                &an.view,
+                &an.nodes,
+                &an.sel,
+                an.stack_sums.as_ref(),
+                &kept,
+                &want,
+            )
                 .into_iter()
                 .map(|(k, e)| (k, (e.weight, e.inline, e.residual)))
                 .collect();

@@ -111,6 +111,9 @@ pub struct Analysis<'p> {
     pub view: View,
     /// Node identities at the chosen granularity.
     pub nodes: NodeMap,
+    /// The value summed per distinct stack, when the walks go over stacks
+    /// (see [`graph::StackSums`]); kept for the edge walks.
+    pub stack_sums: Option<graph::StackSums>,
     /// Flat/cum per node.
     pub weights: Weights,
     /// pprof's report total: Σ|value| over all samples (mean-divided under
@@ -162,7 +165,8 @@ impl<'p> Analysis<'p> {
         let mut timer = crate::util::timing::Timer::from_env();
         let nodes = NodeMap::build(&profile, &view, &node_opts);
         timer.lap("report: nodes");
-        let weights = graph::aggregate(&profile, &view, &nodes, &sel);
+        let stack_sums = graph::StackSums::new(&profile, &view, &sel);
+        let weights = graph::aggregate(&profile, &view, &nodes, &sel, stack_sums.as_ref());
         timer.lap("report: aggregate");
         let total = if opts.relative_percentages {
             compute_view_total(&profile, &view, &sel)
@@ -175,6 +179,7 @@ impl<'p> Analysis<'p> {
             sel,
             view,
             nodes,
+            stack_sums,
             weights,
             total,
             messages,
@@ -291,6 +296,7 @@ impl<'p> Analysis<'p> {
             &self.view,
             &self.nodes,
             &self.sel,
+            self.stack_sums.as_ref(),
             &kept,
             &want,
         );

@@ -484,29 +484,20 @@ fn sample_weight(values: &[i64], sel: &ValueSelection) -> (i64, i64) {
     (w, dw)
 }
 
-/// What the aggregation loops walk: each sample of the view, or, when the
-/// view has the profile's own samples and the profile shares stacks between
-/// them, each distinct stack once with the summed weights of its samples.
-/// Sums of integers (wrapping) do not depend on the order they are taken
-/// in, so both give the same weights; a stack counts as used when one of its
-/// samples has a weight, as a sample does.
-enum Items<'a> {
-    Samples {
-        p: &'a Profile,
-        view: &'a View,
-        sel: &'a ValueSelection,
-    },
-    Stacks {
-        p: &'a Profile,
-        /// (weight, divisor, used) of each stack.
-        weights: Vec<(i64, i64, bool)>,
-    },
-}
+/// The selected value summed per distinct stack of the profile: (weight,
+/// mean divisor, used) of each stack, a stack counting as used when one of
+/// its samples has a weight, as a sample does. Computed once per analysis
+/// and shared by [`aggregate`] and every [`edges_into`] walk, so that the
+/// samples are read once, not once per walk.
+pub struct StackSums(Vec<(i64, i64, bool)>);
 
-impl<'a> Items<'a> {
-    fn new(p: &'a Profile, view: &'a View, sel: &'a ValueSelection) -> Items<'a> {
+impl StackSums {
+    /// The sums, when the walks can go over distinct stacks instead of
+    /// samples: the view has the profile's own samples and the profile
+    /// shares stacks between them. `None` otherwise (walk the samples).
+    pub fn new(p: &Profile, view: &View, sel: &ValueSelection) -> Option<StackSums> {
         if !view.has_profile_samples() || !p.samples.shares_stacks() {
-            return Items::Samples { p, view, sel };
+            return None;
         }
         let mut weights = vec![(0i64, 0i64, false); p.samples.stack_count()];
         for s in 0..p.samples.len() {
@@ -519,7 +510,43 @@ impl<'a> Items<'a> {
             w.1 = w.1.wrapping_add(dv);
             w.2 = true;
         }
-        Items::Stacks { p, weights }
+        Some(StackSums(weights))
+    }
+}
+
+/// What the aggregation loops walk: each sample of the view, or each
+/// distinct stack once with the summed weights of its samples (see
+/// [`StackSums`]). Sums of integers (wrapping) do not depend on the order
+/// they are taken in, so both give the same weights.
+enum Items<'a> {
+    Samples {
+        p: &'a Profile,
+        view: &'a View,
+        sel: &'a ValueSelection,
+    },
+    Stacks {
+        p: &'a Profile,
+        /// (weight, divisor, used) of each stack.
+        weights: &'a [(i64, i64, bool)],
+    },
+}
+
+impl<'a> Items<'a> {
+    /// Over `sums` when given (they must be [`StackSums::new`] of the same
+    /// profile, view and selection), else over the view's samples.
+    fn new(
+        p: &'a Profile,
+        view: &'a View,
+        sel: &'a ValueSelection,
+        sums: Option<&'a StackSums>,
+    ) -> Items<'a> {
+        match sums {
+            Some(sums) => Items::Stacks {
+                p,
+                weights: &sums.0,
+            },
+            None => Items::Samples { p, view, sel },
+        }
     }
 
     fn len(&self) -> usize {
@@ -547,9 +574,16 @@ impl<'a> Items<'a> {
 
 /// Computes flat and cum of every node in one pass over the samples (split
 /// across threads for large profiles; integer sums make the result the same
-/// whatever the split), or over the distinct stacks (see [`Items`]).
-pub fn aggregate(p: &Profile, view: &View, nodes: &NodeMap, sel: &ValueSelection) -> Weights {
-    let items = Items::new(p, view, sel);
+/// whatever the split), or over the distinct stacks when `sums` is given
+/// (see [`StackSums`]).
+pub fn aggregate(
+    p: &Profile,
+    view: &View,
+    nodes: &NodeMap,
+    sel: &ValueSelection,
+    sums: Option<&StackSums>,
+) -> Weights {
+    let items = Items::new(p, view, sel, sums);
     let parts = crate::util::parallel::in_parallel(items.len(), |range| {
         if sel.mean {
             aggregate_range::<true>(&items, nodes, range)
@@ -674,11 +708,12 @@ pub fn edges_into(
     view: &View,
     nodes: &NodeMap,
     sel: &ValueSelection,
+    sums: Option<&StackSums>,
     kept: &[bool],
     want_callee: &[bool],
 ) -> HashMap<(u32, u32), Edge, RandomState> {
     let walk = EdgeWalk::new(nodes, kept, want_callee);
-    let items = Items::new(p, view, sel);
+    let items = Items::new(p, view, sel, sums);
     let parts = crate::util::parallel::in_parallel(items.len(), |range| {
         let mut acc = walk.accumulator();
         let mut memo = vec![(NONE, 0u32); walk.plans.len()];
