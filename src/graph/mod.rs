@@ -533,7 +533,8 @@ enum Items<'a> {
 
 impl<'a> Items<'a> {
     /// Over `sums` when given (they must be [`StackSums::new`] of the same
-    /// profile, view and selection), else over the view's samples.
+    /// profile, view and selection; sums of another profile's stacks are
+    /// ignored), else over the view's samples.
     fn new(
         p: &'a Profile,
         view: &'a View,
@@ -541,11 +542,11 @@ impl<'a> Items<'a> {
         sums: Option<&'a StackSums>,
     ) -> Items<'a> {
         match sums {
-            Some(sums) => Items::Stacks {
+            Some(sums) if sums.0.len() == p.samples.stack_count() => Items::Stacks {
                 p,
                 weights: &sums.0,
             },
-            None => Items::Samples { p, view, sel },
+            _ => Items::Samples { p, view, sel },
         }
     }
 
@@ -1104,5 +1105,117 @@ mod tests {
             "foo/a.go"
         );
         assert_eq!(trim_path("rel/a.go", "", ""), "rel/a.go");
+    }
+}
+
+#[cfg(test)]
+mod stack_sum_tests {
+    //! The walks over distinct stacks ([`StackSums`]) give what the walks
+    //! over samples give.
+    use super::analysis::{Analysis, ReportOptions};
+    use super::*;
+    use crate::model::proto;
+    use prost::Message;
+
+    /// Functions a–c at locations 1–3, location 4 with c inlined into a (two
+    /// lines), and samples whose stacks repeat (so the decoder shares them),
+    /// one with recursion, one with two values that cancel.
+    fn profile(stacks: &[(&[u64], i64)]) -> Profile {
+        let strings = ["", "samples", "count", "a", "b", "c"];
+        let line = |f: u64| proto::Line {
+            function_id: f,
+            line: f as i64,
+            column: 0,
+        };
+        let mut location: Vec<proto::Location> = (1..=3)
+            .map(|id| proto::Location {
+                id,
+                line: vec![line(id)],
+                ..Default::default()
+            })
+            .collect();
+        location.push(proto::Location {
+            id: 4,
+            line: vec![line(3), line(1)],
+            ..Default::default()
+        });
+        let p = proto::Profile {
+            sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+            function: (1..=3)
+                .map(|id| proto::Function {
+                    id,
+                    name: id as i64 + 2,
+                    ..Default::default()
+                })
+                .collect(),
+            location,
+            sample: stacks
+                .iter()
+                .map(|(ids, v)| proto::Sample {
+                    location_id: ids.to_vec(),
+                    value: vec![*v],
+                    label: vec![],
+                })
+                .collect(),
+            string_table: strings.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        crate::decode::protobuf::decode(&p.encode_to_vec()).expect("a valid profile")
+    }
+
+    fn sample_profile() -> Profile {
+        profile(&[
+            (&[1, 2, 3], 5),
+            (&[4, 2], 7),
+            (&[1, 2, 3], 11),
+            (&[2, 1, 2, 3], 13),
+            (&[4, 2], -7),
+            (&[3], 2),
+            (&[2, 1, 2, 3], 1),
+            (&[1, 2, 3], 3),
+        ])
+    }
+
+    #[test]
+    fn stack_sums_give_the_sample_walks_weights_and_edges() {
+        let p = sample_profile();
+        assert!(p.samples.shares_stacks());
+        let an = Analysis::new(&p, ReportOptions::default()).expect("analysis");
+        let sums = an.stack_sums.as_ref().expect("the profile shares stacks");
+        let by_samples = aggregate(&p, &an.view, &an.nodes, &an.sel, None);
+        let by_stacks = aggregate(&p, &an.view, &an.nodes, &an.sel, Some(sums));
+        assert_eq!(by_stacks.flat, by_samples.flat);
+        assert_eq!(by_stacks.cum, by_samples.cum);
+        assert_eq!(an.weights.cum, by_samples.cum);
+        // a's cum counts the recursive stack once: 5 + 11 + 13 + 1 + 3, plus
+        // the inlined a of location 4 (7 - 7).
+        let a = (0..an.nodes.len())
+            .find(|&n| an.nodes.printable_name(n as u32) == "a")
+            .expect("node a");
+        assert_eq!(by_stacks.cum[a], 33);
+
+        let all = vec![true; an.nodes.len()];
+        let edges = |sums| {
+            let mut e: Vec<_> = edges_into(&p, &an.view, &an.nodes, &an.sel, sums, &all, &all)
+                .into_iter()
+                .map(|(k, e)| (k, e.weight, e.inline, e.residual))
+                .collect();
+            e.sort_unstable();
+            e
+        };
+        let want = edges(None);
+        assert!(!want.is_empty());
+        assert_eq!(edges(Some(sums)), want);
+    }
+
+    #[test]
+    fn sums_of_another_profile_are_not_used() {
+        let p = sample_profile();
+        let other = profile(&[(&[1], 1), (&[1], 2)]);
+        let an = Analysis::new(&p, ReportOptions::default()).expect("analysis");
+        let foreign = StackSums::new(&other, &View::all(), &an.sel).expect("shares stacks");
+        let got = aggregate(&p, &an.view, &an.nodes, &an.sel, Some(&foreign));
+        assert_eq!(got.cum, an.weights.cum);
+        assert_eq!(got.flat, an.weights.flat);
     }
 }
