@@ -97,9 +97,7 @@ impl Dedup {
         }
         let s = self.slots[self.home(hash)];
         if s.k1 != 0 && s.tag == (hash >> 32) as u32 {
-            if let Some(b) = buf.get(unpack(s.key).0) {
-                crate::util::prefetch::prefetch(b);
-            }
+            crate::util::prefetch::prefetch_at(buf, unpack(s.key).0);
         }
     }
 

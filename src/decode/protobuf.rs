@@ -20,6 +20,7 @@ use foldhash::fast::RandomState;
 use super::dedup::Dedup;
 use crate::error::DecodeError;
 use crate::model::{Function, Label, Line, Mapping, Profile, Samples, ValueType, NONE};
+use crate::util::prefetch::prefetch_at;
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
@@ -318,7 +319,9 @@ impl Decoder {
     fn first_pass(&mut self, buf: &[u8]) -> Result<()> {
         let mut r = Reader::new(buf, 0, buf.len());
         while !r.at_end() {
-            prefetch(buf, r.pos + 4096);
+            // The scan jumps from message to message, each jump known only
+            // once the length before it is read: ask for the bytes ahead.
+            prefetch_at(buf, r.pos + 4096);
             let (field, wire, at) = r.key()?;
             match field {
                 1 => {
@@ -392,7 +395,7 @@ impl Decoder {
     fn decode_tables(&mut self, buf: &[u8]) -> Result<()> {
         self.reserve_tables();
         for &(field, start, end) in &std::mem::take(&mut self.tables) {
-            prefetch(buf, start + 4096);
+            prefetch_at(buf, start + 4096);
             let m = Reader::new(buf, start, end);
             match field {
                 3 => self.mapping(m)?,
@@ -950,7 +953,7 @@ fn decode_sample_chunk(
         while !samples.at_end() {
             let mut nb = 0;
             while nb < BATCH && !samples.at_end() {
-                prefetch(buf, samples.pos + 4096);
+                prefetch_at(buf, samples.pos + 4096);
                 samples.key()?;
                 let (start, end) = samples.len_delimited()?;
                 let dedup = &chunk.dedup;
@@ -1129,16 +1132,6 @@ fn first_locations(buf: &[u8], start: usize, end: usize) -> Option<(usize, usize
     }
 }
 
-/// Asks the CPU to start loading `buf[at]` (if in range): the scan jumps
-/// from message to message, each jump known only once the length before it
-/// is read, so the bytes ahead are requested early.
-#[inline(always)]
-fn prefetch(buf: &[u8], at: usize) {
-    if let Some(b) = buf.get(at) {
-        crate::util::prefetch::prefetch(b);
-    }
-}
-
 /// Decodes a packed list of location ids (the body of sample `sample`'s
 /// field 1, `buf[start..end]`) into dense indices appended to `out`: the
 /// hottest loop of a load, so ids of one to three bytes (nearly all) are
@@ -1199,42 +1192,10 @@ mod tests {
     use prost::Message;
 
     /// Three functions and locations (ids 1–3, in order), one sample type,
-    /// and `samples`.
+    /// and `samples`, valued 1, 2, 3… in order.
     fn encoded(samples: &[&[u64]]) -> Vec<u8> {
-        let strings = ["", "samples", "count", "a", "b", "c"];
-        let p = proto::Profile {
-            sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
-            function: (1..=3)
-                .map(|id| proto::Function {
-                    id,
-                    name: id as i64 + 2,
-                    ..Default::default()
-                })
-                .collect(),
-            location: (1..=3)
-                .map(|id| proto::Location {
-                    id,
-                    line: vec![proto::Line {
-                        function_id: id,
-                        line: 1,
-                        column: 0,
-                    }],
-                    ..Default::default()
-                })
-                .collect(),
-            sample: samples
-                .iter()
-                .enumerate()
-                .map(|(i, ids)| proto::Sample {
-                    location_id: ids.to_vec(),
-                    value: vec![i as i64 + 1],
-                    label: vec![],
-                })
-                .collect(),
-            string_table: strings.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        };
-        p.encode_to_vec()
+        let numbered: Vec<(&[u64], i64)> = (1..).zip(samples).map(|(v, &s)| (s, v)).collect();
+        crate::model::fixture::encoded(crate::model::fixture::ONE_PER_FUNCTION, &numbered)
     }
 
     fn stacks(p: &Profile) -> Vec<Vec<u32>> {

@@ -1114,55 +1114,17 @@ mod stack_sum_tests {
     //! over samples give.
     use super::analysis::{Analysis, ReportOptions};
     use super::*;
-    use crate::model::proto;
-    use prost::Message;
 
     /// Functions a–c at locations 1–3, location 4 with c inlined into a (two
-    /// lines), and samples whose stacks repeat (so the decoder shares them),
-    /// one with recursion, one with two values that cancel.
+    /// lines), and `stacks` as samples.
     fn profile(stacks: &[(&[u64], i64)]) -> Profile {
-        let strings = ["", "samples", "count", "a", "b", "c"];
-        let line = |f: u64| proto::Line {
-            function_id: f,
-            line: f as i64,
-            column: 0,
-        };
-        let mut location: Vec<proto::Location> = (1..=3)
-            .map(|id| proto::Location {
-                id,
-                line: vec![line(id)],
-                ..Default::default()
-            })
-            .collect();
-        location.push(proto::Location {
-            id: 4,
-            line: vec![line(3), line(1)],
-            ..Default::default()
-        });
-        let p = proto::Profile {
-            sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
-            function: (1..=3)
-                .map(|id| proto::Function {
-                    id,
-                    name: id as i64 + 2,
-                    ..Default::default()
-                })
-                .collect(),
-            location,
-            sample: stacks
-                .iter()
-                .map(|(ids, v)| proto::Sample {
-                    location_id: ids.to_vec(),
-                    value: vec![*v],
-                    label: vec![],
-                })
-                .collect(),
-            string_table: strings.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        };
-        crate::decode::protobuf::decode(&p.encode_to_vec()).expect("a valid profile")
+        let locations: &[&[u64]] = &[&[1], &[2], &[3], &[3, 1]];
+        let bytes = crate::model::fixture::encoded(locations, stacks);
+        crate::decode::protobuf::decode(&bytes).expect("a valid profile")
     }
 
+    /// Samples whose stacks repeat (so the decoder shares them), one with
+    /// recursion, two whose values cancel.
     fn sample_profile() -> Profile {
         profile(&[
             (&[1, 2, 3], 5),

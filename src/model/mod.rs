@@ -9,6 +9,8 @@
 //! their own views on top.
 
 pub mod encode;
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod measurement;
 pub mod proto;
 

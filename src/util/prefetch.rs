@@ -17,3 +17,12 @@ pub fn prefetch<T>(value: &T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = value;
 }
+
+/// [`prefetch`] of `slice[index]`; nothing when `index` is out of range
+/// (a guess ahead of the data that ran past its end).
+#[inline(always)]
+pub fn prefetch_at<T>(slice: &[T], index: usize) {
+    if let Some(value) = slice.get(index) {
+        prefetch(value);
+    }
+}
