@@ -369,6 +369,22 @@ impl NodeMap {
         self.infos.is_empty()
     }
 
+    /// The innermost node of location `l` (a sample's flat goes to it),
+    /// read from the packed entry the aggregation's cum walk has just
+    /// loaded when there is one: the other tables would cost the walk two
+    /// more cache misses per stack on a large profile.
+    #[inline(always)]
+    fn leaf(&self, l: u32) -> Option<u32> {
+        match self.packed.get(l as usize) {
+            Some(&entry) if entry & MULTI == 0 => Some(entry),
+            Some(&entry) => self
+                .multi_nodes
+                .get((entry & !MULTI) as usize)
+                .map(|&n| n & !MULTI),
+            None => self.location(l).first().copied(),
+        }
+    }
+
     /// The nodes of location `l`, innermost line first.
     #[inline(always)]
     pub fn location(&self, l: u32) -> &[u32] {
@@ -668,7 +684,7 @@ fn aggregate_range<const MEAN: bool>(
             }
         }
         if let Some(&leaf_loc) = stack.first() {
-            if let Some(&leaf) = nodes.location(leaf_loc).first() {
+            if let Some(leaf) = nodes.leaf(leaf_loc) {
                 let li = leaf as usize;
                 slots[li].flat = slots[li].flat.wrapping_add(v);
                 if MEAN {
@@ -1168,6 +1184,25 @@ mod stack_sum_tests {
         let want = edges(None);
         assert!(!want.is_empty());
         assert_eq!(edges(Some(sums)), want);
+    }
+
+    #[test]
+    fn an_inlined_leaf_gives_its_flat_to_the_innermost_line() {
+        // Location 4 is c inlined into a: its samples' flat goes to c alone.
+        let p = profile(&[(&[4, 2], 7), (&[1], 2), (&[4, 2], 3)]);
+        let an = Analysis::new(&p, ReportOptions::default()).expect("analysis");
+        let node = |name: &str| {
+            (0..an.nodes.len())
+                .find(|&n| an.nodes.printable_name(n as u32) == name)
+                .expect("node")
+        };
+        let (a, b, c) = (node("a"), node("b"), node("c"));
+        let sums = an.stack_sums.as_ref().expect("the profile shares stacks");
+        for sums in [None, Some(sums)] {
+            let w = aggregate(&p, &an.view, &an.nodes, &an.sel, sums);
+            assert_eq!((w.flat[a], w.flat[b], w.flat[c]), (2, 0, 10));
+            assert_eq!((w.cum[a], w.cum[b], w.cum[c]), (12, 10, 10));
+        }
     }
 
     #[test]
