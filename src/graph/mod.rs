@@ -385,6 +385,24 @@ impl NodeMap {
         }
     }
 
+    /// Calls `f` with each node of location `l`, innermost first, read
+    /// from the packed entries (the aggregation's inner loop: one load for
+    /// a location of one line). `packed` must not be empty.
+    #[inline(always)]
+    fn each_packed_node(&self, l: u32, mut f: impl FnMut(usize)) {
+        let entry = self.packed[l as usize];
+        if entry & MULTI == 0 {
+            f(entry as usize);
+            return;
+        }
+        for &node in &self.multi_nodes[(entry & !MULTI) as usize..] {
+            f((node & !MULTI) as usize);
+            if node & MULTI != 0 {
+                break;
+            }
+        }
+    }
+
     /// The nodes of location `l`, innermost line first.
     #[inline(always)]
     pub fn location(&self, l: u32) -> &[u32] {
@@ -737,17 +755,7 @@ fn aggregate_narrow(
             }
         };
         for &loc in stack {
-            let entry = nodes.packed[loc as usize];
-            if entry & MULTI == 0 {
-                add(entry as usize);
-                continue;
-            }
-            for &node in &nodes.multi_nodes[(entry & !MULTI) as usize..] {
-                add((node & !MULTI) as usize);
-                if node & MULTI != 0 {
-                    break;
-                }
-            }
+            nodes.each_packed_node(loc, &mut add);
         }
         if let Some(&leaf_loc) = stack.first() {
             if let Some(leaf) = nodes.leaf(leaf_loc) {
@@ -816,17 +824,7 @@ fn aggregate_range<const MEAN: bool>(
         } else {
             // Cum counts each node once per sample, so frame order does not matter.
             for &loc in stack {
-                let entry = nodes.packed[loc as usize];
-                if entry & MULTI == 0 {
-                    add(entry as usize);
-                    continue;
-                }
-                for &node in &nodes.multi_nodes[(entry & !MULTI) as usize..] {
-                    add((node & !MULTI) as usize);
-                    if node & MULTI != 0 {
-                        break;
-                    }
-                }
+                nodes.each_packed_node(loc, &mut add);
             }
         }
         if let Some(&leaf_loc) = stack.first() {
