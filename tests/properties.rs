@@ -23,7 +23,10 @@
 //!    (`"%5.2f%"`-style field) for any `(value, total)`;
 //! 6. `graph::edges_into` weighs the same edges, with the same inline and
 //!    residual flags, as a direct walk of pprof's rule, for any kept and
-//!    wanted nodes.
+//!    wanted nodes;
+//! 7. the aggregation's flat and cum of every node are a direct walk's, for
+//!    weights small enough for its narrow 32-bit counts (in a common unit of
+//!    1, 3 or 10⁷) and for weights that are not, negative ones included.
 
 use pprofx::decode::protobuf::decode;
 use pprofx::graph::analysis::{Analysis, ReportOptions};
@@ -554,5 +557,64 @@ proptest! {
                 .map(|(k, e)| (k, (e.weight, e.inline, e.residual)))
                 .collect();
         prop_assert_eq!(got, edges_by_direct_walk(&an, &kept, &want));
+    }
+}
+
+/// Flat and cum of every node by pprof's rule, sample by sample: a sample's
+/// value goes to the flat of its leaf location's innermost node and, once,
+/// to the cum of every node in its stack.
+fn weights_by_direct_walk(an: &Analysis<'_>) -> (Vec<i64>, Vec<i64>) {
+    let (p, view, nodes) = (&*an.profile, &an.view, &an.nodes);
+    let (mut flat, mut cum) = (vec![0i64; nodes.len()], vec![0i64; nodes.len()]);
+    for s in 0..view.len(p) {
+        let v = view.values(p, s)[an.sel.index];
+        let stack = view.stack(p, s);
+        let mut seen = Vec::new();
+        for &loc in stack {
+            for &node in nodes.location(loc) {
+                if !seen.contains(&node) {
+                    seen.push(node);
+                    cum[node as usize] += v;
+                }
+            }
+        }
+        if let Some(&leaf) = stack.first().and_then(|&l| nodes.location(l).first()) {
+            flat[leaf as usize] += v;
+        }
+    }
+    (flat, cum)
+}
+
+/// `profiles` with every sample value multiplied by `unit`.
+fn scaled(
+    profiles: impl Strategy<Value = proto::Profile>,
+) -> impl Strategy<Value = proto::Profile> {
+    (profiles, prop_oneof![Just(1i64), Just(3), Just(10_000_000)]).prop_map(|(mut p, unit)| {
+        for s in &mut p.sample {
+            for v in &mut s.value {
+                *v *= unit;
+            }
+        }
+        p
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// (7) `graph::aggregate` (narrow or wide slots, over samples or over
+    /// distinct stacks) gives every node the direct walk's flat and cum.
+    #[test]
+    fn weights_match_the_direct_walk(
+        pp in prop_oneof![scaled(profile_with(-50..50)), profile_with(-(1 << 40)..1 << 40)],
+        granularity in granularity(),
+        noinlines in any::<bool>(),
+    ) {
+        let p = decode(&pp.encode_to_vec()).expect("valid profile decodes");
+        let opts = ReportOptions { granularity, noinlines, ..Default::default() };
+        let an = Analysis::new(&p, opts).expect("analysis of a valid profile");
+        let (flat, cum) = weights_by_direct_walk(&an);
+        prop_assert_eq!(&an.weights.flat, &flat);
+        prop_assert_eq!(&an.weights.cum, &cum);
     }
 }
