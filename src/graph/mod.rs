@@ -591,17 +591,18 @@ impl<'a> Items<'a> {
         }
     }
 
-    /// Item `i`'s weight, or `None` when it adds nothing (its stack unread).
+    /// Item `i`'s weight and divisor, or `None` when it adds nothing (its
+    /// stack unread).
     #[inline(always)]
-    fn weight(&self, i: usize) -> Option<i64> {
+    fn weight(&self, i: usize) -> Option<(i64, i64)> {
         match self {
             Items::Samples { p, view, sel } => {
                 let (v, dv) = sample_weight(view.values(p, i), sel);
-                (v != 0 || dv != 0).then_some(v)
+                (v != 0 || dv != 0).then_some((v, dv))
             }
             Items::Stacks { weights, .. } => {
-                let (v, _, used) = weights[i];
-                used.then_some(v)
+                let (v, dv, used) = weights[i];
+                used.then_some((v, dv))
             }
         }
     }
@@ -609,16 +610,12 @@ impl<'a> Items<'a> {
     /// Item `i`'s stack, weight and divisor, or `None` when it adds nothing.
     #[inline(always)]
     fn get(&self, i: usize) -> Option<(&'a [u32], i64, i64)> {
-        match self {
-            Items::Samples { p, view, sel } => {
-                let (v, dv) = sample_weight(view.values(p, i), sel);
-                (v != 0 || dv != 0).then(|| (view.stack(p, i), v, dv))
-            }
-            Items::Stacks { p, weights } => {
-                let (v, dv, used) = weights[i];
-                used.then(|| (p.samples.stack_at(i), v, dv))
-            }
-        }
+        let (v, dv) = self.weight(i)?;
+        let stack = match self {
+            Items::Samples { p, view, .. } => view.stack(p, i),
+            Items::Stacks { p, .. } => p.samples.stack_at(i),
+        };
+        Some((stack, v, dv))
     }
 }
 
@@ -676,7 +673,7 @@ fn narrow_unit(items: &Items<'_>) -> Option<i64> {
     let parts = crate::util::parallel::in_parallel(items.len(), |range| {
         let (mut g, mut total, mut last) = (0u64, 0u128, 0u64);
         for i in range {
-            let Some(v) = items.weight(i) else {
+            let Some((v, _)) = items.weight(i) else {
                 continue;
             };
             let a = v.unsigned_abs();
@@ -1283,6 +1280,13 @@ mod stack_sum_tests {
         crate::decode::protobuf::decode(&bytes).expect("a valid profile")
     }
 
+    /// The id of the node printed as `name`.
+    pub(super) fn node_named(an: &Analysis<'_>, name: &str) -> usize {
+        (0..an.nodes.len())
+            .find(|&n| an.nodes.printable_name(n as u32) == name)
+            .expect("a node of that name")
+    }
+
     /// Samples whose stacks repeat (so the decoder shares them), one with
     /// recursion, two whose values cancel.
     pub(super) fn sample_profile() -> Profile {
@@ -1311,10 +1315,7 @@ mod stack_sum_tests {
         assert_eq!(an.weights.cum, by_samples.cum);
         // a's cum counts the recursive stack once: 5 + 11 + 13 + 1 + 3, plus
         // the inlined a of location 4 (7 - 7).
-        let a = (0..an.nodes.len())
-            .find(|&n| an.nodes.printable_name(n as u32) == "a")
-            .expect("node a");
-        assert_eq!(by_stacks.cum[a], 33);
+        assert_eq!(by_stacks.cum[node_named(&an, "a")], 33);
 
         let all = vec![true; an.nodes.len()];
         let edges = |sums| {
@@ -1335,11 +1336,7 @@ mod stack_sum_tests {
         // Location 4 is c inlined into a: its samples' flat goes to c alone.
         let p = profile(&[(&[4, 2], 7), (&[1], 2), (&[4, 2], 3)]);
         let an = Analysis::new(&p, ReportOptions::default()).expect("analysis");
-        let node = |name: &str| {
-            (0..an.nodes.len())
-                .find(|&n| an.nodes.printable_name(n as u32) == name)
-                .expect("node")
-        };
+        let node = |name| node_named(&an, name);
         let (a, b, c) = (node("a"), node("b"), node("c"));
         let sums = an.stack_sums.as_ref().expect("the profile shares stacks");
         for sums in [None, Some(sums)] {
@@ -1366,7 +1363,7 @@ mod narrow_tests {
     //! The narrow aggregation (8-byte slots, counts in a common unit) gives
     //! the wide one's weights, and is only taken where it cannot overflow.
     use super::analysis::{Analysis, ReportOptions};
-    use super::stack_sum_tests::{profile, sample_profile};
+    use super::stack_sum_tests::{node_named, profile, sample_profile};
     use super::*;
 
     /// Both walks over all of `p`'s items, by stacks when `by_stacks`:
@@ -1420,10 +1417,7 @@ mod narrow_tests {
         assert_eq!(narrow_unit(&Items::new(&p, &an.view, &an.sel, None)), None);
         // aggregate still gives the exact sums.
         let w = aggregate(&p, &an.view, &an.nodes, &an.sel, None);
-        let a = (0..an.nodes.len())
-            .find(|&n| an.nodes.printable_name(n as u32) == "a")
-            .expect("node a");
-        assert_eq!(w.cum[a], big + 2);
+        assert_eq!(w.cum[node_named(&an, "a")], big + 2);
         // In units of 2: magnitudes summing to i32::MAX units fit, one more
         // unit does not.
         let unit_of = |weights: &[i64]| {
