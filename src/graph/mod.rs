@@ -85,44 +85,66 @@ pub struct NodeInfo {
 
 /// A string interner for node names and files; symbol 0 is the empty string.
 ///
-/// Each string is stored once; the table holds symbol ids and finds them by
-/// the string's hash, so interning a new string costs one hash and one
-/// allocation.
+/// Each string is stored once, one after another in one buffer; the table
+/// holds symbol ids and finds them by the string's hash, so interning a new
+/// string costs one hash and a copy, no allocation of its own. A node map of
+/// a profile with 200k functions interns 200k names: sized for them up front,
+/// the table is never rehashed (a rehash hashes every string again) and the
+/// strings are not 200k separate allocations.
 #[derive(Default)]
 pub struct Symbols {
     table: hashbrown::HashTable<u32>,
-    strs: Vec<Box<str>>,
+    /// The symbols' text, one after another.
+    text: String,
+    /// Where each symbol ends in `text` (each starts where the one before
+    /// it ends).
+    ends: Vec<usize>,
     hasher: RandomState,
 }
 
 impl std::fmt::Debug for Symbols {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Symbols").field("strs", &self.strs).finish()
+        let strs: Vec<&str> = (0..self.len() as u32).map(|i| self.get(i)).collect();
+        f.debug_struct("Symbols").field("strs", &strs).finish()
     }
 }
 
 impl Symbols {
-    fn new() -> Self {
-        let mut s = Symbols::default();
+    /// An interner with room for `n` symbols before it grows.
+    fn with_capacity(n: usize) -> Self {
+        let mut s = Symbols {
+            table: hashbrown::HashTable::with_capacity(n),
+            ends: Vec::with_capacity(n),
+            ..Symbols::default()
+        };
         s.intern("");
         s
+    }
+
+    /// Number of symbols.
+    fn len(&self) -> usize {
+        self.ends.len()
     }
 
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
         let hasher = &self.hasher;
         let hash = hasher.hash_one(s);
-        let strs = &mut self.strs;
-        let entry = self.table.entry(
-            hash,
-            |&id| &*strs[id as usize] == s,
-            |&id| hasher.hash_one(&*strs[id as usize]),
-        );
+        let (text, ends) = (&mut self.text, &mut self.ends);
+        let at = |id: u32| {
+            let i = id as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &text[start..ends[i]]
+        };
+        let entry = self
+            .table
+            .entry(hash, |&id| at(id) == s, |&id| hasher.hash_one(at(id)));
         match entry {
             hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
             hashbrown::hash_table::Entry::Vacant(e) => {
-                let id = strs.len() as u32;
-                strs.push(s.into());
+                let id = ends.len() as u32;
+                text.push_str(s);
+                ends.push(text.len());
                 e.insert(id);
                 id
             }
@@ -131,7 +153,9 @@ impl Symbols {
 
     /// The text of symbol `id`.
     pub fn get(&self, id: u32) -> &str {
-        &self.strs[id as usize]
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 }
 
@@ -175,7 +199,9 @@ impl NodeMap {
     }
 
     fn build_with_paths(p: &Profile, view: &View, opts: &NodeOptions, trim: bool) -> NodeMap {
-        let mut symbols = Symbols::new();
+        // A name per function and a file per mapping, at most (files, when
+        // kept, are far fewer than functions).
+        let mut symbols = Symbols::with_capacity(p.functions.len() + p.mappings.len() + 1);
         let g = opts.granularity;
         let keep_name = matches!(
             g,
@@ -253,7 +279,7 @@ impl NodeMap {
         let mut fn_node = vec![NONE; if by_function { p.functions.len() } else { 0 }];
         // Named nodes that are the name alone never meet the `index` map's
         // keys (those have no name, or more than a name).
-        let mut name_node = vec![NONE; if by_function { symbols.strs.len() } else { 0 }];
+        let mut name_node = vec![NONE; if by_function { symbols.len() } else { 0 }];
         for l in 0..locs.len() as u32 {
             let mut lines = view.lines(p, l);
             if opts.noinlines && lines.len() > 1 {
@@ -1246,6 +1272,30 @@ pub fn trim_path<'a>(path: &'a str, trim: &str, source_path: &str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbols_are_interned_once_and_read_back_past_their_capacity() {
+        // Room for 2, then 500 more: the table grows, rehashing every
+        // symbol from the shared buffer.
+        let mut s = Symbols::with_capacity(2);
+        assert_eq!(s.intern(""), 0);
+        let words: Vec<String> = (0..500).map(|i| format!("pkg.f{i}")).collect();
+        let ids: Vec<u32> = words.iter().map(|w| s.intern(w)).collect();
+        for (w, &id) in words.iter().zip(&ids) {
+            assert_eq!(s.get(id), w);
+            assert_eq!(s.intern(w), id, "{w} interned twice");
+        }
+        let mut distinct = ids.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), words.len());
+        assert_eq!(s.len(), words.len() + 1);
+        // A prefix of another symbol is its own symbol.
+        let p = s.intern("pkg.f1");
+        let q = s.intern("pkg.f");
+        assert_ne!(p, q);
+        assert_eq!((s.get(p), s.get(q)), ("pkg.f1", "pkg.f"));
+    }
 
     #[test]
     fn clean_path_matches_go() {
