@@ -136,6 +136,7 @@ struct EdgeMemo {
 impl<'p> Analysis<'p> {
     /// Selects the value, applies drop_frames, maps nodes and aggregates.
     pub fn new(profile: &'p Profile, opts: ReportOptions) -> Result<Self, OptionError> {
+        let mut whole = crate::util::timing::Timer::from_env();
         let sel = select::select(profile, &opts.sample_index, opts.mean)?;
         if opts.divide_by == 0.0 {
             return Err(OptionError::ZeroDivisor);
@@ -163,16 +164,27 @@ impl<'p> Analysis<'p> {
             source_path: opts.source_path.clone(),
         };
         let mut timer = crate::util::timing::Timer::from_env();
-        let nodes = NodeMap::build(&profile, &view, &node_opts);
-        timer.lap("report: nodes");
-        let stack_sums = graph::StackSums::new(&profile, &view, &sel);
+        // The node map (over locations) and the per-stack sums and the total
+        // (over samples) need nothing from each other: on a large profile
+        // they are built at the same time.
+        let together = profile.samples.len() >= 100_000;
+        let (nodes, (stack_sums, total)) = crate::util::parallel::join(
+            together,
+            || NodeMap::build(&profile, &view, &node_opts),
+            || {
+                let sums = graph::StackSums::new(&profile, &view, &sel);
+                let total = if opts.relative_percentages {
+                    compute_view_total(&profile, &view, &sel)
+                } else {
+                    compute_total(&profile, &sel)
+                };
+                (sums, total)
+            },
+        );
+        timer.lap("report: nodes, sums, total");
         let weights = graph::aggregate(&profile, &view, &nodes, &sel, stack_sums.as_ref());
         timer.lap("report: aggregate");
-        let total = if opts.relative_percentages {
-            compute_view_total(&profile, &view, &sel)
-        } else {
-            compute_total(&profile, &sel)
-        };
+        whole.lap("report: analysis");
         Ok(Analysis {
             profile,
             opts,

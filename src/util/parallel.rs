@@ -47,6 +47,27 @@ pub fn run_each<J: Send, T: Send>(jobs: Vec<J>, f: impl Fn(J) -> T + Sync) -> Ve
     })
 }
 
+/// Runs `a` on the calling thread and `b` on another at the same time, when
+/// `together` and more than one thread is allowed; else one after the
+/// other. Returns both results.
+pub fn join<A: Send, B: Send>(
+    together: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !together || max_threads() < 2 {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let hb = scope.spawn(b);
+        let ra = a();
+        (
+            ra,
+            hb.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    })
+}
+
 /// The thread count for large inputs: `PPROFX_THREADS`, else the available
 /// parallelism (at most 4). Asked once: finding the parallelism reads the
 /// cgroup files on every call.
@@ -58,4 +79,38 @@ pub fn max_threads() -> usize {
             .and_then(|v| v.parse::<usize>().ok())
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get().min(4)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_returns_both_results_together_or_in_turn() {
+        for together in [true, false] {
+            let data: Vec<u64> = (1..=1000).collect();
+            let (a, b) = join(
+                together,
+                || data.iter().sum::<u64>(),
+                || data.iter().map(|x| x * x).sum::<u64>(),
+            );
+            assert_eq!((a, b), (500_500, 333_833_500), "together: {together}");
+        }
+    }
+
+    #[test]
+    fn join_passes_a_panic_of_the_second_on() {
+        let r = std::panic::catch_unwind(|| join(true, || 1, || -> u32 { panic!("b failed") }));
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn split_into_covers_the_range_in_order() {
+        for (n, t) in [(0, 2), (1, 2), (10, 3), (7, 1), (5, 8)] {
+            let ranges = split_into(n, t);
+            assert_eq!(ranges.len(), t);
+            let flat: Vec<usize> = ranges.into_iter().flatten().collect();
+            assert_eq!(flat, (0..n).collect::<Vec<_>>(), "n {n} t {t}");
+        }
+    }
 }
