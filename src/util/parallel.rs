@@ -4,7 +4,9 @@
 //! independent per sample, so they run over consecutive chunks of samples on
 //! a few scoped threads and their results are combined in chunk order. All
 //! combining is integer addition (or order-independent flags), so the result
-//! is the same whatever the number of threads.
+//! is the same whatever the number of threads. [`join`] runs two
+//! independent passes (say, one over locations and one over samples) at the
+//! same time.
 
 /// Runs `f` over consecutive chunks of `0..n` samples, on several threads
 /// when `n` is large, and returns the chunks' results in order. The thread
