@@ -322,6 +322,40 @@ impl Merger {
         }
     }
 
+    /// Makes room in the entity tables for as many strings, functions and
+    /// locations as `p` has (in practice, the first input's; later inputs
+    /// mostly share them): then mapping never rehashes a table, which
+    /// hashes every merged key again.
+    fn reserve_for(&mut self, p: &Profile) {
+        let hasher = &self.hasher;
+        let out = &self.out;
+        let more = |len: usize, want: usize| want.saturating_sub(len);
+        if self.strings.capacity() < p.strings.len() {
+            let n = more(self.strings.len(), p.strings.len());
+            self.strings
+                .reserve(n, |&i| hasher.hash_one(out.strings.get(i)));
+        }
+        if self.functions.capacity() < p.functions.len() {
+            let n = more(self.functions.len(), p.functions.len());
+            self.functions
+                .reserve(n, |&i| function_hash(hasher, &out.functions[i as usize]));
+        }
+        if self.locations.capacity() < p.locations.len() {
+            let n = more(self.locations.len(), p.locations.len());
+            let ka = &self.loc_key_addr;
+            self.locations.reserve(n, |&i| {
+                let j = i as usize;
+                location_hash(
+                    hasher,
+                    ka[j],
+                    out.locations.mapping[j],
+                    out.locations.is_folded[j],
+                    out.locations.lines(i),
+                )
+            });
+        }
+    }
+
     /// Adds `p`, which must have the merger's sample types (the caller
     /// checks; a profile with another number of values is ignored).
     pub fn add(&mut self, p: &Profile) {
@@ -337,6 +371,7 @@ impl Merger {
             locations: vec![NONE; p.locations.len()],
             label_sets: Map::default(),
         };
+        self.reserve_for(p);
         if self.out.mappings.is_empty() && !p.mappings.is_empty() {
             // pprof maps the first input's first mapping (the main binary) first.
             self.map_mapping(p, &mut maps, 0);
@@ -1051,6 +1086,44 @@ mod tests {
             m.add(p);
         }
         m.finish()
+    }
+
+    /// A profile of `n` functions, one frame each (`f0`, `f1`…), and one
+    /// sample per function over it and the frame before.
+    fn functions(n: usize) -> Profile {
+        let mut b = Builder::new();
+        b.period("cpu", "nanoseconds", 10);
+        b.sample_type("cpu", "nanoseconds");
+        let frames: Vec<u32> = (0..n)
+            .map(|i| {
+                b.frame(
+                    &format!("f{i}"),
+                    &format!("file{}.go", i % 7),
+                    10 + i as i64,
+                )
+            })
+            .collect();
+        for i in 0..n {
+            let stack = [frames[i], frames[i.saturating_sub(1)]];
+            b.sample(&stack, &[1 + i as i64], &[]);
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn tables_grown_past_the_first_inputs_size_still_find_its_entities() {
+        // The tables are sized for the first input (30 functions); the
+        // second has 2,000, its first 30 the first input's, so the tables
+        // grow, rehashing the first input's entries, and must still find them.
+        let (a, b) = (functions(30), functions(2_000));
+        let m = merged(&[a, b.clone()], usize::MAX, 1);
+        assert_eq!(m.functions.len(), 2_000);
+        assert_eq!(m.locations.len(), 2_000);
+        assert_eq!(m.strings.len(), b.strings.len());
+        // f0..f29's samples appear in both inputs and are merged.
+        assert_eq!(m.samples.len(), 2_000);
+        let by_value: i64 = m.samples.values.iter().sum();
+        assert_eq!(by_value, (1..=2_000).sum::<i64>() + (1..=30).sum::<i64>());
     }
 
     #[test]
