@@ -131,11 +131,7 @@ impl Symbols {
         let hasher = &self.hasher;
         let hash = hasher.hash_one(s);
         let (text, ends) = (&mut self.text, &mut self.ends);
-        let at = |id: u32| {
-            let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            &text[start..ends[i]]
-        };
+        let at = |id: u32| &text[span(ends, id)];
         let entry = self
             .table
             .entry(hash, |&id| at(id) == s, |&id| hasher.hash_one(at(id)));
@@ -153,10 +149,16 @@ impl Symbols {
 
     /// The text of symbol `id`.
     pub fn get(&self, id: u32) -> &str {
-        let i = id as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+        &self.text[span(&self.ends, id)]
     }
+}
+
+/// Where symbol `id` lies in [`Symbols`]' text, given where each ends.
+#[inline]
+fn span(ends: &[usize], id: u32) -> std::ops::Range<usize> {
+    let i = id as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    start..ends[i]
 }
 
 /// Every location's lines mapped to node ids, and the node table.
@@ -566,8 +568,8 @@ impl StackSums {
     ///
     /// The columns are kept apart (8 bytes of weight and a flag per stack,
     /// the divisors only under `--mean`): the pass scatters over every
-    /// stack, and on a profile of a million and a half of them a third of
-    /// the bytes is a third of the cache lines and pages it dirties.
+    /// stack, and on a profile of a million and a half of them 9 bytes a
+    /// stack instead of 24 dirty that much fewer cache lines and pages.
     pub fn new(p: &Profile, view: &View, sel: &ValueSelection) -> Option<StackSums> {
         if !view.has_profile_samples() || !p.samples.shares_stacks() {
             return None;
