@@ -2,7 +2,9 @@
 //!
 //! [`encode`] writes the protobuf bytes of a [`Profile`] straight from the
 //! flat arrays, with the original ids and string indices; [`gzipped`] and
-//! [`write_file`] gzip them at [`GZIP_LEVEL`] for a `.pb.gz`. [`to_proto`]
+//! [`write_file`] gzip them at [`GZIP_LEVEL`] for a `.pb.gz` (a large
+//! profile's samples encoded and compressed at once, a range per thread,
+//! into gzip members that name their size). [`to_proto`]
 //! rebuilds the prost message instead: the oracle [`encode`] is tested
 //! against (same bytes), and what tests compare the hand-written decoder
 //! with.
@@ -112,19 +114,190 @@ pub const GZIP_LEVEL: u32 = 1;
 
 /// `p` as a gzipped profile.proto, in memory (gzip level [`GZIP_LEVEL`]).
 pub fn gzipped(p: &Profile) -> std::io::Result<Vec<u8>> {
-    let mut timer = crate::util::timing::Timer::from_env();
-    let raw = encode(p);
-    timer.lap("encode");
-    let gz = gzip(&raw, GZIP_LEVEL);
-    timer.lap("gzip");
-    Ok(gz)
+    let mut parts = gzipped_parts(p);
+    Ok(if parts.len() == 1 {
+        parts.swap_remove(0)
+    } else {
+        parts.concat()
+    })
 }
 
 /// Writes `p` as a gzipped profile.proto to `path`, through a temporary file
 /// in the same directory renamed into place (readers never see half a file).
 pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
-    let bytes = gzipped(p)?;
-    crate::util::output::write_file(path, |w| w.write_all(&bytes))
+    let parts = gzipped_parts(p);
+    crate::util::output::write_file(path, |w| {
+        for part in &parts {
+            w.write_all(part)?;
+        }
+        Ok(())
+    })
+}
+
+/// `p` gzipped, as consecutive pieces of one gzip file: a large profile
+/// encoded and compressed at once on every thread ([`streamed_members`]),
+/// others encoded whole, then gzipped.
+fn gzipped_parts(p: &Profile) -> Vec<Vec<u8>> {
+    let mut timer = crate::util::timing::Timer::from_env();
+    #[cfg(feature = "libdeflate")]
+    {
+        let threads = crate::util::parallel::max_threads();
+        if threads > 1 && p.samples.len() >= PARALLEL_SAMPLES {
+            let piece = crate::util::gzmembers::PIECE;
+            if let Some(parts) = streamed_members(p, GZIP_LEVEL, threads, piece) {
+                timer.lap("encode+gzip");
+                return parts;
+            }
+        }
+    }
+    let raw = encode(p);
+    timer.lap("encode");
+    let gz = gzip(&raw, GZIP_LEVEL);
+    timer.lap("gzip");
+    vec![gz]
+}
+
+/// `p` as sized gzip members (see [`crate::util::gzmembers`]), one part per
+/// thread, in order: a range of samples each, the first led by the sample
+/// types and the last followed by everything after the samples (its range
+/// shorter by about as many bytes, so that the threads finish together).
+/// Each thread encodes into one buffer of about `piece` bytes (in pprofx,
+/// [`members::PIECE`]) and compresses it into a member whenever it fills,
+/// so the encoded profile is never whole in memory: on a merge of two
+/// 200k-sample profiles that was 38 MB written to fresh pages twice (the
+/// parts, then the whole) before it was compressed; the write now takes a
+/// tenth less CPU and an eighth less time (BENCHMARKS.md). `None` if
+/// libdeflate fails.
+///
+/// [`members::PIECE`]: crate::util::gzmembers::PIECE
+#[cfg(feature = "libdeflate")]
+fn streamed_members(p: &Profile, level: u32, threads: usize, piece: usize) -> Option<Vec<Vec<u8>>> {
+    let n = p.samples.len();
+    let ranges = balanced_ranges(n, threads, estimate_samples(p), estimate_tail(p));
+    let last = ranges.len() - 1;
+    let jobs: Vec<(usize, std::ops::Range<usize>)> = ranges.into_iter().enumerate().collect();
+    let parts = crate::util::parallel::run_each(jobs, |(t, range)| {
+        let mut w = Writer {
+            out: Vec::with_capacity(piece + (1 << 20)),
+            scratch: Vec::new(),
+        };
+        let mut sink = MemberSink::new(level)?;
+        if t == 0 {
+            w.head(p);
+        }
+        // In runs of samples, compressing whenever a piece is full.
+        const RUN: usize = 1024;
+        let mut s = range.start;
+        while s < range.end {
+            let e = (s + RUN).min(range.end);
+            w.samples(p, s..e);
+            s = e;
+            if w.out.len() >= piece {
+                sink.push(&w.out)?;
+                w.out.clear();
+            }
+        }
+        if t == last {
+            w.tail(p);
+        }
+        for chunk in w.out.chunks(piece) {
+            sink.push(chunk)?;
+        }
+        Some(sink.finish())
+    });
+    parts.into_iter().collect()
+}
+
+/// `0..n` samples cut into `threads` consecutive ranges of about equal
+/// bytes when the last range is also followed by `tail` bytes and the
+/// samples take `samples` bytes in all (both estimates).
+#[cfg(feature = "libdeflate")]
+fn balanced_ranges(
+    n: usize,
+    threads: usize,
+    samples: usize,
+    tail: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let threads = threads.max(1);
+    if threads == 1 || samples == 0 {
+        return crate::util::parallel::split_into(n, threads);
+    }
+    let share = (samples + tail) / threads;
+    // The last range's samples, in bytes, then in samples.
+    let last_bytes = share.saturating_sub(tail);
+    let last = (n as u128 * last_bytes as u128 / samples as u128) as usize;
+    let mut ranges = crate::util::parallel::split_into(n - last, threads - 1);
+    ranges.push(n - last..n);
+    ranges
+}
+
+/// A libdeflate compressor that appends each buffer it is given to its
+/// output as one sized gzip member, compressing into a scratch buffer it
+/// reuses.
+#[cfg(feature = "libdeflate")]
+struct MemberSink {
+    compressor: std::ptr::NonNull<libdeflate_sys::libdeflate_compressor>,
+    scratch: Vec<u8>,
+    /// The members so far.
+    out: Vec<u8>,
+}
+
+#[cfg(feature = "libdeflate")]
+impl MemberSink {
+    /// A sink compressing at `level` (1–12); `None` if libdeflate cannot
+    /// allocate its compressor.
+    fn new(level: u32) -> Option<MemberSink> {
+        // SAFETY: allocating a compressor has no preconditions; a null
+        // result (out of memory, bad level) is checked.
+        let c = unsafe {
+            libdeflate_sys::libdeflate_alloc_compressor(level.clamp(1, 12) as std::os::raw::c_int)
+        };
+        Some(MemberSink {
+            compressor: std::ptr::NonNull::new(c)?,
+            scratch: Vec::new(),
+            out: Vec::new(),
+        })
+    }
+
+    /// Appends `data` as one sized member; `None` if libdeflate fails.
+    fn push(&mut self, data: &[u8]) -> Option<()> {
+        let c = self.compressor.as_ptr();
+        // SAFETY: `c` is a live compressor (freed only on drop); the input
+        // and output pointers come from live slices with their lengths, and
+        // libdeflate writes at most the output length it is given, the
+        // bound it returned for this input.
+        let n = unsafe {
+            let bound = libdeflate_sys::libdeflate_gzip_compress_bound(c, data.len());
+            if self.scratch.len() < bound {
+                self.scratch.resize(bound, 0);
+            }
+            libdeflate_sys::libdeflate_gzip_compress(
+                c,
+                data.as_ptr().cast(),
+                data.len(),
+                self.scratch.as_mut_ptr().cast(),
+                bound,
+            )
+        };
+        if n == 0 {
+            return None;
+        }
+        crate::util::gzmembers::push_sized(&mut self.out, &self.scratch[..n])
+    }
+
+    /// The members pushed so far.
+    fn finish(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+}
+
+#[cfg(feature = "libdeflate")]
+impl Drop for MemberSink {
+    fn drop(&mut self) {
+        // SAFETY: the compressor was allocated by libdeflate in `new` and
+        // is freed once, here.
+        unsafe { libdeflate_sys::libdeflate_free_compressor(self.compressor.as_ptr()) }
+    }
 }
 
 /// `data` gzipped at `level` (1–9): libdeflate when the `libdeflate`
@@ -170,11 +343,11 @@ fn sized_members(data: &[u8], level: u32, threads: usize) -> Option<Vec<u8>> {
     let pieces: Vec<&[u8]> = data.chunks(data.len().div_ceil(count).max(1)).collect();
     let groups = crate::util::parallel::split_into(pieces.len(), threads);
     let parts = crate::util::parallel::run_each(groups, |g| {
-        let mut out = Vec::new();
+        let mut sink = MemberSink::new(level)?;
         for piece in &pieces[g] {
-            members::push_sized(&mut out, &fast_gzip(piece, level)?)?;
+            sink.push(piece)?;
         }
-        Some(out)
+        Some(sink.finish())
     });
     let mut out = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
     for part in parts {
@@ -220,9 +393,7 @@ pub fn encode(p: &Profile) -> Vec<u8> {
         out: Vec::with_capacity(estimate(p)),
         scratch: Vec::new(),
     };
-    for &t in &p.sample_types {
-        w.value_type(1, t);
-    }
+    w.head(p);
     let n = p.samples.len();
     if n >= PARALLEL_SAMPLES && crate::util::parallel::max_threads() > 1 {
         // Samples are independent messages: each thread writes a range of
@@ -242,75 +413,7 @@ pub fn encode(p: &Profile) -> Vec<u8> {
     } else {
         w.samples(p, 0..n);
     }
-    let locs = &p.locations;
-    for m in &p.mappings {
-        w.message(3, |w| {
-            w.uint(1, m.id);
-            w.uint(2, m.memory_start);
-            w.uint(3, m.memory_limit);
-            w.uint(4, m.file_offset);
-            w.int(5, i64::from(m.filename));
-            w.int(6, i64::from(m.build_id));
-            w.uint(7, u64::from(m.has_functions));
-            w.uint(8, u64::from(m.has_filenames));
-            w.uint(9, u64::from(m.has_line_numbers));
-            w.uint(10, u64::from(m.has_inline_frames));
-        });
-    }
-    for l in 0..locs.len() {
-        w.message(4, |w| {
-            w.uint(1, locs.id[l]);
-            w.uint(
-                2,
-                match locs.mapping[l] {
-                    NONE => 0,
-                    m => p.mappings[m as usize].id,
-                },
-            );
-            w.uint(3, locs.address[l]);
-            for ln in locs.lines(l as u32) {
-                w.message(4, |w| {
-                    w.uint(1, p.functions.get(ln.function as usize).map_or(0, |f| f.id));
-                    w.int(2, ln.line);
-                    w.int(3, ln.column);
-                });
-            }
-            w.uint(5, u64::from(locs.is_folded[l]));
-        });
-    }
-    for f in &p.functions {
-        w.message(5, |w| {
-            w.uint(1, f.id);
-            w.int(2, i64::from(f.name));
-            w.int(3, i64::from(f.system_name));
-            w.int(4, i64::from(f.filename));
-            w.int(5, f.start_line);
-        });
-    }
-    // Strings holding bytes that are not UTF-8 (escaped in the model, see
-    // [`crate::util::rawbytes`]) are written back as those bytes.
-    let escaped = crate::util::rawbytes::any_escaped();
-    for s in p.strings.iter() {
-        let raw = if escaped {
-            crate::util::rawbytes::unescape_bytes(s)
-        } else {
-            std::borrow::Cow::Borrowed(s.as_bytes())
-        };
-        w.key(6, 2);
-        w.varint(raw.len() as u64);
-        w.out.extend_from_slice(&raw);
-    }
-    w.int(7, i64::from(p.drop_frames));
-    w.int(8, i64::from(p.keep_frames));
-    w.int(9, p.time_nanos);
-    w.int(10, p.duration_nanos);
-    if p.period_type != ValueType::default() {
-        w.value_type(11, p.period_type);
-    }
-    w.int(12, p.period);
-    w.packed(13, p.comments.iter().map(|&c| u64::from(c)));
-    w.int(14, i64::from(p.default_sample_type));
-    w.int(15, i64::from(p.doc_url));
+    w.tail(p);
     w.out
 }
 
@@ -320,12 +423,18 @@ const PARALLEL_SAMPLES: usize = 100_000;
 
 /// A first guess at the encoded size, to allocate once.
 fn estimate(p: &Profile) -> usize {
+    estimate_samples(p) + estimate_tail(p)
+}
+
+/// A first guess at the encoded size of the samples.
+fn estimate_samples(p: &Profile) -> usize {
     let s = &p.samples;
-    s.stack_locs.len() * 3
-        + s.values.len() * 4
-        + s.labels.len() * 12
-        + s.len() * 6
-        + p.locations.len() * 24
+    s.stack_locs.len() * 3 + s.values.len() * 4 + s.labels.len() * 12 + s.len() * 6
+}
+
+/// A first guess at the encoded size of everything but the samples.
+fn estimate_tail(p: &Profile) -> usize {
+    p.locations.len() * 24
         + p.locations.lines.len() * 10
         + p.functions.len() * 16
         + p.strings.len() * 3
@@ -342,6 +451,88 @@ struct Writer {
 }
 
 impl Writer {
+    /// The fields before the samples: the sample types.
+    fn head(&mut self, p: &Profile) {
+        for &t in &p.sample_types {
+            self.value_type(1, t);
+        }
+    }
+
+    /// The fields after the samples: mappings, locations, functions,
+    /// strings and the headers.
+    fn tail(&mut self, p: &Profile) {
+        let w = self;
+        let locs = &p.locations;
+        for m in &p.mappings {
+            w.message(3, |w| {
+                w.uint(1, m.id);
+                w.uint(2, m.memory_start);
+                w.uint(3, m.memory_limit);
+                w.uint(4, m.file_offset);
+                w.int(5, i64::from(m.filename));
+                w.int(6, i64::from(m.build_id));
+                w.uint(7, u64::from(m.has_functions));
+                w.uint(8, u64::from(m.has_filenames));
+                w.uint(9, u64::from(m.has_line_numbers));
+                w.uint(10, u64::from(m.has_inline_frames));
+            });
+        }
+        for l in 0..locs.len() {
+            w.message(4, |w| {
+                w.uint(1, locs.id[l]);
+                w.uint(
+                    2,
+                    match locs.mapping[l] {
+                        NONE => 0,
+                        m => p.mappings[m as usize].id,
+                    },
+                );
+                w.uint(3, locs.address[l]);
+                for ln in locs.lines(l as u32) {
+                    w.message(4, |w| {
+                        w.uint(1, p.functions.get(ln.function as usize).map_or(0, |f| f.id));
+                        w.int(2, ln.line);
+                        w.int(3, ln.column);
+                    });
+                }
+                w.uint(5, u64::from(locs.is_folded[l]));
+            });
+        }
+        for f in &p.functions {
+            w.message(5, |w| {
+                w.uint(1, f.id);
+                w.int(2, i64::from(f.name));
+                w.int(3, i64::from(f.system_name));
+                w.int(4, i64::from(f.filename));
+                w.int(5, f.start_line);
+            });
+        }
+        // Strings holding bytes that are not UTF-8 (escaped in the model, see
+        // [`crate::util::rawbytes`]) are written back as those bytes.
+        let escaped = crate::util::rawbytes::any_escaped();
+        for s in p.strings.iter() {
+            let raw = if escaped {
+                crate::util::rawbytes::unescape_bytes(s)
+            } else {
+                std::borrow::Cow::Borrowed(s.as_bytes())
+            };
+            w.key(6, 2);
+            w.varint(raw.len() as u64);
+            w.out.extend_from_slice(&raw);
+        }
+        w.int(7, i64::from(p.drop_frames));
+        w.int(8, i64::from(p.keep_frames));
+        w.int(9, p.time_nanos);
+        w.int(10, p.duration_nanos);
+        if p.period_type != ValueType::default() {
+            w.value_type(11, p.period_type);
+        }
+        w.int(12, p.period);
+        w.packed(13, p.comments.iter().map(|&c| u64::from(c)));
+        w.int(14, i64::from(p.default_sample_type));
+        w.int(15, i64::from(p.doc_url));
+    }
+
     /// Samples `range` of `p`, as field 2 messages.
     fn samples(&mut self, p: &Profile, range: std::ops::Range<usize>) {
         let nv = p.num_values();
@@ -470,6 +661,16 @@ mod tests {
             .collect()
     }
 
+    /// `gz` inflates to `raw` through the loader's fast path, and through
+    /// flate2 as every other reader would.
+    fn assert_inflates_to(gz: &[u8], raw: &[u8]) {
+        assert!(crate::decode::gzip::gunzip(gz, u64::MAX).unwrap() == raw);
+        let mut via_flate2 = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(gz), &mut via_flate2)
+            .unwrap();
+        assert!(via_flate2 == raw);
+    }
+
     #[test]
     fn large_outputs_are_sized_members_that_inflate_back() {
         let raw = data();
@@ -477,20 +678,55 @@ mod tests {
         let members = gzmembers::index(&gz, u64::MAX).unwrap();
         assert_eq!(members.len(), 4);
         assert_eq!(members.iter().map(|m| m.size).sum::<usize>(), raw.len());
-        // The loader's fast path, and flate2 as every other reader would.
-        assert!(crate::decode::gzip::gunzip(&gz, u64::MAX).unwrap() == raw);
-        let mut via_flate2 = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::MultiGzDecoder::new(&gz[..]),
-            &mut via_flate2,
-        )
-        .unwrap();
-        assert!(via_flate2 == raw);
+        assert_inflates_to(&gz, &raw);
         // A corrupt member is an error, never wrong bytes.
         let mut bad = gz.clone();
         let at = members[1].start + members[1].len / 2;
         bad[at] ^= 0x55;
         assert!(crate::decode::gzip::gunzip(&bad, u64::MAX).is_err());
+    }
+
+    #[test]
+    fn streamed_members_inflate_to_the_encoded_bytes() {
+        let p = super::sample_tests::many_samples(150_000);
+        let raw = encode(&p);
+        for (threads, piece) in [(2, 64 << 10), (3, 300 << 10), (2, 64 << 20)] {
+            let parts = streamed_members(&p, GZIP_LEVEL, threads, piece).unwrap();
+            assert_eq!(parts.len(), threads);
+            let gz = parts.concat();
+            // Sized members only, so the loader inflates them side by side;
+            // with small pieces, several members per thread.
+            let members = gzmembers::index(&gz, u64::MAX).unwrap();
+            assert!(members.len() >= threads, "{threads} {piece}");
+            if piece < raw.len() / threads {
+                assert!(members.len() > threads, "{threads} {piece}");
+            }
+            assert_inflates_to(&gz, &raw);
+        }
+    }
+
+    #[test]
+    fn ranges_balanced_for_a_tail_cover_the_samples_in_order() {
+        for (n, threads, samples, tail) in [
+            (1000, 2, 10_000, 0),
+            (1000, 2, 10_000, 2_000),
+            (1000, 3, 10_000, 50_000),
+            (7, 4, 70, 5),
+            (0, 2, 0, 10),
+            (1000, 1, 10_000, 2_000),
+        ] {
+            let ranges = balanced_ranges(n, threads, samples, tail);
+            assert_eq!(ranges.len(), threads, "{n} {threads}");
+            let flat: Vec<usize> = ranges.iter().cloned().flatten().collect();
+            assert_eq!(flat, (0..n).collect::<Vec<_>>(), "{n} {threads}");
+        }
+        // With a tail of a fifth of the samples' bytes, the last of two
+        // ranges holds 0.4 of the samples (0.6 of the bytes with the tail).
+        let r = balanced_ranges(1000, 2, 10_000, 2_000);
+        assert_eq!((r[0].len(), r[1].len()), (600, 400));
+        // A tail larger than a thread's share: the last range is empty.
+        let r = balanced_ranges(1000, 3, 10_000, 50_000);
+        assert!(r[2].is_empty());
     }
 }
 
@@ -502,6 +738,14 @@ mod sample_tests {
 
     #[test]
     fn samples_encoded_on_several_threads_give_prosts_bytes() {
+        // More than PARALLEL_SAMPLES, some with a label.
+        let model = many_samples(120_000);
+        assert!(encode(&model) == to_proto(&model).encode_to_vec());
+    }
+
+    /// A profile of `n` samples over three locations, a fifth of them
+    /// with a label.
+    pub(super) fn many_samples(n: u64) -> Profile {
         let strings = ["", "samples", "count", "f", "k", "v"];
         let p = proto::Profile {
             sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
@@ -521,8 +765,7 @@ mod sample_tests {
                     ..Default::default()
                 })
                 .collect(),
-            // More than PARALLEL_SAMPLES, some with a label.
-            sample: (0..120_000u64)
+            sample: (0..n)
                 .map(|i| proto::Sample {
                     location_id: vec![i % 3 + 1, (i / 3) % 3 + 1],
                     value: vec![i as i64],
@@ -540,7 +783,6 @@ mod sample_tests {
             string_table: strings.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
-        let model = crate::decode::protobuf::decode(&p.encode_to_vec()).unwrap();
-        assert!(encode(&model) == to_proto(&model).encode_to_vec());
+        crate::decode::protobuf::decode(&p.encode_to_vec()).unwrap()
     }
 }
