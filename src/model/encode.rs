@@ -165,9 +165,9 @@ fn gzipped_parts(p: &Profile) -> Vec<Vec<u8>> {
 /// [`members::PIECE`]) and compresses it into a member whenever it fills,
 /// so the encoded profile is never whole in memory: on a merge of two
 /// 200k-sample profiles that was 38 MB written to fresh pages twice (the
-/// parts, then the whole) before it was compressed; the write now takes a
-/// tenth less CPU and an eighth less time (BENCHMARKS.md). `None` if
-/// libdeflate fails.
+/// parts, then the whole) before it was compressed, and the write takes
+/// about a tenth less CPU and time in the median (BENCHMARKS.md). `None`
+/// if libdeflate fails.
 ///
 /// [`members::PIECE`]: crate::util::gzmembers::PIECE
 #[cfg(feature = "libdeflate")]
