@@ -167,7 +167,7 @@ impl<'p> Analysis<'p> {
         // The node map (over locations) and the per-stack sums and the total
         // (over samples) need nothing from each other: on a large profile
         // they are built at the same time.
-        let together = profile.samples.len() >= 100_000;
+        let together = crate::util::parallel::is_split(profile.samples.len());
         let (nodes, (stack_sums, total)) = crate::util::parallel::join(
             together,
             || NodeMap::build(&profile, &view, &node_opts),

@@ -426,10 +426,17 @@ fn estimate(p: &Profile) -> usize {
     estimate_samples(p) + estimate_tail(p)
 }
 
-/// A first guess at the encoded size of the samples.
+/// A first guess at the encoded size of the samples. Each sample writes its
+/// whole stack, so samples that share stacks count their stacks' mean
+/// length each.
 fn estimate_samples(p: &Profile) -> usize {
     let s = &p.samples;
-    s.stack_locs.len() * 3 + s.values.len() * 4 + s.labels.len() * 12 + s.len() * 6
+    let frames = if s.shares_stacks() {
+        (s.stack_locs.len() as u128 * s.len() as u128 / s.stack_count().max(1) as u128) as usize
+    } else {
+        s.stack_locs.len()
+    };
+    frames * 3 + s.values.len() * 4 + s.labels.len() * 12 + s.len() * 6
 }
 
 /// A first guess at the encoded size of everything but the samples.

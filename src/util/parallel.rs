@@ -15,10 +15,23 @@ pub fn in_parallel<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + 
     run_each(split(n), f)
 }
 
+/// Fewest items per thread worth a thread of their own.
+const MIN_PER_THREAD: usize = 50_000;
+
 /// The chunks [`in_parallel`] splits `0..n` into: one per thread, in order.
 pub fn split(n: usize) -> Vec<std::ops::Range<usize>> {
-    const MIN_PER_THREAD: usize = 50_000;
-    split_into(n, max_threads().clamp(1, (n / MIN_PER_THREAD).max(1)))
+    split_into(n, threads_for(n))
+}
+
+/// Whether [`in_parallel`] runs `0..n` on more than one thread: the size
+/// from which other work over as many items is worth a thread too.
+pub fn is_split(n: usize) -> bool {
+    threads_for(n) > 1
+}
+
+/// The threads [`in_parallel`] gives `0..n`.
+fn threads_for(n: usize) -> usize {
+    max_threads().clamp(1, (n / MIN_PER_THREAD).max(1))
 }
 
 /// `0..n` cut into `threads` consecutive ranges of (nearly) equal length.
@@ -104,6 +117,15 @@ mod tests {
     fn join_passes_a_panic_of_the_second_on() {
         let r = std::panic::catch_unwind(|| join(true, || 1, || -> u32 { panic!("b failed") }));
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn is_split_says_whether_in_parallel_uses_several_threads() {
+        for n in [0, 1, 49_999, 50_000, 99_999, 100_000, 1_000_000] {
+            assert_eq!(is_split(n), split(n).len() > 1, "{n}");
+        }
+        assert!(!is_split(MIN_PER_THREAD * 2 - 1));
+        assert_eq!(is_split(MIN_PER_THREAD * 2), max_threads() > 1);
     }
 
     #[test]
