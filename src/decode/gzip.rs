@@ -202,7 +202,8 @@ mod fast {
     pub(super) fn gunzip_single_member(data: &[u8], size: usize) -> Option<Vec<u8>> {
         // `vec![0; n]` comes from calloc: pages are zeroed lazily by the kernel.
         let mut out = vec![0u8; size];
-        inflate_exact(data, &mut out).then_some(out)
+        crate::util::populate::while_filling(&mut out, |dst| inflate_exact(data, dst))
+            .then_some(out)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod markup;
 pub mod names;
 pub mod output;
 pub mod parallel;
+pub mod populate;
 pub mod prefetch;
 pub mod progress;
 pub mod rawbytes;
