@@ -22,13 +22,17 @@ pub const MIN: usize = 32 << 20;
 /// filler is done.
 const STEP: usize = 4 << 20;
 
-/// Runs `fill(buf)` while another thread faults `buf`'s pages in, front to
-/// back (see the module docs).
-pub fn while_filling<R>(buf: &mut [u8], fill: impl FnOnce(&mut [u8]) -> R) -> R {
-    if buf.len() < MIN || crate::util::parallel::max_threads() < 2 || !cfg!(target_os = "linux") {
+/// Runs `fill(buf)` while another thread faults in the pages of `buf`'s
+/// first `ahead` bytes, front to back (see the module docs). `ahead`
+/// bounds what a buffer sized from an untrusted claim (a gzip trailer) can
+/// cost before the filler finds the claim false: pages past it are only
+/// faulted in as they are written.
+pub fn while_filling<R>(buf: &mut [u8], ahead: usize, fill: impl FnOnce(&mut [u8]) -> R) -> R {
+    let len = buf.len().min(ahead);
+    if len < MIN || crate::util::parallel::max_threads() < 2 || !cfg!(target_os = "linux") {
         return fill(buf);
     }
-    let (start, len) = (buf.as_mut_ptr() as usize, buf.len());
+    let start = buf.as_mut_ptr() as usize;
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| populate(start, len, &done));
@@ -70,7 +74,7 @@ mod tests {
     #[test]
     fn the_helper_leaves_what_the_filler_wrote() {
         let mut buf = vec![0u8; MIN + 12345];
-        let sum = while_filling(&mut buf, |b| {
+        let sum = while_filling(&mut buf, usize::MAX, |b| {
             for (i, x) in b.iter_mut().enumerate() {
                 *x = (i % 251) as u8;
             }
