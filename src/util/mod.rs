@@ -1,5 +1,6 @@
 //! Infrastructure shared by every stage: the huge-page allocator, the
-//! bounded read buffer, thread splitting, gzip files of sized members,
+//! bounded read buffer, thread splitting, faulting a buffer's pages in on
+//! another core ([`populate`]), gzip files of sized members,
 //! stage timings, all-or-nothing output files, markup and URL escaping, a progress bar for long jobs,
 //! strings that are not UTF-8 ([`rawbytes`]), long names shown in little
 //! room ([`names`]) and small Go compatibility helpers. Nothing here knows
