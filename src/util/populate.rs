@@ -83,4 +83,38 @@ mod tests {
         assert_eq!(sum, MIN + 12345);
         assert!(buf.iter().enumerate().all(|(i, &x)| x == (i % 251) as u8));
     }
+
+    /// How many of the whole pages of `buf[range]` are in memory
+    /// (`mincore`), and how many there are.
+    #[cfg(target_os = "linux")]
+    fn resident(buf: &[u8], range: std::ops::Range<usize>) -> (usize, usize) {
+        const PAGE: usize = 4096;
+        let start = (buf.as_ptr() as usize + range.start).next_multiple_of(PAGE);
+        let end = (buf.as_ptr() as usize + range.end) & !(PAGE - 1);
+        let pages = (end - start) / PAGE;
+        let mut vec = vec![0u8; pages];
+        // SAFETY: the range lies inside `buf`, page-aligned; mincore writes
+        // one byte per page into `vec`, which has that many.
+        let r = unsafe { libc::mincore(start as *mut libc::c_void, end - start, vec.as_mut_ptr()) };
+        assert_eq!(r, 0, "mincore");
+        (vec.iter().filter(|&&b| b & 1 != 0).count(), pages)
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_helper_stops_at_its_bound() {
+        if crate::util::parallel::max_threads() < 2 {
+            return;
+        }
+        // A buffer sized from a false claim: the filler writes nothing and
+        // takes its time, as a failing inflate might.
+        let mut buf = vec![0u8; 4 * MIN];
+        let (past, pages) = while_filling(&mut buf, MIN, |b| {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            resident(b, 2 * MIN..4 * MIN)
+        });
+        // Unbounded, the helper would have faulted these in long before.
+        assert!(pages > 0);
+        assert_eq!(past, 0, "pages past the bound faulted in");
+    }
 }
