@@ -522,9 +522,14 @@ impl Merger {
                 }
             });
         }
+        // Each range also counts what each shard may receive from it (an
+        // upper bound: samples of the same key are summed into one), so that
+        // the shards are sized once before the add.
+        let mut room = [(0usize, 0usize); SHARDS];
         {
             let (hasher, mapped) = (&self.hasher, &mapped);
-            crate::util::parallel::run_each(jobs, |(table, (r, sv, h))| {
+            let parts = crate::util::parallel::run_each(jobs, |(table, (r, sv, h))| {
+                let mut room = [(0usize, 0usize); SHARDS];
                 for (j, s) in r.enumerate() {
                     if sv[j] == SKIP {
                         continue;
@@ -532,24 +537,24 @@ impl Merger {
                     if sv[j] != NONE {
                         sv[j] = table[sv[j] as usize];
                     }
-                    h[j] = sample_hash(hasher, &mapped[range_of(s)], sv[j]);
+                    let stack = &mapped[range_of(s)];
+                    h[j] = sample_hash(hasher, stack, sv[j]);
+                    let r = &mut room[shard_of(h[j])];
+                    r.0 += 1;
+                    r.1 += stack.len();
                 }
+                room
             });
+            for part in parts {
+                for (r, p) in room.iter_mut().zip(part) {
+                    *r = (r.0 + p.0, r.1 + p.1);
+                }
+            }
         }
         timer.lap("merge: hash");
         let stack = |s: usize| &mapped[range_of(s)];
         let values = |s: usize| &p.samples.values[s * nv..(s + 1) * nv];
         let hasher = &self.hasher;
-        // What each shard may receive: an upper bound (samples of the
-        // same key are summed into one).
-        let mut room = [(0usize, 0usize); SHARDS];
-        for s in 0..n {
-            if sets[s] != SKIP {
-                let r = &mut room[shard_of(hashes[s])];
-                r.0 += 1;
-                r.1 += range_of(s).len();
-            }
-        }
         if ranges.len() == 1 {
             for (sh, &(samples, frames)) in self.shards.iter_mut().zip(&room) {
                 sh.reserve(hasher, samples, frames, nv);
@@ -853,9 +858,9 @@ impl Merger {
         let mut out = self.out;
         let nv = self.nv;
         let n = self.order.len();
-        // One pass in order for the stack ends, label ends and labels; then
-        // the frames and values, the bulk of the copy into fresh pages, are
-        // copied by ranges of samples on several threads.
+        // One pass in order for the stack ends and label ends; then the
+        // frames, values and labels, the bulk of the copy into fresh pages,
+        // are copied by ranges of samples on several threads.
         let mut stack_ends = Vec::with_capacity(n);
         let mut label_ends = Vec::with_capacity(n);
         let mut frames = 0usize;
@@ -870,48 +875,43 @@ impl Merger {
             }
             label_ends.push(nlabels as u32);
         }
-        // Sized first: grown by doubling, the labels were copied into
-        // fresh pages at each step.
-        let mut labels = Vec::with_capacity(nlabels);
-        for &packed in &self.order {
-            let sh = &self.shards[packed as usize & (SHARDS - 1)];
-            let set = sh.meta[(packed >> 2) as usize].2;
-            if set != NONE {
-                labels.extend_from_slice(&self.label_sets[set as usize]);
-            }
-        }
         let mut stack_locs = vec![0u32; frames];
         let mut values = vec![0i64; n * nv];
-        let end_of = |i: usize| {
-            if i == 0 {
-                0
-            } else {
-                stack_ends[i - 1] as usize
-            }
-        };
+        let mut labels = vec![Label::default(); nlabels];
+        let end_in = |ends: &[u32], i: usize| if i == 0 { 0 } else { ends[i - 1] as usize };
         let mut jobs = Vec::new();
-        let (mut f_rest, mut v_rest) = (&mut stack_locs[..], &mut values[..]);
+        let (mut f_rest, mut v_rest, mut l_rest) =
+            (&mut stack_locs[..], &mut values[..], &mut labels[..]);
         let ranges = if n >= self.parallel_min {
             crate::util::parallel::split_into(n, self.threads)
         } else {
             std::iter::once(0..n).collect()
         };
         for r in ranges {
-            let (f, fr) = std::mem::take(&mut f_rest).split_at_mut(end_of(r.end) - end_of(r.start));
+            let frames = end_in(&stack_ends, r.end) - end_in(&stack_ends, r.start);
+            let nlabels = end_in(&label_ends, r.end) - end_in(&label_ends, r.start);
+            let (f, fr) = std::mem::take(&mut f_rest).split_at_mut(frames);
             let (v, vr) = std::mem::take(&mut v_rest).split_at_mut(r.len() * nv);
-            jobs.push((r, f, v));
-            (f_rest, v_rest) = (fr, vr);
+            let (l, lr) = std::mem::take(&mut l_rest).split_at_mut(nlabels);
+            jobs.push((r, f, v, l));
+            (f_rest, v_rest, l_rest) = (fr, vr, lr);
         }
-        let (order, shards) = (&self.order, &self.shards);
-        crate::util::parallel::run_each(jobs, |(r, f, v)| {
-            let mut at = 0usize;
+        let (order, shards, sets) = (&self.order, &self.shards, &self.label_sets);
+        crate::util::parallel::run_each(jobs, |(r, f, v, l)| {
+            let (mut at, mut at_label) = (0usize, 0usize);
             for (j, &packed) in order[r].iter().enumerate() {
                 let sh = &shards[packed as usize & (SHARDS - 1)];
                 let local = (packed >> 2) as usize;
-                let (start, len) = (sh.meta[local].0 as usize, sh.meta[local].1 as usize);
+                let (start, len, set) = sh.meta[local];
+                let (start, len) = (start as usize, len as usize);
                 f[at..at + len].copy_from_slice(&sh.stack_locs[start..start + len]);
                 at += len;
                 v[j * nv..(j + 1) * nv].copy_from_slice(&sh.values[local * nv..(local + 1) * nv]);
+                if set != NONE {
+                    let set = &sets[set as usize];
+                    l[at_label..at_label + set.len()].copy_from_slice(set);
+                    at_label += set.len();
+                }
             }
         });
         out.samples = Samples {

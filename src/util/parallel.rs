@@ -65,9 +65,9 @@ pub fn run_each<J: Send, T: Send>(jobs: Vec<J>, f: impl Fn(J) -> T + Sync) -> Ve
 /// Runs `a` on the calling thread and `b` on another at the same time, when
 /// `together` and more than one thread is allowed; else one after the
 /// other. Returns both results.
-pub fn join<A: Send, B: Send>(
+pub fn join<A, B: Send>(
     together: bool,
-    a: impl FnOnce() -> A + Send,
+    a: impl FnOnce() -> A,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
     if !together || max_threads() < 2 {

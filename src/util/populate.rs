@@ -29,17 +29,21 @@ const STEP: usize = 4 << 20;
 /// faulted in as they are written.
 pub fn while_filling<R>(buf: &mut [u8], ahead: usize, fill: impl FnOnce(&mut [u8]) -> R) -> R {
     let len = buf.len().min(ahead);
-    if len < MIN || crate::util::parallel::max_threads() < 2 || !cfg!(target_os = "linux") {
-        return fill(buf);
-    }
     let start = buf.as_mut_ptr() as usize;
     let done = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        s.spawn(|| populate(start, len, &done));
-        let r = fill(buf);
-        done.store(true, Ordering::Relaxed);
-        r
-    })
+    // On one thread `join` runs the two in turn, and the helper, finding
+    // the filler done, returns at once.
+    let together = len >= MIN && cfg!(target_os = "linux");
+    let (r, ()) = crate::util::parallel::join(
+        together,
+        || {
+            let r = fill(buf);
+            done.store(true, Ordering::Relaxed);
+            r
+        },
+        || populate(start, len, &done),
+    );
+    r
 }
 
 /// Faults in the whole pages of `[start, start + len)` in steps until done
