@@ -43,8 +43,18 @@ struct InputMaps {
     mappings: Vec<Option<(u32, i64)>>,
     functions: Vec<u32>,
     locations: Vec<u32>,
-    /// Label lists of this input (its string indices) to merged label sets.
-    label_sets: Map<Vec<Label>, u32>,
+}
+
+impl InputMaps {
+    /// Tables for `p` with nothing mapped yet.
+    fn new(p: &Profile) -> InputMaps {
+        InputMaps {
+            strings: vec![NONE; p.strings.len()],
+            mappings: vec![None; p.mappings.len()],
+            functions: vec![NONE; p.functions.len()],
+            locations: vec![NONE; p.locations.len()],
+        }
+    }
 }
 
 /// Builds a merged profile from profiles added in order (see the module doc).
@@ -57,11 +67,16 @@ pub struct Merger {
     locations: HashTable<u32>,
     /// Each merged location's address relative to its mapping's start (its key).
     loc_key_addr: Vec<u64>,
-    label_index: Map<Box<[u8]>, u32>,
+    /// The merged label sets by their key ([`Merger::label_set`]): set `i`'s
+    /// key words and labels are its ranges of `set_keys` and `set_labels`.
+    label_index: HashTable<u32>,
+    set_keys: Vec<u64>,
+    set_key_ends: Vec<u32>,
+    set_labels: Vec<Label>,
+    set_label_ends: Vec<u32>,
     /// Scratch space for a label set's key and its labels' order.
-    label_key: Vec<u8>,
-    label_order: Vec<usize>,
-    label_sets: Vec<Box<[Label]>>,
+    label_key: Vec<u64>,
+    label_order: Vec<(u32, u32)>,
     /// The merged samples, spread over shards by their key's hash so that
     /// large inputs are looked up on several threads.
     shards: Vec<Shard>,
@@ -232,10 +247,13 @@ impl Merger {
             functions: HashTable::new(),
             locations: HashTable::new(),
             loc_key_addr: Vec::new(),
-            label_index: Map::default(),
+            label_index: HashTable::new(),
+            set_keys: Vec::new(),
+            set_key_ends: Vec::new(),
+            set_labels: Vec::new(),
+            set_label_ends: Vec::new(),
             label_key: Vec::new(),
             label_order: Vec::new(),
-            label_sets: Vec::new(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             order: Vec::new(),
             nv: first.num_values(),
@@ -371,13 +389,7 @@ impl Merger {
         }
         let mut timer = crate::util::timing::Timer::from_env();
         self.fold_headers(p);
-        let mut maps = InputMaps {
-            strings: vec![NONE; p.strings.len()],
-            mappings: vec![None; p.mappings.len()],
-            functions: vec![NONE; p.functions.len()],
-            locations: vec![NONE; p.locations.len()],
-            label_sets: Map::default(),
-        };
+        let mut maps = InputMaps::new(p);
         self.reserve_for(p);
         if self.out.mappings.is_empty() && !p.mappings.is_empty() {
             // pprof maps the first input's first mapping (the main binary) first.
@@ -477,17 +489,7 @@ impl Merger {
             }
             let table: Vec<u32> = label_firsts
                 .iter()
-                .map(|&s| {
-                    let ls = p.samples.labels(s);
-                    match maps.label_sets.get(ls) {
-                        Some(&i) => i,
-                        None => {
-                            let i = self.label_set(p, ls);
-                            maps.label_sets.insert(ls.to_vec(), i);
-                            i
-                        }
-                    }
-                })
+                .map(|&s| self.label_set(p, &mut maps, p.samples.labels(s)))
                 .collect();
             jobs.push((table, job));
         }
@@ -611,107 +613,188 @@ impl Merger {
         timer.lap("merge: add");
     }
 
-    /// The merged label set of a sample's labels: keyed by pprof's encoding
-    /// (string labels by sorted key, then numeric labels with their units),
-    /// its labels in the order pprof writes them. [`NONE`] when the labels
-    /// carry nothing.
+    /// The merged label set of a sample's labels, its labels in the order
+    /// pprof writes them; [`NONE`] when the labels carry nothing.
     ///
     /// pprof keeps a sample's labels as maps from each key to its values
     /// (numeric ones with their units: none, or one per value, `""` where a
-    /// value has none), and merges by an encoding of those maps with sorted
-    /// keys. The same groups come from the label list sorted stably by key,
-    /// string labels first: the key is built in a reused buffer, and a set
-    /// already merged costs no allocation.
-    fn label_set(&mut self, p: &Profile, labels: &[Label]) -> u32 {
+    /// value has none), and merges samples by an encoding of those maps with
+    /// sorted keys. The same groups come from the label list sorted stably
+    /// by key, string labels first. The key here is those groups written
+    /// with merged string ids instead of the strings (equal ids are equal
+    /// strings), as words: a key that is already merged costs an array
+    /// lookup per string, a short sort and one hash of a few words, where
+    /// pprof's key hashed every string's bytes. Keys equal exactly when the
+    /// label maps are equal; pprof's byte encoding, which has no marker
+    /// between its string and numeric parts, could in principle also make
+    /// two different maps of crafted keys equal, which this key does not.
+    /// Strings are interned in the order pprof's merge meets them, as before
+    /// the key was of ids (see [`Merger::intern_label_strings`]).
+    fn label_set(&mut self, p: &Profile, maps: &mut InputMaps, labels: &[Label]) -> u32 {
+        if !self.label_strings_known(p, maps, labels) {
+            self.intern_label_strings(p, maps, labels);
+        }
+        let id = |s: u32| maps.strings.get(s as usize).copied().unwrap_or(0);
+        // A numeric label without a unit has `""` where its group has units.
+        let unit_id = |l: &Label| if l.num_unit == 0 { 0 } else { id(l.num_unit) };
         let mut order = std::mem::take(&mut self.label_order);
         order.clear();
-        order.extend((0..labels.len()).filter(|&i| labels[i].str != 0));
-        let ns = order.len();
-        order.extend((0..labels.len()).filter(|&i| labels[i].is_numeric()));
-        let key_of = |i: usize| p.str(labels[i].key);
-        // Stable: a key's values stay in the order the sample lists them.
-        order[..ns].sort_by(|&a, &b| key_of(a).cmp(key_of(b)));
-        order[ns..].sort_by(|&a, &b| key_of(a).cmp(key_of(b)));
-        let (strs, nums) = order.split_at(ns);
-        let has_units = |g: &[usize]| g.iter().any(|&i| labels[i].num_unit != 0);
-        let unit_of = |i: usize| match labels[i].num_unit {
-            0 => "",
-            u => p.str(u),
-        };
-        let mut key = std::mem::take(&mut self.label_key);
-        key.clear();
-        for (k, g) in key_groups(p, labels, strs) {
-            put_str(&mut key, k);
-            put_uvarint(&mut key, g.len() as u64);
-            for &i in g {
-                put_str(&mut key, p.str(labels[i].str));
+        for (i, l) in labels.iter().enumerate() {
+            if l.str != 0 {
+                order.push((id(l.key), i as u32));
             }
         }
-        for (k, g) in key_groups(p, labels, nums) {
-            put_str(&mut key, k);
-            put_uvarint(&mut key, g.len() as u64);
-            for &i in g {
-                put_uvarint(&mut key, labels[i].num as u64);
+        let ns = order.len();
+        for (i, l) in labels.iter().enumerate() {
+            if l.is_numeric() {
+                order.push((id(l.key), i as u32));
             }
+        }
+        // Stable: a key's values stay in the order the sample lists them.
+        order[..ns].sort_by_key(|&(k, _)| k);
+        order[ns..].sort_by_key(|&(k, _)| k);
+        let (strs, nums) = order.split_at(ns);
+        let label = |&(_, i): &(u32, u32)| &labels[i as usize];
+        let has_units = |g: &[(u32, u32)]| g.iter().any(|e| label(e).num_unit != 0);
+        let mut key = std::mem::take(&mut self.label_key);
+        key.clear();
+        for g in strs.chunk_by(|a, b| a.0 == b.0) {
+            key.extend([u64::from(g[0].0), g.len() as u64]);
+            key.extend(g.iter().map(|e| u64::from(id(label(e).str))));
+        }
+        if !nums.is_empty() {
+            key.push(u64::MAX);
+        }
+        for g in nums.chunk_by(|a, b| a.0 == b.0) {
+            key.extend([u64::from(g[0].0), g.len() as u64]);
+            key.extend(g.iter().map(|e| label(e).num as u64));
             if has_units(g) {
-                put_uvarint(&mut key, g.len() as u64);
-                for &i in g {
-                    put_str(&mut key, unit_of(i));
-                }
+                key.push(g.len() as u64);
+                key.extend(g.iter().map(|e| u64::from(unit_id(label(e)))));
             } else {
-                put_uvarint(&mut key, 0);
+                key.push(0);
             }
         }
         let set = if key.is_empty() {
             NONE
-        } else if let Some(&i) = self.label_index.get(&key[..]) {
-            i
         } else {
-            let mut out = Vec::with_capacity(order.len());
-            for (k, g) in key_groups(p, labels, strs) {
-                for &i in g {
-                    out.push(self.string_label(k, p.str(labels[i].str)));
+            let hash = self.hasher.hash_one(&key[..]);
+            let (keys, ends) = (&self.set_keys, &self.set_key_ends);
+            let found = self
+                .label_index
+                .find(hash, |&i| key_words(keys, ends, i) == &key[..]);
+            match found {
+                Some(&i) => i,
+                None => {
+                    // pprof's label order: groups by key string, string
+                    // labels first.
+                    let strings = &self.out.strings;
+                    let mut groups: Vec<&[(u32, u32)]> = strs.chunk_by(|a, b| a.0 == b.0).collect();
+                    groups.sort_by(|a, b| strings.get(a[0].0).cmp(strings.get(b[0].0)));
+                    let first_num = groups.len();
+                    groups.extend(nums.chunk_by(|a, b| a.0 == b.0));
+                    groups[first_num..]
+                        .sort_by(|a, b| strings.get(a[0].0).cmp(strings.get(b[0].0)));
+                    for (gi, g) in groups.iter().enumerate() {
+                        let units = gi >= first_num && has_units(g);
+                        for e in g.iter() {
+                            let l = label(e);
+                            self.set_labels.push(if gi < first_num {
+                                Label {
+                                    key: e.0,
+                                    str: id(l.str),
+                                    num: 0,
+                                    num_unit: 0,
+                                    kept_zero: false,
+                                }
+                            } else {
+                                Label {
+                                    key: e.0,
+                                    str: 0,
+                                    num: l.num,
+                                    num_unit: if units { unit_id(l) } else { 0 },
+                                    kept_zero: l.num == 0,
+                                }
+                            });
+                        }
+                    }
+                    let i = self.set_key_ends.len() as u32;
+                    self.set_label_ends.push(self.set_labels.len() as u32);
+                    self.set_keys.extend_from_slice(&key);
+                    self.set_key_ends.push(self.set_keys.len() as u32);
+                    let (keys, ends, hasher) = (&self.set_keys, &self.set_key_ends, &self.hasher);
+                    self.label_index
+                        .insert_unique(hash, i, |&j| hasher.hash_one(key_words(keys, ends, j)));
+                    i
                 }
             }
-            for (k, g) in key_groups(p, labels, nums) {
-                let units = has_units(g);
-                for &i in g {
-                    let unit = units.then(|| unit_of(i));
-                    out.push(self.numeric_label(k, labels[i].num, unit));
-                }
-            }
-            let i = self.label_sets.len() as u32;
-            self.label_sets.push(out.into_boxed_slice());
-            self.label_index.insert(key[..].into(), i);
-            i
         };
         self.label_key = key;
         self.label_order = order;
         set
     }
 
-    /// A merged string label (its strings interned key first, as pprof's
-    /// merge meets them).
-    fn string_label(&mut self, key: &str, value: &str) -> Label {
-        Label {
-            key: self.intern(key),
-            str: self.intern(value),
-            num: 0,
-            num_unit: 0,
-            kept_zero: false,
-        }
+    /// The labels of merged label set `set`.
+    #[cfg(test)]
+    fn set_labels(&self, set: u32) -> &[Label] {
+        &self.set_labels[ends_range(&self.set_label_ends, set)]
     }
 
-    /// A merged numeric label (its unit, if it has one, interned before
-    /// its key, as pprof's merge meets them).
-    fn numeric_label(&mut self, key: &str, value: i64, unit: Option<&str>) -> Label {
-        let num_unit = unit.map_or(0, |u| self.intern(u));
-        Label {
-            key: self.intern(key),
-            str: 0,
-            num: value,
-            num_unit,
-            kept_zero: value == 0,
+    /// True if every string `labels` use is already merged (their merged
+    /// ids are then in `maps`); nothing is interned.
+    fn label_strings_known(&self, p: &Profile, maps: &mut InputMaps, labels: &[Label]) -> bool {
+        let mut known = |s: u32| match maps.strings.get(s as usize) {
+            None => true,
+            Some(&m) if m != NONE => true,
+            Some(_) => {
+                let text = p.str(s);
+                let strs = &self.out.strings;
+                let hash = self.hasher.hash_one(text);
+                match self.strings.find(hash, |&i| strs.get(i) == text) {
+                    Some(&m) => {
+                        maps.strings[s as usize] = m;
+                        true
+                    }
+                    None => false,
+                }
+            }
+        };
+        labels.iter().all(|l| {
+            if l.str != 0 {
+                known(l.key) && known(l.str)
+            } else if l.is_numeric() {
+                known(l.key) && (l.num_unit == 0 || known(l.num_unit))
+            } else {
+                true
+            }
+        })
+    }
+
+    /// Interns the strings of a new label set in the order pprof's merge
+    /// meets them: groups by key string, string labels first, each string
+    /// label's key then value, each numeric label's unit (when its group has
+    /// units) then key.
+    fn intern_label_strings(&mut self, p: &Profile, maps: &mut InputMaps, labels: &[Label]) {
+        let by_key = |a: &usize, b: &usize| p.str(labels[*a].key).cmp(p.str(labels[*b].key));
+        let mut strs: Vec<usize> = (0..labels.len()).filter(|&i| labels[i].str != 0).collect();
+        strs.sort_by(by_key);
+        for i in strs {
+            self.map_string(p, maps, labels[i].key);
+            self.map_string(p, maps, labels[i].str);
+        }
+        let mut nums: Vec<usize> = (0..labels.len())
+            .filter(|&i| labels[i].is_numeric())
+            .collect();
+        nums.sort_by(by_key);
+        let same_key = |a: &usize, b: &usize| p.str(labels[*a].key) == p.str(labels[*b].key);
+        for g in nums.chunk_by(same_key) {
+            let units = g.iter().any(|&i| labels[i].num_unit != 0);
+            for &i in g {
+                if units && labels[i].num_unit != 0 {
+                    self.map_string(p, maps, labels[i].num_unit);
+                }
+                self.map_string(p, maps, labels[i].key);
+            }
         }
     }
 
@@ -871,7 +954,7 @@ impl Merger {
             frames += len as usize;
             stack_ends.push(frames as u32);
             if set != NONE {
-                nlabels += self.label_sets[set as usize].len();
+                nlabels += ends_range(&self.set_label_ends, set).len();
             }
             label_ends.push(nlabels as u32);
         }
@@ -896,7 +979,8 @@ impl Merger {
             jobs.push((r, f, v, l));
             (f_rest, v_rest, l_rest) = (fr, vr, lr);
         }
-        let (order, shards, sets) = (&self.order, &self.shards, &self.label_sets);
+        let (order, shards) = (&self.order, &self.shards);
+        let (set_labels, set_ends) = (&self.set_labels, &self.set_label_ends);
         crate::util::parallel::run_each(jobs, |(r, f, v, l)| {
             let (mut at, mut at_label) = (0usize, 0usize);
             for (j, &packed) in order[r].iter().enumerate() {
@@ -908,7 +992,7 @@ impl Merger {
                 at += len;
                 v[j * nv..(j + 1) * nv].copy_from_slice(&sh.values[local * nv..(local + 1) * nv]);
                 if set != NONE {
-                    let set = &sets[set as usize];
+                    let set = &set_labels[ends_range(set_ends, set)];
                     l[at_label..at_label + set.len()].copy_from_slice(set);
                     at_label += set.len();
                 }
@@ -1047,30 +1131,16 @@ pub fn compact(mut p: Profile) -> Profile {
     p
 }
 
-/// The runs of `order` (indices into `labels`, sorted by key) that share a
-/// key, with the key.
-fn key_groups<'a>(
-    p: &'a Profile,
-    labels: &'a [Label],
-    order: &'a [usize],
-) -> impl Iterator<Item = (&'a str, &'a [usize])> + 'a {
-    let key_of = move |i: usize| p.str(labels[i].key);
-    order
-        .chunk_by(move |&a, &b| key_of(a) == key_of(b))
-        .map(move |g| (key_of(g[0]), g))
+/// Where item `i` lies in an array cut by `ends` (each item's end).
+fn ends_range(ends: &[u32], i: u32) -> std::ops::Range<usize> {
+    let i = i as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    start..ends[i] as usize
 }
 
-fn put_uvarint(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
-}
-
-fn put_str(buf: &mut Vec<u8>, s: &str) {
-    put_uvarint(buf, s.len() as u64);
-    buf.extend_from_slice(s.as_bytes());
+/// The key words of merged label set `i`.
+fn key_words<'a>(keys: &'a [u64], ends: &[u32], i: u32) -> &'a [u64] {
+    &keys[ends_range(ends, i)]
 }
 
 #[cfg(test)]
@@ -1217,10 +1287,29 @@ mod tests {
         GoLabels { strs, nums }
     }
 
-    /// pprof's label set, as pprof builds it: label maps (nested lists),
-    /// their encoding, then the labels; the oracle [`Merger::label_set`]
-    /// must agree with.
-    fn pprof_label_set(m: &mut Merger, p: &Profile, labels: &[Label]) -> u32 {
+    fn put_uvarint(buf: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        buf.push(v as u8);
+    }
+
+    fn put_str(buf: &mut Vec<u8>, s: &str) {
+        put_uvarint(buf, s.len() as u64);
+        buf.extend_from_slice(s.as_bytes());
+    }
+
+    /// pprof's label sets, as pprof builds them: label maps (nested lists),
+    /// their byte encoding as the key, then the labels (strings interned in
+    /// a [`Merger`]); the oracle [`Merger::label_set`] must agree with.
+    #[derive(Default)]
+    struct PprofSets {
+        index: HashMap<Vec<u8>, u32>,
+        sets: Vec<Vec<Label>>,
+    }
+
+    fn pprof_label_set(m: &mut Merger, o: &mut PprofSets, p: &Profile, labels: &[Label]) -> u32 {
         let gl = go_labels(p, labels);
         let mut key = Vec::new();
         for (k, vals) in &gl.strs {
@@ -1244,100 +1333,127 @@ mod tests {
         if key.is_empty() {
             return NONE;
         }
-        if let Some(&i) = m.label_index.get(&key[..]) {
+        if let Some(&i) = o.index.get(&key) {
             return i;
         }
         let mut out = Vec::new();
         for (k, vals) in &gl.strs {
             for v in vals {
-                out.push(m.string_label(k, v));
+                out.push(Label {
+                    key: m.intern(k),
+                    str: m.intern(v),
+                    ..Label::default()
+                });
             }
         }
         for (k, vals, units) in &gl.nums {
             for (i, &v) in vals.iter().enumerate() {
                 let unit = (!units.is_empty()).then(|| units.get(i).copied().unwrap_or(""));
-                out.push(m.numeric_label(k, v, unit));
+                let num_unit = unit.map_or(0, |u| m.intern(u));
+                out.push(Label {
+                    key: m.intern(k),
+                    num: v,
+                    num_unit,
+                    kept_zero: v == 0,
+                    ..Label::default()
+                });
             }
         }
-        let i = m.label_sets.len() as u32;
-        m.label_sets.push(out.into_boxed_slice());
-        m.label_index.insert(key.into_boxed_slice(), i);
+        let i = o.sets.len() as u32;
+        o.sets.push(out);
+        o.index.insert(key, i);
         i
     }
 
     #[test]
     fn label_sets_are_the_ones_pprofs_label_maps_give() {
+        // The same label lists in two profiles whose string tables differ
+        // (the second has other strings first), then two lists only the
+        // second has: sets already merged are found by merged string ids.
+        let lists_of = |b: &mut Builder| {
+            let l = |b: &mut Builder, k: &str, v: &str| Label {
+                key: b.str(k),
+                str: b.str(v),
+                ..Label::default()
+            };
+            let n = |b: &mut Builder, k: &str, num: i64, unit: &str| Label {
+                key: b.str(k),
+                num,
+                num_unit: if unit.is_empty() { 0 } else { b.str(unit) },
+                kept_zero: num == 0,
+                ..Label::default()
+            };
+            vec![
+                vec![l(b, "b", "2"), l(b, "a", "1")],
+                vec![l(b, "a", "1"), l(b, "b", "2")],
+                vec![l(b, "a", "1")],
+                vec![l(b, "a", "1"), n(b, "bytes", 64, "")],
+                vec![n(b, "size", 0, "kilobytes"), n(b, "a", -3, "")],
+                // A key twice.
+                vec![l(b, "a", "2"), l(b, "a", "1")],
+                vec![n(b, "n", 1, ""), n(b, "n", 2, "")],
+                // Units on some values of a key only, and a string and a
+                // numeric label of the same key.
+                vec![n(b, "n", 1, ""), n(b, "n", 2, "kB"), l(b, "n", "x")],
+                vec![n(b, "n", 1, ""), n(b, "n", 2, "")],
+                // Nothing carried.
+                vec![Label {
+                    key: b.str("empty"),
+                    ..Label::default()
+                }],
+            ]
+        };
         let mut b = Builder::new();
         b.sample_type("samples", "count");
-        let l = |b: &mut Builder, k: &str, v: &str| Label {
-            key: b.str(k),
-            str: b.str(v),
-            ..Label::default()
-        };
-        let lists = [
-            vec![l(&mut b, "b", "2"), l(&mut b, "a", "1")],
-            vec![l(&mut b, "a", "1"), l(&mut b, "b", "2")],
-            vec![l(&mut b, "a", "1")],
-            vec![
-                l(&mut b, "a", "1"),
-                Label {
-                    key: b.str("bytes"),
-                    num: 64,
-                    ..Label::default()
-                },
-            ],
-            vec![
-                Label {
-                    key: b.str("size"),
-                    num_unit: b.str("kilobytes"),
-                    kept_zero: true,
-                    ..Label::default()
-                },
-                Label {
-                    key: b.str("a"),
-                    num: -3,
-                    ..Label::default()
-                },
-            ],
-            // A key twice.
-            vec![l(&mut b, "a", "2"), l(&mut b, "a", "1")],
-            vec![
-                Label {
-                    key: b.str("n"),
-                    num: 1,
-                    ..Label::default()
-                },
-                Label {
-                    key: b.str("n"),
-                    num: 2,
-                    ..Label::default()
-                },
-            ],
-        ];
+        let lists = lists_of(&mut b);
         let p = b.finish();
-        let (mut short, mut long) = (Merger::new(&p), Merger::new(&p));
-        let via_short: Vec<u32> = lists.iter().map(|ls| short.label_set(&p, ls)).collect();
-        let via_long: Vec<u32> = lists
-            .iter()
-            .map(|ls| pprof_label_set(&mut long, &p, ls))
-            .collect();
+        let mut b = Builder::new();
+        b.sample_type("samples", "count");
+        for s in ["kB", "zz", "2", "n"] {
+            b.str(s);
+        }
+        let mut lists2 = lists_of(&mut b);
+        let new_key = b.str("new");
+        lists2.push(vec![Label {
+            key: new_key,
+            str: b.str("1"),
+            ..Label::default()
+        }]);
+        lists2.push(vec![Label {
+            key: b.str("a"),
+            num: 7,
+            num_unit: b.str("zz"),
+            ..Label::default()
+        }]);
+        let p2 = b.finish();
+        let (mut short, mut long, mut oracle) =
+            (Merger::new(&p), Merger::new(&p), PprofSets::default());
+        let mut via_short = Vec::new();
+        let mut via_long = Vec::new();
+        for (p, lists) in [(&p, &lists), (&p2, &lists2)] {
+            let mut maps = InputMaps::new(p);
+            for ls in lists {
+                via_short.push(short.label_set(p, &mut maps, ls));
+                via_long.push(pprof_label_set(&mut long, &mut oracle, p, ls));
+            }
+        }
         assert_eq!(via_short, via_long);
         assert_eq!(via_short[..3], [0, 0, 1]);
-        assert_eq!(short.label_sets, long.label_sets);
+        assert_eq!(via_short[9], NONE);
+        // The second profile's lists are the first's sets.
+        assert_eq!(via_short[10..20], via_short[..10]);
+        assert_eq!(short.set_key_ends.len(), oracle.sets.len());
+        for (i, set) in oracle.sets.iter().enumerate() {
+            assert_eq!(short.set_labels(i as u32), &set[..], "set {i}");
+        }
         let strings = |m: &Merger| {
             (0..m.out.strings.len())
                 .map(|i| m.out.strings.get(i as u32).to_string())
                 .collect::<Vec<_>>()
         };
         assert_eq!(strings(&short), strings(&long));
-        let keys = |m: &Merger| {
-            let mut k: Vec<_> = m.label_index.iter().map(|(k, &i)| (k.clone(), i)).collect();
-            k.sort();
-            k
-        };
-        assert_eq!(keys(&short), keys(&long));
         // A key twice keeps both values, in the sample's order.
-        assert_eq!(short.label_sets[via_short[5] as usize].len(), 2);
-        assert_eq!(short.label_sets[via_short[6] as usize].len(), 2);
+        assert_eq!(short.set_labels(via_short[5]).len(), 2);
+        assert_eq!(short.set_labels(via_short[6]).len(), 2);
     }
 }
