@@ -1,9 +1,15 @@
 //! Stage timings on standard error when `PPROFX_TIMINGS` is set, for
 //! benchmarking the load path and the reports (`pprofx: STAGE: N ms (cpu M
-//! ms)`). The CPU time is the whole process's (every thread, user and
+//! ms) at T ms`). The CPU time is the whole process's (every thread, user and
 //! system) over the stage: on a shared machine it is the steadier figure.
+//! `T` is when the stage ended, counted from the first timer started, so that
+//! stages on different threads can be put on one time line.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// When the first timer started.
+static START: OnceLock<Instant> = OnceLock::new();
 
 /// Times consecutive stages; does nothing unless `PPROFX_TIMINGS` is set.
 pub struct Timer(Option<(Instant, Duration)>);
@@ -11,7 +17,11 @@ pub struct Timer(Option<(Instant, Duration)>);
 impl Timer {
     /// Starts timing if `PPROFX_TIMINGS` is set.
     pub fn from_env() -> Self {
-        Timer(std::env::var_os("PPROFX_TIMINGS").map(|_| (Instant::now(), cpu_time())))
+        Timer(std::env::var_os("PPROFX_TIMINGS").map(|_| {
+            let now = Instant::now();
+            START.get_or_init(|| now);
+            (now, cpu_time())
+        }))
     }
 
     /// Prints the time since the last lap (or the start) as `stage`.
@@ -19,9 +29,10 @@ impl Timer {
         if let Some((t, cpu)) = self.0 {
             let now = cpu_time();
             eprintln!(
-                "pprofx: {stage}: {:.1} ms (cpu {:.1} ms)",
+                "pprofx: {stage}: {:.1} ms (cpu {:.1} ms) at {:.0} ms",
                 t.elapsed().as_secs_f64() * 1e3,
-                now.saturating_sub(cpu).as_secs_f64() * 1e3
+                now.saturating_sub(cpu).as_secs_f64() * 1e3,
+                START.get().map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3)
             );
             self.0 = Some((Instant::now(), now));
         }
