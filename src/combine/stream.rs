@@ -88,6 +88,10 @@ pub fn merge_sources(
         loaded: 0,
         skipped: Vec::new(),
     };
+    // Inputs loaded after others were merged and dropped reuse their memory.
+    if list.len() > loader_window() {
+        crate::util::alloc::keep_freed_memory();
+    }
     // One pool of loading threads for the whole list: chunk boundaries are
     // only points in the stream of loaded profiles.
     let items: Vec<usize> = (0..list.len()).collect();
@@ -355,6 +359,11 @@ fn loader_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
 }
 
+/// At most this many profiles are loaded and not yet merged at a time.
+fn loader_window() -> usize {
+    loader_threads() + 1
+}
+
 /// Loads the sources `items` (indices into `list`) on a few threads and
 /// hands each result to `f` in order, on the calling thread. At most a few
 /// more profiles than there are threads are loaded ahead of `f`, so memory
@@ -371,6 +380,7 @@ pub fn load_in_order(
     }
     let threads = loader_threads().min(items.len()).max(1);
     let window = threads + 1;
+    debug_assert!(window <= loader_window());
     struct State {
         next: usize,
         consumed: usize,

@@ -126,3 +126,26 @@ pub fn release_free_memory() {
         libc::malloc_trim(0);
     }
 }
+
+/// Keeps the memory pprofx frees for its own later blocks instead of
+/// handing it back to the kernel (glibc: blocks of up to 32 MiB come from
+/// the heap, and free memory at the heap's top is kept up to 1 GiB).
+///
+/// For work that frees and allocates blocks of the same sizes over and over
+/// (merging many inputs, each decoded into buffers of a few megabytes and
+/// dropped after its merge): glibc otherwise maps such blocks afresh each
+/// time, and every page of every input is faulted in and zeroed by the
+/// kernel again. Memory stays bounded by the largest working set, not by
+/// the number of inputs. Measured on the merge of 300 profiles: page faults
+/// 52-79k -> 25k, system time 0.34-0.56 s -> 0.15-0.17 s, wall time about a
+/// tenth less, peak RSS 77-81 MiB -> 134-137 MiB; on a merge of two inputs,
+/// where nothing is freed before the other is loaded, it gained nothing.
+pub fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes two of the allocator's thresholds; it
+    // is safe to call at any time, from any thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
