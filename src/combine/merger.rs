@@ -445,15 +445,33 @@ impl Merger {
         // NONE for no labels, else the range's label list number).
         let firsts = {
             let locmap = &maps.locations;
+            let shares = p.samples.shares_stacks();
             crate::util::parallel::run_each(jobs, |(r, sv, h)| {
                 let mut seen = vec![0u64; p.locations.len().div_ceil(64)];
+                // Samples that share a stack walk it once: the first nonzero
+                // one meets the stack's locations first.
+                let words = if shares {
+                    p.samples.stack_count().div_ceil(64)
+                } else {
+                    0
+                };
+                let mut walked = vec![0u64; words];
                 let mut lists: Map<&[Label], u32> = Map::default();
                 let (mut locs, mut firsts) = (Vec::new(), Vec::new());
                 for (j, s) in r.clone().enumerate() {
                     if is_zero(s) {
                         continue;
                     }
-                    for &l in &p.samples.stack_locs[range_of(s)] {
+                    let k = p.samples.stack_index(s);
+                    let stack = match walked.get_mut(k / 64) {
+                        Some(w) if *w & 1 << (k % 64) != 0 => &[][..],
+                        Some(w) => {
+                            *w |= 1 << (k % 64);
+                            &p.samples.stack_locs[stack_range(k)]
+                        }
+                        None => &p.samples.stack_locs[stack_range(k)],
+                    };
+                    for &l in stack {
                         let (w, b) = (l as usize / 64, 1u64 << (l % 64));
                         match seen.get_mut(w) {
                             Some(word) if *word & b == 0 => {
