@@ -500,6 +500,7 @@ impl Merger {
         timer.lap("merge: scan");
         // 2. New entities merged in order of first use (ranges in order),
         // and each range's label lists turned into merged label sets.
+        self.reserve_label_sets(p, firsts.iter().flat_map(|f| f.1.iter().copied()));
         let mut jobs = Vec::with_capacity(firsts.len());
         for (locs, label_firsts, job) in firsts {
             for l in locs {
@@ -758,6 +759,27 @@ impl Merger {
         self.label_key = key;
         self.label_order = order;
         set
+    }
+
+    /// Makes room for the label sets of samples `lists` (each a distinct
+    /// label list of the input) as if each were new, so that the set
+    /// tables never grow by copying while they are mapped (on a 200k-sample
+    /// CPU profile, 36k sets: the reallocations' copies into fresh pages
+    /// were a tenth of `merge: map`).
+    fn reserve_label_sets(&mut self, p: &Profile, lists: impl Iterator<Item = usize>) {
+        let (mut sets, mut labels) = (0usize, 0usize);
+        for s in lists {
+            sets += 1;
+            labels += p.samples.labels(s).len();
+        }
+        self.set_key_ends.reserve(sets);
+        self.set_label_ends.reserve(sets);
+        self.set_labels.reserve(labels);
+        // A key has at most four words per label and three per list.
+        self.set_keys.reserve(4 * labels + 3 * sets);
+        let (keys, ends, hasher) = (&self.set_keys, &self.set_key_ends, &self.hasher);
+        self.label_index
+            .reserve(sets, |&j| hasher.hash_one(key_words(keys, ends, j)));
     }
 
     /// The labels of merged label set `set`.
