@@ -7,8 +7,9 @@
 //! of an input is keyed and looked up once however many samples use it.
 //! Samples are then found by their mapped stack and label set in a hash
 //! table that stores only sample numbers and compares against the merged
-//! arrays: no per-sample key is built or allocated. Label sets are keyed by
-//! pprof's encoding of sorted labels once per distinct set of an input.
+//! arrays: no per-sample key is built or allocated. Label sets are keyed
+//! once per distinct label list of an input, by pprof's grouping of sorted
+//! labels written with merged string ids ([`Merger::label_set`]).
 //!
 //! The output is what pprof's `profile.Merge` makes of the same inputs in the
 //! same order: entities and samples numbered 1..n in order of first use,
