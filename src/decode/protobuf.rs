@@ -1135,7 +1135,8 @@ fn first_locations(buf: &[u8], start: usize, end: usize) -> Option<(usize, usize
 /// Decodes a packed list of location ids (the body of sample `sample`'s
 /// field 1, `buf[start..end]`) into dense indices appended to `out`: the
 /// hottest loop of a load, so ids of one to three bytes (nearly all) are
-/// decoded without branching on their length.
+/// decoded without branching on their length, and the loop is made once for
+/// each kind of id index rather than asking which kind at every id.
 #[inline]
 fn push_locations(
     buf: &[u8],
@@ -1144,6 +1145,35 @@ fn push_locations(
     index: &IdIndex,
     sample: usize,
     out: &mut ChunkOut<'_>,
+) -> Result<()> {
+    match index {
+        IdIndex::Identity(n) => {
+            let n = *n;
+            push_locations_with(buf, start, end, sample, out, |id| {
+                (id.wrapping_sub(1) < n).then(|| (id - 1) as u32)
+            })
+        }
+        IdIndex::Dense(v) => push_locations_with(buf, start, end, sample, out, |id| {
+            match v.get(id as usize) {
+                Some(&i) if i != NONE => Some(i),
+                _ => None,
+            }
+        }),
+        IdIndex::Sparse(m) => {
+            push_locations_with(buf, start, end, sample, out, |id| m.get(&id).copied())
+        }
+    }
+}
+
+/// [`push_locations`] with the id index `get`.
+#[inline(always)]
+fn push_locations_with(
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    sample: usize,
+    out: &mut ChunkOut<'_>,
+    get: impl Fn(u64) -> Option<u32>,
 ) -> Result<()> {
     let mut i = start;
     while i < end {
@@ -1170,7 +1200,7 @@ fn push_locations(
             i = r.pos;
             v
         };
-        let idx = index.get(id).ok_or_else(|| unknown_location(sample, id))?;
+        let idx = get(id).ok_or_else(|| unknown_location(sample, id))?;
         out.push_frame(idx)?;
     }
     Ok(())
