@@ -148,11 +148,12 @@ mod fast {
         let cap = max_size.min((data.len() as u64).saturating_mul(super::PLAUSIBLE_RATIO));
         let members = gzmembers::index(data, cap)?;
         let total = members.iter().map(|m| m.size).sum();
-        let mut out = vec![0u8; total];
+        // Not zeroed first: every byte is inflated into, or the file fails.
+        let mut out: Vec<u8> = Vec::with_capacity(total);
         let groups =
             crate::util::parallel::split_into(members.len(), crate::util::parallel::max_threads());
         let mut jobs = Vec::with_capacity(groups.len());
-        let mut rest = &mut out[..];
+        let mut rest = &mut out.spare_capacity_mut()[..total];
         for g in groups {
             let bytes = members[g.clone()].iter().map(|m| m.size).sum();
             let (region, r) = std::mem::take(&mut rest).split_at_mut(bytes);
@@ -166,12 +167,18 @@ mod fast {
                 inflate_exact(&data[m.start..m.start + m.len], dst)
             })
         });
-        ok.into_iter().all(|b| b).then_some(out)
+        if !ok.into_iter().all(|b| b) {
+            return None;
+        }
+        // SAFETY: the regions are the first `total` bytes, back to back, and
+        // every member filled its own exactly (`inflate_exact`).
+        unsafe { out.set_len(total) };
+        Some(out)
     }
 
     /// Inflates the gzip member `src` into `dst`, which it must fill
-    /// exactly; false otherwise.
-    fn inflate_exact(src: &[u8], dst: &mut [u8]) -> bool {
+    /// exactly (true: every byte of `dst` is written); false otherwise.
+    fn inflate_exact(src: &[u8], dst: &mut [std::mem::MaybeUninit<u8>]) -> bool {
         let (mut used_in, mut used_out) = (0usize, 0usize);
         // SAFETY: the decompressor is allocated, used once and freed here;
         // the pointers come from live slices with their lengths, and
@@ -200,13 +207,20 @@ mod fast {
 
     /// Inflates `data` into exactly `size` bytes, or `None`.
     pub(super) fn gunzip_single_member(data: &[u8], size: usize) -> Option<Vec<u8>> {
-        // `vec![0; n]` comes from calloc: pages are zeroed lazily by the kernel.
-        let mut out = vec![0u8; size];
+        // Not zeroed first (a merge of many inputs reuses freed memory, which
+        // calloc would clear in full): the inflate writes every byte, or
+        // the buffer is dropped unread.
+        let mut out: Vec<u8> = Vec::with_capacity(size);
         // Profiles inflate to 2-10 times their gzip size: the helper stops
         // at 16 times, however much the trailer claimed.
         let ahead = data.len().saturating_mul(16);
-        crate::util::populate::while_filling(&mut out, ahead, |dst| inflate_exact(data, dst))
-            .then_some(out)
+        let dst = &mut out.spare_capacity_mut()[..size];
+        if !crate::util::populate::while_filling(dst, ahead, |dst| inflate_exact(data, dst)) {
+            return None;
+        }
+        // SAFETY: `inflate_exact` succeeded, so it wrote all `size` bytes.
+        unsafe { out.set_len(size) };
+        Some(out)
     }
 }
 

@@ -23,12 +23,13 @@ pub const MIN: usize = 32 << 20;
 const STEP: usize = 4 << 20;
 
 /// Runs `fill(buf)` while another thread faults in the pages of `buf`'s
-/// first `ahead` bytes, front to back (see the module docs). `ahead`
+/// first `ahead` bytes, front to back (see the module docs). `buf` may be
+/// uninitialized (`MaybeUninit`): the helper never reads or writes it. `ahead`
 /// bounds what a buffer sized from an untrusted claim (a gzip trailer) can
 /// cost before the filler finds the claim false: pages past it are only
 /// faulted in as they are written.
-pub fn while_filling<R>(buf: &mut [u8], ahead: usize, fill: impl FnOnce(&mut [u8]) -> R) -> R {
-    let len = buf.len().min(ahead);
+pub fn while_filling<T, R>(buf: &mut [T], ahead: usize, fill: impl FnOnce(&mut [T]) -> R) -> R {
+    let len = std::mem::size_of_val(buf).min(ahead);
     let start = buf.as_mut_ptr() as usize;
     let done = AtomicBool::new(false);
     // On one thread `join` runs the two in turn, and the helper, finding
