@@ -398,14 +398,10 @@ impl Merger {
         }
         let nv = self.nv;
         let n = p.samples.len();
-        // Samples may share stacks: `stack_range(k)` is where stack `k` lies
-        // in `stack_locs` (and in `mapped`), `range_of(s)` sample `s`'s.
+        // Samples may share stacks: `range_of(s)` is where sample `s`'s stack
+        // lies in `stack_locs` (and in `mapped`).
         let ends = &p.samples.stack_ends;
-        let stack_range = |k: usize| {
-            let start = if k == 0 { 0 } else { ends[k - 1] as usize };
-            start..ends[k] as usize
-        };
-        let range_of = |s: usize| stack_range(p.samples.stack_index(s));
+        let range_of = |s: usize| ends_range(ends, p.samples.stack_index(s));
         let is_zero = |s: usize| {
             p.samples.values[s * nv..(s + 1) * nv]
                 .iter()
@@ -468,9 +464,9 @@ impl Merger {
                         Some(w) if *w & 1 << (k % 64) != 0 => &[][..],
                         Some(w) => {
                             *w |= 1 << (k % 64);
-                            &p.samples.stack_locs[stack_range(k)]
+                            p.samples.stack_at(k)
                         }
-                        None => &p.samples.stack_locs[stack_range(k)],
+                        None => p.samples.stack_at(k),
                     };
                     for &l in stack {
                         let (w, b) = (l as usize / 64, 1u64 << (l % 64));
@@ -530,11 +526,7 @@ impl Merger {
             let mut parts = Vec::with_capacity(stack_ranges.len());
             let (mut m_rest, mut at) = (&mut mapped.spare_capacity_mut()[..frames], 0usize);
             for r in stack_ranges {
-                let end = if r.end == 0 {
-                    0
-                } else {
-                    ends[r.end - 1] as usize
-                };
+                let end = end_before(ends, r.end);
                 let (m, mr) = std::mem::take(&mut m_rest).split_at_mut(end - at);
                 parts.push((at, m));
                 (m_rest, at) = (mr, end);
@@ -713,53 +705,70 @@ impl Merger {
                 .find(hash, |&i| key_words(keys, ends, i) == &key[..]);
             match found {
                 Some(&i) => i,
-                None => {
-                    // pprof's label order: groups by key string, string
-                    // labels first.
-                    let strings = &self.out.strings;
-                    let mut groups: Vec<&[(u32, u32)]> = strs.chunk_by(|a, b| a.0 == b.0).collect();
-                    groups.sort_by(|a, b| strings.get(a[0].0).cmp(strings.get(b[0].0)));
-                    let first_num = groups.len();
-                    groups.extend(nums.chunk_by(|a, b| a.0 == b.0));
-                    groups[first_num..]
-                        .sort_by(|a, b| strings.get(a[0].0).cmp(strings.get(b[0].0)));
-                    for (gi, g) in groups.iter().enumerate() {
-                        let units = gi >= first_num && has_units(g);
-                        for e in g.iter() {
-                            let l = label(e);
-                            self.set_labels.push(if gi < first_num {
-                                Label {
-                                    key: e.0,
-                                    str: id(l.str),
-                                    num: 0,
-                                    num_unit: 0,
-                                    kept_zero: false,
-                                }
-                            } else {
-                                Label {
-                                    key: e.0,
-                                    str: 0,
-                                    num: l.num,
-                                    num_unit: if units { unit_id(l) } else { 0 },
-                                    kept_zero: l.num == 0,
-                                }
-                            });
-                        }
-                    }
-                    let i = self.set_key_ends.len() as u32;
-                    self.set_label_ends.push(self.set_labels.len() as u32);
-                    self.set_keys.extend_from_slice(&key);
-                    self.set_key_ends.push(self.set_keys.len() as u32);
-                    let (keys, ends, hasher) = (&self.set_keys, &self.set_key_ends, &self.hasher);
-                    self.label_index
-                        .insert_unique(hash, i, |&j| hasher.hash_one(key_words(keys, ends, j)));
-                    i
-                }
+                None => self.new_label_set(hash, &key, strs, nums, labels, maps),
             }
         };
         self.label_key = key;
         self.label_order = order;
         set
+    }
+
+    /// Adds the label set of key `key` (its hash `hash`), whose string and
+    /// numeric labels are `strs` and `nums` ((merged key id, index into
+    /// `labels`), grouped by key), with its labels in pprof's order: groups
+    /// by key string, string labels first. Returns its number.
+    fn new_label_set(
+        &mut self,
+        hash: u64,
+        key: &[u64],
+        strs: &[(u32, u32)],
+        nums: &[(u32, u32)],
+        labels: &[Label],
+        maps: &InputMaps,
+    ) -> u32 {
+        let id = |s: u32| maps.strings.get(s as usize).copied().unwrap_or(0);
+        let strings = &self.out.strings;
+        let by_key_string =
+            |a: &&[(u32, u32)], b: &&[(u32, u32)]| strings.get(a[0].0).cmp(strings.get(b[0].0));
+        let mut str_groups: Vec<&[(u32, u32)]> = strs.chunk_by(|a, b| a.0 == b.0).collect();
+        str_groups.sort_by(by_key_string);
+        let mut num_groups: Vec<&[(u32, u32)]> = nums.chunk_by(|a, b| a.0 == b.0).collect();
+        num_groups.sort_by(by_key_string);
+        for &(key, i) in str_groups.iter().copied().flatten() {
+            self.set_labels.push(Label {
+                key,
+                str: id(labels[i as usize].str),
+                num: 0,
+                num_unit: 0,
+                kept_zero: false,
+            });
+        }
+        for g in num_groups {
+            let units = g.iter().any(|&(_, i)| labels[i as usize].num_unit != 0);
+            for &(key, i) in g {
+                let l = &labels[i as usize];
+                self.set_labels.push(Label {
+                    key,
+                    str: 0,
+                    num: l.num,
+                    // A label without a unit has `""` where its group has units.
+                    num_unit: if units && l.num_unit != 0 {
+                        id(l.num_unit)
+                    } else {
+                        0
+                    },
+                    kept_zero: l.num == 0,
+                });
+            }
+        }
+        let i = self.set_key_ends.len() as u32;
+        self.set_label_ends.push(self.set_labels.len() as u32);
+        self.set_keys.extend_from_slice(key);
+        self.set_key_ends.push(self.set_keys.len() as u32);
+        let (keys, ends, hasher) = (&self.set_keys, &self.set_key_ends, &self.hasher);
+        self.label_index
+            .insert_unique(hash, i, |&j| hasher.hash_one(key_words(keys, ends, j)));
+        i
     }
 
     /// Makes room for the label sets of samples `lists` (each a distinct
@@ -786,7 +795,7 @@ impl Merger {
     /// The labels of merged label set `set`.
     #[cfg(test)]
     fn set_labels(&self, set: u32) -> &[Label] {
-        &self.set_labels[ends_range(&self.set_label_ends, set)]
+        &self.set_labels[ends_range(&self.set_label_ends, set as usize)]
     }
 
     /// True if every string `labels` use is already merged (their merged
@@ -1003,14 +1012,13 @@ impl Merger {
             frames += len as usize;
             stack_ends.push(frames as u32);
             if set != NONE {
-                nlabels += ends_range(&self.set_label_ends, set).len();
+                nlabels += ends_range(&self.set_label_ends, set as usize).len();
             }
             label_ends.push(nlabels as u32);
         }
         let mut stack_locs = vec![0u32; frames];
         let mut values = vec![0i64; n * nv];
         let mut labels = vec![Label::default(); nlabels];
-        let end_in = |ends: &[u32], i: usize| if i == 0 { 0 } else { ends[i - 1] as usize };
         let mut jobs = Vec::new();
         let (mut f_rest, mut v_rest, mut l_rest) =
             (&mut stack_locs[..], &mut values[..], &mut labels[..]);
@@ -1020,8 +1028,8 @@ impl Merger {
             std::iter::once(0..n).collect()
         };
         for r in ranges {
-            let frames = end_in(&stack_ends, r.end) - end_in(&stack_ends, r.start);
-            let nlabels = end_in(&label_ends, r.end) - end_in(&label_ends, r.start);
+            let frames = end_before(&stack_ends, r.end) - end_before(&stack_ends, r.start);
+            let nlabels = end_before(&label_ends, r.end) - end_before(&label_ends, r.start);
             let (f, fr) = std::mem::take(&mut f_rest).split_at_mut(frames);
             let (v, vr) = std::mem::take(&mut v_rest).split_at_mut(r.len() * nv);
             let (l, lr) = std::mem::take(&mut l_rest).split_at_mut(nlabels);
@@ -1041,7 +1049,7 @@ impl Merger {
                 at += len;
                 v[j * nv..(j + 1) * nv].copy_from_slice(&sh.values[local * nv..(local + 1) * nv]);
                 if set != NONE {
-                    let set = &set_labels[ends_range(set_ends, set)];
+                    let set = &set_labels[ends_range(set_ends, set as usize)];
                     l[at_label..at_label + set.len()].copy_from_slice(set);
                     at_label += set.len();
                 }
@@ -1180,16 +1188,25 @@ pub fn compact(mut p: Profile) -> Profile {
     p
 }
 
-/// Where item `i` lies in an array cut by `ends` (each item's end).
-fn ends_range(ends: &[u32], i: u32) -> std::ops::Range<usize> {
-    let i = i as usize;
-    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    start..ends[i] as usize
+/// Where the items before item `i` end in an array cut by `ends` (each
+/// item's end): the start of item `i`, or the array's end when `i` is the
+/// number of items.
+fn end_before(ends: &[u32], i: usize) -> usize {
+    if i == 0 {
+        0
+    } else {
+        ends[i - 1] as usize
+    }
+}
+
+/// Where item `i` lies in an array cut by `ends`.
+fn ends_range(ends: &[u32], i: usize) -> std::ops::Range<usize> {
+    end_before(ends, i)..ends[i] as usize
 }
 
 /// The key words of merged label set `i`.
 fn key_words<'a>(keys: &'a [u64], ends: &[u32], i: u32) -> &'a [u64] {
-    &keys[ends_range(ends, i)]
+    &keys[ends_range(ends, i as usize)]
 }
 
 #[cfg(test)]

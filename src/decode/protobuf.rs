@@ -275,13 +275,25 @@ impl IdIndex {
     #[inline(always)]
     fn get(&self, id: u64) -> Option<u32> {
         match self {
-            IdIndex::Identity(n) => (id.wrapping_sub(1) < *n).then(|| (id - 1) as u32),
-            IdIndex::Dense(v) => match v.get(id as usize) {
-                Some(&i) if i != NONE => Some(i),
-                _ => None,
-            },
+            IdIndex::Identity(n) => identity_get(*n, id),
+            IdIndex::Dense(v) => dense_get(v, id),
             IdIndex::Sparse(m) => m.get(&id).copied(),
         }
+    }
+}
+
+/// [`IdIndex::Identity`]'s lookup: ids 1..=n are indices 0..n.
+#[inline(always)]
+fn identity_get(n: u64, id: u64) -> Option<u32> {
+    (id.wrapping_sub(1) < n).then(|| (id - 1) as u32)
+}
+
+/// [`IdIndex::Dense`]'s lookup.
+#[inline(always)]
+fn dense_get(v: &[u32], id: u64) -> Option<u32> {
+    match v.get(id as usize) {
+        Some(&i) if i != NONE => Some(i),
+        _ => None,
     }
 }
 
@@ -1148,20 +1160,12 @@ fn push_locations(
 ) -> Result<()> {
     match index {
         IdIndex::Identity(n) => {
-            let n = *n;
-            push_locations_with(buf, start, end, sample, out, |id| {
-                (id.wrapping_sub(1) < n).then(|| (id - 1) as u32)
-            })
+            push_locations_with(buf, start, end, sample, out, |id| identity_get(*n, id))
         }
-        IdIndex::Dense(v) => push_locations_with(buf, start, end, sample, out, |id| {
-            match v.get(id as usize) {
-                Some(&i) if i != NONE => Some(i),
-                _ => None,
-            }
-        }),
-        IdIndex::Sparse(m) => {
-            push_locations_with(buf, start, end, sample, out, |id| m.get(&id).copied())
+        IdIndex::Dense(v) => {
+            push_locations_with(buf, start, end, sample, out, |id| dense_get(v, id))
         }
+        IdIndex::Sparse(_) => push_locations_with(buf, start, end, sample, out, |id| index.get(id)),
     }
 }
 
