@@ -176,17 +176,18 @@ impl Browser {
         }
     }
 
-    /// Waits for the answer to command `id`, handling events meanwhile.
-    fn wait(&mut self, id: u64) -> Value {
+    /// Waits for the answer to command `id`, handling events meanwhile;
+    /// an error answer is returned as `Err`.
+    fn wait(&mut self, id: u64) -> Result<Value, Value> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.from.recv_timeout(left) {
                 Ok(v) if v["id"].as_u64() == Some(id) => {
                     if let Some(e) = v.get("error") {
-                        panic!("chromium: {e}");
+                        return Err(e.clone());
                     }
-                    return v["result"].clone();
+                    return Ok(v["result"].clone());
                 }
                 Ok(v) => self.event(&v),
                 Err(RecvTimeoutError::Timeout) => panic!("chromium did not answer in 60 s"),
@@ -196,6 +197,11 @@ impl Browser {
     }
 
     fn call(&mut self, method: &str, params: Value) -> Value {
+        self.try_call(method, params)
+            .unwrap_or_else(|e| panic!("chromium: {e}"))
+    }
+
+    fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         let session = !self.session.is_empty();
         let id = self.send(method, params, session);
         self.wait(id)
@@ -227,16 +233,21 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
-    /// Waits until `expr` is true (10 s at most).
+    /// Waits until `expr` is true (20 s at most). The page may navigate
+    /// meanwhile: an evaluation that the navigation cut off counts as
+    /// "not yet" and is tried again.
     pub fn wait_for(&mut self, expr: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let r = self.call(
+            let r = self.try_call(
                 "Runtime.evaluate",
                 json!({"expression": format!("!!({expr})"), "returnByValue": true}),
             );
-            if r["result"]["value"] == json!(true) {
-                return;
+            match r {
+                Ok(r) if r["result"]["value"] == json!(true) => return,
+                Ok(_) => {}
+                Err(e) if navigation_cut_off(&e) => {}
+                Err(e) => panic!("chromium: {e}"),
             }
             if Instant::now() > deadline {
                 let state = self.eval("document.body ? document.body.dataset.state + ' ' + location.href : location.href");
@@ -345,4 +356,13 @@ fn decode_base64(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Whether a Chromium error answer means only that the page navigated
+/// while the command ran (the command can be sent again).
+fn navigation_cut_off(e: &Value) -> bool {
+    let m = e["message"].as_str().unwrap_or("");
+    m.contains("navigated or closed")
+        || m.contains("context was destroyed")
+        || m.contains("Cannot find context")
 }
