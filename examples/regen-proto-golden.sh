@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate (or, with --check, verify) tests/golden/proto/ from its cases.txt:
 # for each line `NAME: STEM.pb.gz ARGS`, NAME is `go tool pprof -raw` of the
-# profile that `go tool pprof -proto ARGS STEM.pb.gz` writes. Run from anywhere;
+# profile that `go tool pprof -proto ARGS STEM.pb.gz` writes, and NAME with
+# `.pb` for `.raw` that profile's bytes, gunzipped. Run from anywhere;
 # commands run in examples/profiles with TZ=UTC. Developer tool (needs `go`);
 # CI does not run it.
 set -uo pipefail
@@ -24,10 +25,13 @@ while IFS= read -r line || [[ -n $line ]]; do
      ! go tool pprof -raw "$tmp/p.pb.gz" >"$tmp/raw" 2>/dev/null; then
     echo "FAIL $name: go tool pprof failed"; fail=$((fail + 1)); continue
   fi
+  gzip -dc "$tmp/p.pb.gz" >"$tmp/pb" || { echo "FAIL $name: gunzip"; fail=$((fail + 1)); continue; }
   if [[ $check == 1 ]]; then
     cmp -s "$tmp/raw" "$golden/$name" || { echo "DIFF $name"; fail=$((fail + 1)); }
+    cmp -s "$tmp/pb" "$golden/${name%.raw}.pb" || { echo "DIFF ${name%.raw}.pb"; fail=$((fail + 1)); }
   else
     cp "$tmp/raw" "$golden/$name"
+    cp "$tmp/pb" "$golden/${name%.raw}.pb"
   fi
 done <"$golden/cases.txt"
 echo "$total cases, $fail failed"

@@ -241,6 +241,15 @@ fn more_than_a_chunk_with_cancelling_values_is_pprofs_merge() {
         ok(&pprofx_in(dir.path(), &["raw", "merged.pb.gz"])),
         golden("cancel-130.raw")
     );
+    // Gunzipped, the very bytes `go tool pprof -proto` writes, though the
+    // samples cancel and pprof merges in chunks.
+    let path = common::repo_root().join("tests/golden/merge/cancel-130.pb");
+    let want = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    common::assert_same_bytes(
+        "cancel-130.pb",
+        &want,
+        &common::gunzip_file(&dir.path().join("merged.pb.gz")),
+    );
 }
 
 #[test]
@@ -269,6 +278,12 @@ fn two_real_profiles_merge_as_pprof_merges_them() {
             "{report}"
         );
     }
+    // Gunzipped, the very bytes pprof wrote.
+    common::assert_same_bytes(
+        "merge of two corpus profiles",
+        &common::gunzip_file(&corpus.join(theirs)),
+        &common::gunzip_file(Path::new(&out)),
+    );
 }
 
 #[test]

@@ -7,7 +7,8 @@
 //! same model. Against recorded pprof output: `tests/golden/proto/` holds
 //! `go tool pprof -raw` of what `go tool pprof -proto ARGS` writes, and
 //! `pprofx raw` of what `pprofx top --proto ARGS` writes must print the same
-//! bytes (see `cases.txt` there).
+//! bytes (see `cases.txt` there); the written profile itself, gunzipped, must
+//! be the bytes pprof wrote (`NAME.pb` there).
 
 mod common;
 
@@ -161,6 +162,9 @@ fn written_profiles_match_pprofs_proto_output() {
             "{name}: pprofx raw of the written profile differs from pprof's:\n{}",
             common::line_diff(want.as_bytes(), got.as_bytes(), 10)
         );
+        let bytes = name.replace(".raw", ".pb");
+        let want = std::fs::read(golden.join(&bytes)).expect("golden bytes");
+        common::assert_same_bytes(&bytes, &want, &common::gunzip_file(&out));
         checked += 1;
     }
     assert!(checked >= 5, "only {checked} cases");

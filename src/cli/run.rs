@@ -206,8 +206,12 @@ pub fn run_report(name: &str, param: Option<&str>, args: &TopArgs) -> Result<(),
 /// `pprofx merge`: the merged profile, written as gzipped profile.proto.
 pub fn run_merge(args: &super::MergeArgs) -> Result<(), Failure> {
     let mut timer = pprofx::util::timing::Timer::from_env();
-    let session = load_session(&args.load.source_options(&args.profiles))?;
+    let mut session = load_session(&args.load.source_options(&args.profiles))?;
     timer.lap("load");
+    // Numbered as pprof numbers strings when it writes, the merge of
+    // profiles pprof would merge the same way is written as pprof's bytes.
+    pprofx::model::write_order::number_as_written(&mut session.profile);
+    timer.lap("strings");
     let out = args.output.display().to_string();
     let result = pprofx::model::encode::write_file(&session.profile, &args.output)
         .map_err(|e| Failure::new(&out, e));

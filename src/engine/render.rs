@@ -183,7 +183,9 @@ impl<'s> Engine<'s> {
                     return Err(RenderError::NoJson(inv.name.clone()));
                 }
                 let bytes = self.with_analysis(opts, note, |an| {
-                    crate::model::encode::gzipped(&proto::filtered_profile(an))
+                    let mut p = proto::filtered_profile(an);
+                    crate::model::write_order::number_as_written(&mut p);
+                    crate::model::encode::gzipped(&p)
                 })??;
                 Ok(out.write_all(&bytes)?)
             }

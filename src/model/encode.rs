@@ -1,13 +1,17 @@
 //! From the flat model back to profile.proto.
 //!
 //! [`encode`] writes the protobuf bytes of a [`Profile`] straight from the
-//! flat arrays, with the original ids and string indices; [`gzipped`] and
+//! flat arrays, with the original ids and string indices, laid out as
+//! pprof's writer lays them out (repeated numbers packed only when there are
+//! more than two, the default sample type always written), so that a model
+//! with pprof's string order ([`crate::model::write_order`]) is written as
+//! the very bytes `go tool pprof -proto` writes; [`gzipped`] and
 //! [`write_file`] gzip them at [`GZIP_LEVEL`] for a `.pb.gz` (a large
 //! profile's samples encoded and compressed at once, a range per thread,
-//! into gzip members that name their size). [`to_proto`]
-//! rebuilds the prost message instead: the oracle [`encode`] is tested
-//! against (same bytes), and what tests compare the hand-written decoder
-//! with.
+//! into gzip members that name their size). [`to_proto`] rebuilds the prost
+//! message instead: the oracle [`encode`] is tested against (prost reads
+//! [`encode`]'s bytes back as that message), and what tests compare the
+//! hand-written decoder with.
 
 use crate::model::proto;
 use crate::model::{Profile, ValueType, NONE};
@@ -385,9 +389,9 @@ fn fast_gzip(data: &[u8], level: u32) -> Option<Vec<u8>> {
     }
 }
 
-/// `p` as profile.proto bytes, written straight from the model: the same
-/// bytes as `prost::Message::encode_to_vec(&to_proto(p))`, without building
-/// the message (one allocation per sample, location and string) first.
+/// `p` as profile.proto bytes, written straight from the model in pprof's
+/// layout (see the module doc): the message [`to_proto`] builds, without
+/// building it (one allocation per sample, location and string) first.
 pub fn encode(p: &Profile) -> Vec<u8> {
     let mut w = Writer {
         out: Vec::with_capacity(estimate(p)),
@@ -450,7 +454,7 @@ fn estimate_tail(p: &Profile) -> usize {
 }
 
 /// Appends protobuf fields to a buffer, skipping proto3 defaults as prost
-/// does. Sub-messages are written to the end of the buffer and their length
+/// and pprof do. Sub-messages are written to the end of the buffer and their length
 /// prefix inserted before them.
 struct Writer {
     out: Vec<u8>,
@@ -535,8 +539,10 @@ impl Writer {
             w.value_type(11, p.period_type);
         }
         w.int(12, p.period);
-        w.packed(13, p.comments.iter().map(|&c| u64::from(c)));
-        w.int(14, i64::from(p.default_sample_type));
+        w.repeated(13, p.comments.iter().map(|&c| u64::from(c)));
+        // pprof writes the default sample type even when it is 0.
+        w.key(14, 0);
+        w.varint(u64::from(p.default_sample_type));
         w.int(15, i64::from(p.doc_url));
     }
 
@@ -546,8 +552,8 @@ impl Writer {
         let locs = &p.locations;
         for s in range {
             self.message(2, |w| {
-                w.packed(1, p.samples.stack(s).iter().map(|&l| locs.id[l as usize]));
-                w.packed(
+                w.repeated(1, p.samples.stack(s).iter().map(|&l| locs.id[l as usize]));
+                w.repeated(
                     2,
                     p.samples.values[s * nv..(s + 1) * nv]
                         .iter()
@@ -599,18 +605,22 @@ impl Writer {
         });
     }
 
-    /// A packed repeated varint field (nothing when empty).
-    fn packed(&mut self, field: u32, vals: impl Iterator<Item = u64>) {
-        let mark = self.out.len();
+    /// A repeated varint field as pprof writes one: packed when it holds
+    /// more than two values, else one field per value (zeros included);
+    /// nothing when empty.
+    fn repeated(&mut self, field: u32, vals: impl ExactSizeIterator<Item = u64>) {
+        if vals.len() <= 2 {
+            for v in vals {
+                self.key(field, 0);
+                self.varint(v);
+            }
+            return;
+        }
         self.key(field, 2);
         let start = self.out.len() + 1;
         self.out.push(0);
         for v in vals {
             self.varint(v);
-        }
-        if self.out.len() == start {
-            self.out.truncate(mark);
-            return;
         }
         self.set_len(start);
     }
@@ -744,10 +754,31 @@ mod sample_tests {
     use prost::Message;
 
     #[test]
-    fn samples_encoded_on_several_threads_give_prosts_bytes() {
+    fn samples_encoded_on_several_threads_read_back_as_the_model() {
         // More than PARALLEL_SAMPLES, some with a label.
         let model = many_samples(120_000);
-        assert!(encode(&model) == to_proto(&model).encode_to_vec());
+        let bytes = encode(&model);
+        assert!(proto::Profile::decode(&bytes[..]).unwrap() == to_proto(&model));
+    }
+
+    #[test]
+    fn repeated_numbers_are_laid_out_as_pprof_writes_them() {
+        let mut w = Writer {
+            out: Vec::new(),
+            scratch: Vec::new(),
+        };
+        // Two values or fewer: one field each, zeros included.
+        w.repeated(2, [5u64, 0].into_iter());
+        assert_eq!(w.out, [0x10, 5, 0x10, 0]);
+        w.out.clear();
+        w.repeated(2, std::iter::empty());
+        assert!(w.out.is_empty());
+        // More: packed.
+        w.repeated(1, [1u64, 2, 300].into_iter());
+        assert_eq!(w.out, [0x0a, 4, 1, 2, 0xac, 0x02]);
+        // The default sample type is written even when it is 0.
+        let bytes = encode(&Profile::default());
+        assert_eq!(bytes, [0x70, 0]);
     }
 
     /// A profile of `n` samples over three locations, a fifth of them

@@ -13,6 +13,7 @@ pub mod encode;
 pub(crate) mod fixture;
 pub mod measurement;
 pub mod proto;
+pub mod write_order;
 
 /// Sentinel for "no entity" in `u32` index columns (for example a location
 /// without a mapping).

@@ -310,6 +310,30 @@ pub fn read_golden(path: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
+/// The bytes of a gzipped file, every member of it (pprofx writes large
+/// profiles as several members).
+pub fn gunzip_file(path: &Path) -> Vec<u8> {
+    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(raw.as_slice())
+        .read_to_end(&mut out)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    out
+}
+
+/// Asserts that two byte strings are equal, naming the first offset where
+/// they differ (binary outputs, which a line diff cannot show).
+pub fn assert_same_bytes(what: &str, want: &[u8], got: &[u8]) {
+    if want != got {
+        let at = want.iter().zip(got).take_while(|(a, b)| a == b).count();
+        panic!(
+            "{what}: {} bytes expected, {} written; first difference at byte {at}",
+            want.len(),
+            got.len()
+        );
+    }
+}
+
 /// A compact positional line diff: at most `max` differing lines, each shown
 /// as expected (`-`) and actual (`+`) with its 1-based line number.
 pub fn line_diff(expected: &[u8], actual: &[u8], max: usize) -> String {
