@@ -13,7 +13,8 @@
 # with the two tools' rounds alternating (a shared machine's speed drifts
 # from minute to minute), and prints the medians of wall time, CPU time
 # (user+sys) and peak RSS (GNU /usr/bin/time %M), the ratios, and whether
-# `top` of each tool's merge is byte-identical (pprof reads pprofx's merge back; pprofx reads pprof's).
+# `top` of each tool's merge is byte-identical (pprof reads pprofx's merge back; pprofx reads pprof's),
+# and whether the two merged files are, once gunzipped.
 # pprof's merge-300 run takes ~1 min a round and pprof's top -base ~40 s: the
 # go side runs `--go-runs` rounds (default 1).
 #
@@ -138,6 +139,9 @@ if [ "$GO_RUNS" -gt 0 ]; then
             if cmp -s "$f" top-pprof-by-pprof-$w.txt; then r=identical; else r=DIFFERENT; fi
             echo "merge-$w: $f vs top-pprof-by-pprof-$w.txt: $r"
         done
+        # The merged files themselves, gunzipped.
+        if cmp -s <(gzip -dc pprofx-$w.pb.gz) <(gzip -dc pprof-$w.pb.gz); then r=identical; else r=DIFFERENT; fi
+        echo "merge-$w: pprofx-$w.pb.gz vs pprof-$w.pb.gz, gunzipped: $r"
     done
     "$BIN" top -base heap300k-1.pb.gz heap300k-2.pb.gz > top-base-pprofx.txt
     "$PPROF" -top -base heap300k-1.pb.gz heap300k-2.pb.gz > top-base-pprof.txt 2>/dev/null
