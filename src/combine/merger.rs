@@ -1297,6 +1297,28 @@ mod tests {
     use super::*;
     use crate::decode::legacy::Builder;
 
+    #[test]
+    fn a_shards_table_finds_every_key_while_it_grows() {
+        let hasher = RandomState::default();
+        let mut sh = Shard::default();
+        // Keys that differ only in their set, or in one frame, or in length.
+        let key = |i: u32| -> (Vec<u32>, u32) {
+            ((0..1 + i % 7).map(|d| d * 3 + i / 7).collect(), i % 3)
+        };
+        for round in 0..3i64 {
+            for i in 0..5000u32 {
+                let (stack, set) = key(i);
+                let hash = sample_hash(&hasher, &stack, set);
+                let new = sh.add(&hasher, hash, &stack, set, &[1, round]);
+                assert_eq!(new.is_some(), round == 0, "key {i}, round {round}");
+            }
+        }
+        assert_eq!(sh.meta.len(), 5000);
+        assert!(sh.used * 2 <= sh.slots.len());
+        // Every sample summed all three rounds.
+        assert!(sh.values.chunks(2).all(|v| v == [3, 3]));
+    }
+
     /// A profile of `n` samples over 300 stacks of 50 addresses, some with
     /// labels, values from `seed` (some zero, some negative).
     fn big(n: usize, seed: i64) -> Profile {
