@@ -220,6 +220,10 @@ fn write_fixtures() {
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(dir.join("cancel")).expect("mkdir");
     write_family(&dir.join("cancel"), 0..130, CANCEL);
+    for (name, g) in [("cancel300", CANCEL), ("small300", SMALL)] {
+        std::fs::create_dir_all(dir.join(name)).expect("mkdir");
+        write_family(&dir.join(name), 0..300, g);
+    }
 }
 
 #[test]
@@ -250,6 +254,36 @@ fn more_than_a_chunk_with_cancelling_values_is_pprofs_merge() {
         &want,
         &common::gunzip_file(&dir.path().join("merged.pb.gz")),
     );
+}
+
+/// Merges profiles `0..n` of family `g` with `pprofx merge` in a new
+/// folder; the merged file's bytes, gunzipped, and `pprofx raw` of the
+/// inputs.
+fn merged_family(n: u64, g: Gen) -> (Vec<u8>, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let names = write_family(dir.path(), 0..n, g);
+    let mut args = vec!["merge", "-o", "merged.pb.gz"];
+    args.extend(names.iter().map(String::as_str));
+    ok(&pprofx_in(dir.path(), &args));
+    args.splice(0..3, ["raw"]);
+    let raw = ok(&pprofx_in(dir.path(), &args));
+    (common::gunzip_file(&dir.path().join("merged.pb.gz")), raw)
+}
+
+#[test]
+fn three_chunks_merge_as_pprof_merges_them() {
+    // The result so far is carried from chunk to chunk unfinished while
+    // nothing sums to zero (stream::fold): with values that cancel inside
+    // and across chunks, and with values that never do.
+    let golden_bytes = |name: &str| {
+        let path = common::repo_root().join("tests/golden/merge").join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let (bytes, raw) = merged_family(300, CANCEL);
+    assert_eq!(raw, golden("cancel-300.raw"));
+    common::assert_same_bytes("cancel-300.pb", &golden_bytes("cancel-300.pb"), &bytes);
+    let (bytes, _) = merged_family(300, SMALL);
+    common::assert_same_bytes("small-300.pb", &golden_bytes("small-300.pb"), &bytes);
 }
 
 #[test]

@@ -1149,19 +1149,32 @@ impl Merger {
         out
     }
 
+    /// True if some merged sample's values sum to zero: then [`Merger::finish`]
+    /// compacts the result, and it differs from what more inputs added to
+    /// this merger would make of it.
+    pub fn has_zero_sum(&self) -> bool {
+        let nv = self.nv;
+        nv > 0
+            && self.shards.iter().any(|sh| {
+                sh.values
+                    .chunks_exact(nv)
+                    .any(|r| r.iter().all(|&v| v == 0))
+            })
+    }
+
+    /// The sample types, period type and default sample type of the
+    /// merged profile.
+    pub fn type_header(&self) -> super::merge::TypeHeader {
+        super::merge::TypeHeader::of(&self.out)
+    }
+
     /// The merged profile. When some merged samples sum to zero it is
     /// compacted as pprof does by merging it once more on its own
     /// ([`compact`]): they are dropped with everything only they used, and
     /// the rest is numbered again in order of first use.
     pub fn finish(self) -> Profile {
         let mut timer = crate::util::timing::Timer::from_env();
-        let nv = self.nv;
-        let has_zero = nv > 0
-            && self.shards.iter().any(|sh| {
-                sh.values
-                    .chunks_exact(nv)
-                    .any(|r| r.iter().all(|&v| v == 0))
-            });
+        let has_zero = self.has_zero_sum();
         let out = self.into_profile();
         timer.lap("merge: finish");
         if has_zero {

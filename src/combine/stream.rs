@@ -96,30 +96,79 @@ pub fn merge_sources(
     // only points in the stream of loaded profiles.
     let items: Vec<usize> = (0..list.len()).collect();
     let mut chunk = Chunk::default();
+    let mut acc = Acc::Empty;
     load_in_order(list, &items, opts, |i, r| {
         if i > 0 && i % CHUNK == 0 {
             let done = std::mem::take(&mut chunk);
             let c = done.finish(list, opts, so, progress)?;
-            fold(&mut out.profile, c)?;
+            fold(&mut acc, c)?;
         }
         progress.step();
         chunk.take(i, r, list, so, &mut out)
     })?;
     let c = chunk.finish(list, opts, so, progress)?;
-    fold(&mut out.profile, c)?;
+    fold(&mut acc, c)?;
+    out.profile = match acc {
+        Acc::Empty => None,
+        Acc::Profile(p) => Some(p),
+        Acc::Live(m) => Some(m.finish()),
+    };
     Ok(out)
 }
 
-/// Combines a chunk's result into the result so far, as pprof does.
-fn fold(acc: &mut Option<Profile>, chunk: Option<Profile>) -> Result<(), SourceError> {
+/// The result so far of [`merge_sources`]: nothing yet, a profile, or a
+/// merger that is that profile not yet finished (see [`fold`]).
+#[allow(clippy::large_enum_variant)] // one, for the whole merge
+enum Acc {
+    Empty,
+    Profile(Profile),
+    Live(Merger),
+}
+
+/// Combines a chunk's result into the result so far, as pprof does
+/// (`combineProfiles` of the two: compatibilize, rescale, merge).
+///
+/// When the two have the same header, with no type listed twice, the rules
+/// change neither, and the combination is a merge of the two. Its merger is
+/// then kept unfinished as the result so far, and the next chunk's result
+/// is added to it: a fresh merger given the finished result would make the
+/// same entities, samples and headers in the same order (a merged profile
+/// merged again is itself, and each header is folded from the first's),
+/// unless finishing compacted it, so a merger in which a sample sums to
+/// zero is finished at once. Before, every chunk of 128 inputs re-merged the
+/// whole result so far.
+fn fold(acc: &mut Acc, chunk: Option<Profile>) -> Result<(), SourceError> {
     let Some(c) = chunk else {
         return Ok(());
     };
-    *acc = Some(match acc.take() {
-        None => c,
-        Some(a) => merge::combine(vec![a, c])?,
-    });
+    let header = TypeHeader::of(&c);
+    let plain = header.has_distinct_types();
+    *acc = match std::mem::replace(acc, Acc::Empty) {
+        Acc::Empty => Acc::Profile(c),
+        Acc::Profile(a) if plain && TypeHeader::of(&a) == header => {
+            let mut m = Merger::new(&a);
+            m.add(&a);
+            m.add(&c);
+            settle(m)
+        }
+        Acc::Profile(a) => Acc::Profile(merge::combine(vec![a, c])?),
+        Acc::Live(mut m) if plain && m.type_header() == header => {
+            m.add(&c);
+            settle(m)
+        }
+        Acc::Live(m) => Acc::Profile(merge::combine(vec![m.finish(), c])?),
+    };
     Ok(())
+}
+
+/// A merger kept unfinished as the result so far, or finished when a
+/// sample sums to zero (finishing compacts it, see [`fold`]).
+fn settle(m: Merger) -> Acc {
+    if m.has_zero_sum() {
+        Acc::Profile(m.finish())
+    } else {
+        Acc::Live(m)
+    }
 }
 
 /// Where a chunk's merge stands.
