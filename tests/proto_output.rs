@@ -171,6 +171,24 @@ fn written_profiles_match_pprofs_proto_output() {
 }
 
 #[test]
+fn one_profile_merged_is_written_as_pprof_writes_it() {
+    // A profile without mappings: pprof gives it its fake mapping when it
+    // loads it, and `pprofx merge` of it alone writes the same bytes as
+    // `go tool pprof -proto` of it.
+    let golden = common::repo_root().join("tests/golden/proto/proc_cwd-no_mappings.pb");
+    let want = std::fs::read(&golden).expect("golden");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("m.pb.gz");
+    ok(&[
+        "merge",
+        "-o",
+        out.to_str().unwrap(),
+        &example("proc_cwd.pb.gz"),
+    ]);
+    common::assert_same_bytes("merge of proc_cwd.pb.gz", &want, &common::gunzip_file(&out));
+}
+
+#[test]
 fn the_filtered_profile_survives_write_and_read_as_the_same_model() {
     let p = pprofx::load(&example("cpu.pb.gz"), &LoadOptions::default()).expect("load");
     let mut opts = proto::proto_options(ReportOptions::default());
