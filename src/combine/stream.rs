@@ -20,8 +20,11 @@
 //!   chunk. The chunk is then read twice: once for the headers, and once more
 //!   to plan, add and drop each input (files are read again; standard input
 //!   and URLs, which cannot be, are kept in memory from the first reading).
-//! * The chunk's result is combined into the result so far with
-//!   [`merge::combine`], exactly as pprof combines chunks.
+//! * The chunk's result is combined into the result so far exactly as
+//!   pprof combines chunks ([`merge::combine`]); when the two have the same
+//!   header, by adding it to the merger of the result so far, which is kept
+//!   unfinished from chunk to chunk while nothing in it sums to zero
+//!   (`fold`).
 //!
 //! So the result is byte for byte what pprof's fetcher makes of the same
 //! sources, for any number of them. An input that cannot be loaded stops the
