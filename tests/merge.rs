@@ -206,9 +206,13 @@ const CANCEL: Gen = Gen {
     unit: "nanoseconds",
 };
 
-fn golden(name: &str) -> String {
+fn golden_bytes(name: &str) -> Vec<u8> {
     let path = common::repo_root().join("tests/golden/merge").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn golden(name: &str) -> String {
+    String::from_utf8(golden_bytes(name)).expect("utf-8 golden")
 }
 
 #[test]
@@ -247,11 +251,9 @@ fn more_than_a_chunk_with_cancelling_values_is_pprofs_merge() {
     );
     // Gunzipped, the very bytes `go tool pprof -proto` writes, though the
     // samples cancel and pprof merges in chunks.
-    let path = common::repo_root().join("tests/golden/merge/cancel-130.pb");
-    let want = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     common::assert_same_bytes(
         "cancel-130.pb",
-        &want,
+        &golden_bytes("cancel-130.pb"),
         &common::gunzip_file(&dir.path().join("merged.pb.gz")),
     );
 }
@@ -275,10 +277,6 @@ fn three_chunks_merge_as_pprof_merges_them() {
     // The result so far is carried from chunk to chunk unfinished while
     // nothing sums to zero (stream::fold): with values that cancel inside
     // and across chunks, and with values that never do.
-    let golden_bytes = |name: &str| {
-        let path = common::repo_root().join("tests/golden/merge").join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    };
     let (bytes, raw) = merged_family(300, CANCEL);
     assert_eq!(raw, golden("cancel-300.raw"));
     common::assert_same_bytes("cancel-300.pb", &golden_bytes("cancel-300.pb"), &bytes);
@@ -468,7 +466,7 @@ fn mixed_units_are_merged_in_two_passes_with_pprofs_rules() {
         .map(|f| {
             let mut p = pprofx::decode::load(&d.join(f).display().to_string(), &Default::default())
                 .expect("load");
-            pprofx::combine::merge::ensure_mapping(&mut p);
+            p.ensure_mapping();
             p
         })
         .collect();

@@ -208,11 +208,7 @@ pub fn run_merge(args: &super::MergeArgs) -> Result<(), Failure> {
     let mut timer = pprofx::util::timing::Timer::from_env();
     let mut session = load_session(&args.load.source_options(&args.profiles))?;
     timer.lap("load");
-    // pprof gives a profile without mappings a fake one when it loads it,
-    // and numbers strings afresh when it writes: so done here, the merge is
-    // written as pprof's bytes.
-    pprofx::combine::merge::ensure_mapping(&mut session.profile);
-    pprofx::model::write_order::number_as_written(&mut session.profile);
+    pprofx::model::write_order::as_pprof_writes(&mut session.profile);
     timer.lap("strings");
     let out = args.output.display().to_string();
     let result = pprofx::model::encode::write_file(&session.profile, &args.output)

@@ -24,7 +24,7 @@ use thiserror::Error;
 
 use crate::combine::merger::Merger;
 use crate::model::measurement;
-use crate::model::{Label, Mapping, Profile, Samples, ValueType};
+use crate::model::{Label, Profile, Samples, ValueType};
 
 /// Why profiles could not be combined.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -443,21 +443,6 @@ pub fn merge(ps: &[Profile]) -> Result<Profile, MergeError> {
         m.add(p);
     }
     Ok(m.finish())
-}
-
-/// Gives a profile without mappings pprof's fake mapping (id 1, all zero),
-/// attached to every location, as pprof's fetcher does before merging.
-pub fn ensure_mapping(p: &mut Profile) {
-    if !p.mappings.is_empty() {
-        return;
-    }
-    p.mappings.push(Mapping {
-        id: 1,
-        ..Mapping::default()
-    });
-    for m in &mut p.locations.mapping {
-        *m = 0;
-    }
 }
 
 #[cfg(test)]

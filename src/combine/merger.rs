@@ -642,74 +642,53 @@ impl Merger {
         let stack = |s: usize| &mapped[range_of(s)];
         let values = |s: usize| &p.samples.values[s * nv..(s + 1) * nv];
         let hasher = &self.hasher;
-        if ranges.len() == 1 {
-            for (sh, &(samples, frames)) in self.shards.iter_mut().zip(&room) {
-                sh.reserve(hasher, samples, frames, nv);
-            }
-            for s in 0..n {
-                // The slots of later samples, then their stacks and values.
-                if let Some(&h) = hashes.get(s + AHEAD) {
-                    self.shards[shard_of(h)].prefetch_slot(h);
-                }
-                if let Some(&h) = hashes.get(s + AHEAD / 2) {
-                    self.shards[shard_of(h)].prefetch_sample(h, nv);
-                }
-                if sets[s] == SKIP {
-                    continue;
-                }
-                let hash = hashes[s];
-                let k = shard_of(hash);
-                if let Some(local) = self.shards[k].add(hasher, hash, stack(s), sets[s], values(s))
-                {
-                    self.order.push(local << 2 | k as u32);
-                }
-            }
-        } else {
-            // Each thread takes whole shards; new samples are listed with
-            // their input position, then put in order of first use.
-            let threads = ranges.len().clamp(1, SHARDS);
-            let mut groups: Vec<Vec<(usize, &mut Shard)>> =
-                (0..threads).map(|_| Vec::new()).collect();
-            for (k, sh) in self.shards.iter_mut().enumerate() {
-                groups[k % threads].push((k, sh));
-            }
-            let (hashes_ref, sets_ref) = (&hashes, &sets);
-            let news = crate::util::parallel::run_each(groups, |mut group| {
-                let mut new: Vec<(u32, u32)> = Vec::new();
-                for (k, sh) in group.iter_mut() {
-                    let (samples, frames) = room[*k];
+        // Each thread takes whole shards (a small input: one thread, all of
+        // them); new samples are listed with their input position, then put
+        // in order of first use.
+        let threads = ranges.len().clamp(1, SHARDS);
+        let mut groups: Vec<[Option<&mut Shard>; SHARDS]> = (0..threads)
+            .map(|_| std::array::from_fn(|_| None))
+            .collect();
+        for (k, sh) in self.shards.iter_mut().enumerate() {
+            groups[k % threads][k] = Some(sh);
+        }
+        let (hashes_ref, sets_ref) = (&hashes, &sets);
+        let news = crate::util::parallel::run_each(groups, |mut mine| {
+            for (sh, &(samples, frames)) in mine.iter_mut().zip(&room) {
+                if let Some(sh) = sh {
                     sh.reserve(hasher, samples, frames, nv);
                 }
-                for s in 0..n {
-                    // The slots of later samples, then their stacks and values.
-                    if let Some(&h) = hashes_ref.get(s + AHEAD) {
-                        if let Some((_, sh)) = group.iter().find(|(j, _)| *j == shard_of(h)) {
-                            sh.prefetch_slot(h);
-                        }
-                    }
-                    if let Some(&h) = hashes_ref.get(s + AHEAD / 2) {
-                        if let Some((_, sh)) = group.iter().find(|(j, _)| *j == shard_of(h)) {
-                            sh.prefetch_sample(h, nv);
-                        }
-                    }
-                    if sets_ref[s] == SKIP {
-                        continue;
-                    }
-                    let hash = hashes_ref[s];
-                    let k = shard_of(hash);
-                    let Some((_, sh)) = group.iter_mut().find(|(j, _)| *j == k) else {
-                        continue;
-                    };
-                    if let Some(local) = sh.add(hasher, hash, stack(s), sets_ref[s], values(s)) {
-                        new.push((s as u32, local << 2 | k as u32));
+            }
+            let mut new: Vec<(u32, u32)> = Vec::new();
+            for s in 0..n {
+                // The slots of later samples, then their stacks and values.
+                if let Some(&h) = hashes_ref.get(s + AHEAD) {
+                    if let Some(sh) = &mine[shard_of(h)] {
+                        sh.prefetch_slot(h);
                     }
                 }
-                new
-            });
-            let mut all: Vec<(u32, u32)> = news.into_iter().flatten().collect();
-            all.sort_unstable_by_key(|&(s, _)| s);
-            self.order.extend(all.into_iter().map(|(_, packed)| packed));
-        }
+                if let Some(&h) = hashes_ref.get(s + AHEAD / 2) {
+                    if let Some(sh) = &mine[shard_of(h)] {
+                        sh.prefetch_sample(h, nv);
+                    }
+                }
+                if sets_ref[s] == SKIP {
+                    continue;
+                }
+                let hash = hashes_ref[s];
+                let k = shard_of(hash);
+                let Some(sh) = mine[k].as_deref_mut() else {
+                    continue;
+                };
+                if let Some(local) = sh.add(hasher, hash, stack(s), sets_ref[s], values(s)) {
+                    new.push((s as u32, local << 2 | k as u32));
+                }
+            }
+            new
+        });
+        let mut all: Vec<(u32, u32)> = news.into_iter().flatten().collect();
+        all.sort_unstable_by_key(|&(s, _)| s);
+        self.order.extend(all.into_iter().map(|(_, packed)| packed));
         self.hashes = hashes;
         self.mapped = mapped;
         self.sets = sets;

@@ -138,11 +138,18 @@ enum Acc {
 /// same entities, samples and headers in the same order (a merged profile
 /// merged again is itself, and each header is folded from the first's),
 /// unless finishing compacted it, so a merger in which a sample sums to
-/// zero is finished at once. Before, every chunk of 128 inputs re-merged the
-/// whole result so far.
-fn fold(acc: &mut Acc, chunk: Option<Profile>) -> Result<(), SourceError> {
-    let Some(c) = chunk else {
-        return Ok(());
+/// zero is finished at once ([`settle`]). The first chunk's merger is kept
+/// so too, so the result so far is never merged again from scratch.
+fn fold(acc: &mut Acc, chunk: Acc) -> Result<(), SourceError> {
+    let c = match (&acc, chunk) {
+        (_, Acc::Empty) => return Ok(()),
+        // The first chunk's result is the result so far, merger and all.
+        (Acc::Empty, c) => {
+            *acc = c;
+            return Ok(());
+        }
+        (_, Acc::Profile(c)) => c,
+        (_, Acc::Live(m)) => m.finish(),
     };
     let header = TypeHeader::of(&c);
     let plain = header.has_distinct_types();
@@ -222,7 +229,7 @@ impl Chunk {
         };
         out.loaded += 1;
         if so.ensure_mapping {
-            merge::ensure_mapping(&mut p);
+            p.ensure_mapping();
         }
         let h = TypeHeader::of(&p);
         let same = self.headers.first().is_some_and(|(_, h0)| *h0 == h);
@@ -270,22 +277,29 @@ impl Chunk {
         Ok(())
     }
 
-    /// The chunk's combined profile; `None` when none of its inputs loaded.
+    /// The chunk's combined profile ([`Acc::Empty`] when none of its inputs
+    /// loaded); its merger left unfinished when finishing would not change
+    /// it (see [`settle`]).
     fn finish(
         self,
         list: &[String],
         opts: &LoadOptions,
         so: StreamOptions,
         progress: &Progress,
-    ) -> Result<Option<Profile>, SourceError> {
-        match self.phase {
-            Phase::Start => Ok(None),
-            Phase::One(p) => Ok(Some(p)),
-            Phase::Many(m) => Ok(Some(m.finish())),
-            Phase::Mixed => {
-                merge_mixed(list, &self.headers, self.kept, opts, so, progress).map(Some)
-            }
-        }
+    ) -> Result<Acc, SourceError> {
+        Ok(match self.phase {
+            Phase::Start => Acc::Empty,
+            Phase::One(p) => Acc::Profile(p),
+            Phase::Many(m) => settle(m),
+            Phase::Mixed => Acc::Profile(merge_mixed(
+                list,
+                &self.headers,
+                self.kept,
+                opts,
+                so,
+                progress,
+            )?),
+        })
     }
 }
 
@@ -340,7 +354,7 @@ fn merge_mixed(
         let (i, h) = &headers[next];
         let mut p = p;
         if so.ensure_mapping {
-            merge::ensure_mapping(&mut p);
+            p.ensure_mapping();
         }
         if TypeHeader::of(&p) != *h {
             return Err(SourceError::Load {

@@ -183,11 +183,8 @@ impl<'s> Engine<'s> {
                     return Err(RenderError::NoJson(inv.name.clone()));
                 }
                 let bytes = self.with_analysis(opts, note, |an| {
-                    // As pprof writes it: with its fake mapping when the
-                    // profile has none, strings numbered afresh.
                     let mut p = proto::filtered_profile(an);
-                    crate::combine::merge::ensure_mapping(&mut p);
-                    crate::model::write_order::number_as_written(&mut p);
+                    crate::model::write_order::as_pprof_writes(&mut p);
                     crate::model::encode::gzipped(&p)
                 })??;
                 Ok(out.write_all(&bytes)?)

@@ -346,6 +346,22 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// Gives a profile without mappings pprof's fake mapping (id 1, all
+    /// zero), attached to every location, as pprof's fetcher does to every
+    /// profile it loads (pprofx: before merging, and before writing).
+    pub fn ensure_mapping(&mut self) {
+        if !self.mappings.is_empty() {
+            return;
+        }
+        self.mappings.push(Mapping {
+            id: 1,
+            ..Mapping::default()
+        });
+        for m in &mut self.locations.mapping {
+            *m = 0;
+        }
+    }
+
     /// Shorthand for `self.strings.get(idx)`.
     pub fn str(&self, idx: u32) -> &str {
         self.strings.get(idx)

@@ -14,6 +14,15 @@
 
 use crate::model::{Label, Profile, StringTable, NONE};
 
+/// `p` made what pprof writes of it: its fake mapping when it has none
+/// (pprof adds it when it loads a profile, [`Profile::ensure_mapping`]),
+/// then [`number_as_written`]. [`crate::model::encode`] then writes pprof's
+/// bytes (`pprofx merge`, `--proto`).
+pub fn as_pprof_writes(p: &mut Profile) {
+    p.ensure_mapping();
+    number_as_written(p);
+}
+
 /// Sorts each sample's labels as pprof writes them, then renumbers `p`'s
 /// strings in pprof's write order (see the module doc), dropping the
 /// strings nothing refers to. A reference out of the table's range (read as

@@ -207,7 +207,7 @@ pub fn from_inputs(inputs: Vec<(String, Input)>) -> Result<Loaded, InputError> {
 pub fn merge_profiles(mut profiles: Vec<Profile>) -> Result<Profile, MergeError> {
     if profiles.len() > 1 {
         for p in &mut profiles {
-            merge::ensure_mapping(p);
+            p.ensure_mapping();
         }
     }
     merge::combine(profiles)

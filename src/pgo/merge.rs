@@ -188,7 +188,7 @@ pub fn weighted_merge(
     let mut out = merge_profiles(profiles)?;
     if opts.keep_leaves.is_some() || opts.drop_labels {
         trim(&mut out, opts.keep_leaves, opts.drop_labels);
-        merge::ensure_mapping(&mut out);
+        out.ensure_mapping();
         out = merge::merge(std::slice::from_ref(&out))?;
     }
     let table = edges::compute(&out)
