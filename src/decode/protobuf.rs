@@ -712,7 +712,12 @@ fn decode_samples(
         .map(|c| runs[c.clone()].iter().map(|r| r.end - r.start).sum())
         .collect();
     let bytes: usize = bounds.iter().sum();
-    let mut frames = vec![0u32; bytes];
+    // The frame arena is the largest array (four bytes per byte of the
+    // samples) and only its first part is written: left uninitialized, it
+    // costs nothing on fresh pages and no clearing on reused ones (a merge
+    // keeps freed memory, where calloc cleared the whole arena for every
+    // input).
+    let mut frames: Vec<u32> = Vec::with_capacity(bytes);
     let mut stack_ends = vec![0u32; n];
     let mut stack_of = vec![0u32; n];
     let mut label_ends = vec![0u32; n];
@@ -724,7 +729,7 @@ fn decode_samples(
 
     let mut jobs = Vec::with_capacity(chunks.len());
     let (mut f, mut e, mut o, mut l, mut v) = (
-        &mut frames[..],
+        &mut frames.spare_capacity_mut()[..bytes],
         &mut stack_ends[..],
         &mut stack_of[..],
         &mut label_ends[..],
@@ -777,6 +782,7 @@ struct ChunkUsed {
 
 /// The stack arrays of [`decode_samples`] before they are joined.
 struct Stacks {
+    /// Empty, its spare capacity the chunks' regions, written only in part.
     frames: Vec<u32>,
     ends: Vec<u32>,
     of: Vec<u32>,
@@ -814,7 +820,9 @@ fn join_chunks(
         })
     };
     for ((c, bound), used) in chunks.iter().zip(bounds).zip(outs) {
-        frames.copy_within(region_start..region_start + used.frames, len);
+        frames
+            .spare_capacity_mut()
+            .copy_within(region_start..region_start + used.frames, len);
         stack_ends.copy_within(c.start..c.start + used.stacks, nstacks);
         let frame_base =
             u32::try_from(len).map_err(|_| DecodeError::Overflow { what: "frames" })?;
@@ -839,7 +847,10 @@ fn join_chunks(
             labels.extend(used.labels);
         }
     }
-    frames.truncate(len);
+    // SAFETY: each chunk wrote the first `used.frames` slots of its region
+    // (`ChunkOut::push_frame`, `copy_stack`), and the loop slid them down
+    // to follow one another from slot 0: the first `len` slots are written.
+    unsafe { frames.set_len(len) };
     frames.shrink_to_fit();
     stack_ends.truncate(nstacks);
     stack_ends.shrink_to_fit();
@@ -860,7 +871,8 @@ fn join_chunks(
 /// One chunk's share of [`decode_samples`]'s arrays, and its labels.
 struct ChunkOut<'a> {
     /// The chunk's region of the frame arena.
-    frames: &'a mut [u32],
+    /// Written from the front only; the first `frame_count` slots are set.
+    frames: &'a mut [std::mem::MaybeUninit<u32>],
     /// Frames written so far.
     frame_count: usize,
     /// One end per stack (at most one stack per sample), relative to the
@@ -882,7 +894,7 @@ impl ChunkOut<'_> {
     fn push_frame(&mut self, idx: u32) -> Result<()> {
         match self.frames.get_mut(self.frame_count) {
             Some(slot) => {
-                *slot = idx;
+                slot.write(idx);
                 self.frame_count += 1;
                 Ok(())
             }
