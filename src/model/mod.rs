@@ -153,7 +153,7 @@ pub struct Line {
 }
 
 /// One label of a sample, as stored in the file (string indices unresolved).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Label {
     /// String index of the key.
     pub key: u32,
@@ -168,6 +168,16 @@ pub struct Label {
     /// and pprof shows it; profile.proto cannot carry one (its decoders
     /// drop a label with no string, no number and no unit).
     pub kept_zero: bool,
+}
+
+/// Three words per label, where the derived hash wrote five values: label
+/// lists are hashed once per sample when a merge numbers them.
+impl std::hash::Hash for Label {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from(self.key) << 32 | u64::from(self.str));
+        state.write_u64(self.num as u64);
+        state.write_u64(u64::from(self.num_unit) << 1 | u64::from(self.kept_zero));
+    }
 }
 
 impl Label {
