@@ -360,6 +360,14 @@ impl Merger {
         m
     }
 
+    /// Adds large inputs on at most `threads` threads (at least one). One
+    /// when other threads keep the cores busy, as loaders do in a merge of
+    /// many inputs: there, splitting the add over threads only added work
+    /// (merge-300: 14 % more CPU, 16 % more wall time).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
     /// pprof's check before a merge: `p` has the merger's period type and
     /// sample types (names and units, in order).
     pub fn check(&self, p: &Profile) -> Result<(), super::merge::MergeError> {

@@ -91,26 +91,33 @@ pub fn merge_sources(
         loaded: 0,
         skipped: Vec::new(),
     };
-    // Inputs loaded after others were merged and dropped reuse their memory.
-    if list.len() > loader_window() {
+    // Inputs loaded after others were merged and dropped reuse their memory,
+    // and the loaders keep the cores busy: each merge runs on one thread.
+    let busy = list.len() > loader_window();
+    if busy {
         crate::util::alloc::keep_freed_memory();
     }
+    let threads = if busy { 1 } else { 0 };
     // One pool of loading threads for the whole list: chunk boundaries are
     // only points in the stream of loaded profiles.
     let items: Vec<usize> = (0..list.len()).collect();
-    let mut chunk = Chunk::default();
+    let new_chunk = || Chunk {
+        threads,
+        ..Chunk::default()
+    };
+    let mut chunk = new_chunk();
     let mut acc = Acc::Empty;
     load_in_order(list, &items, opts, |i, r| {
         if i > 0 && i % CHUNK == 0 {
-            let done = std::mem::take(&mut chunk);
+            let done = std::mem::replace(&mut chunk, new_chunk());
             let c = done.finish(list, opts, so, progress)?;
-            fold(&mut acc, c)?;
+            fold(&mut acc, c, threads)?;
         }
         progress.step();
         chunk.take(i, r, list, so, &mut out)
     })?;
     let c = chunk.finish(list, opts, so, progress)?;
-    fold(&mut acc, c)?;
+    fold(&mut acc, c, threads)?;
     out.profile = match acc {
         Acc::Empty => None,
         Acc::Profile(p) => Some(p),
@@ -140,7 +147,7 @@ enum Acc {
 /// unless finishing compacted it, so a merger in which a sample sums to
 /// zero is finished at once ([`settle`]). The first chunk's merger is kept
 /// so too, so the result so far is never merged again from scratch.
-fn fold(acc: &mut Acc, chunk: Acc) -> Result<(), SourceError> {
+fn fold(acc: &mut Acc, chunk: Acc, threads: usize) -> Result<(), SourceError> {
     let c = match (&acc, chunk) {
         (_, Acc::Empty) => return Ok(()),
         // The first chunk's result is the result so far, merger and all.
@@ -156,7 +163,7 @@ fn fold(acc: &mut Acc, chunk: Acc) -> Result<(), SourceError> {
     *acc = match std::mem::replace(acc, Acc::Empty) {
         Acc::Empty => Acc::Profile(c),
         Acc::Profile(a) if plain && TypeHeader::of(&a) == header => {
-            let mut m = Merger::new(&a);
+            let mut m = merger_for(&a, threads);
             m.add(&a);
             m.add(&c);
             settle(m)
@@ -169,6 +176,16 @@ fn fold(acc: &mut Acc, chunk: Acc) -> Result<(), SourceError> {
         Acc::Live(m) => Acc::Profile(merge::combine(vec![m.finish(), c])?),
     };
     Ok(())
+}
+
+/// A merger for profiles like `first`, adding on `threads` threads (0: as
+/// many as the merger chooses).
+fn merger_for(first: &Profile, threads: usize) -> Merger {
+    let mut m = Merger::new(first);
+    if threads > 0 {
+        m.set_threads(threads);
+    }
+    m
 }
 
 /// A merger kept unfinished as the result so far, or finished when a
@@ -211,6 +228,8 @@ struct Chunk {
     same_plan: Option<Plan>,
     /// Inputs that cannot be read again, kept for a second pass.
     kept: HashMap<usize, Profile>,
+    /// The threads its merges add on (see [`merger_for`]).
+    threads: usize,
 }
 
 impl Chunk {
@@ -248,7 +267,7 @@ impl Chunk {
                 let pl = self.same_plan.insert(plan(&[h0.clone(), h0])?.remove(0));
                 apply_plan(pl, &mut first);
                 apply_plan(pl, &mut p);
-                let mut m = Merger::new(&first);
+                let mut m = merger_for(&first, self.threads);
                 m.add(&first);
                 m.add(&p);
                 kept_if(!rereadable(&list[first_i]), kept, first_i, first);
@@ -298,6 +317,7 @@ impl Chunk {
                 opts,
                 so,
                 progress,
+                self.threads,
             )?),
         })
     }
@@ -338,6 +358,7 @@ fn merge_mixed(
     opts: &LoadOptions,
     so: StreamOptions,
     progress: &Progress,
+    threads: usize,
 ) -> Result<Profile, SourceError> {
     let hs: Vec<TypeHeader> = headers.iter().map(|(_, h)| h.clone()).collect();
     let plans = plan(&hs)?;
@@ -372,7 +393,7 @@ fn merge_mixed(
         }
         match &mut merger {
             None => {
-                let mut m = Merger::new(&p);
+                let mut m = merger_for(&p, threads);
                 m.add(&p);
                 merger = Some(m);
             }
