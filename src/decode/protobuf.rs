@@ -1339,6 +1339,24 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn varints_of_any_length_read_as_written(
+            vals in proptest::collection::vec(
+                (proptest::prop_oneof![0u64..128, 128u64..1 << 21, 1u64 << 21..1 << 35,
+                    1u64 << 35..1 << 56, (1u64 << 56)..=u64::MAX],
+                 proptest::prop_oneof![9 => proptest::strategy::Just(0u8), 1 => 1u8..11]),
+                0..30),
+        ) {
+            let bytes = varints(&vals);
+            let mut r = Reader::new(&bytes, 0, bytes.len());
+            for &(v, _) in &vals {
+                proptest::prop_assert_eq!(r.varint().unwrap(), v);
+            }
+            proptest::prop_assert!(r.at_end());
+        }
+    }
+
     #[test]
     fn a_packed_id_cut_short_or_unknown_is_an_error() {
         // An id whose last byte is missing, after eight good ones.
