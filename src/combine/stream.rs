@@ -572,12 +572,18 @@ pub fn load_in_order(
             }
             Ok(())
         };
-        let result = run();
-        if result.is_err() {
-            lock(&state).stop = true;
-            space.notify_all();
+        // However `run` ends, by an error, a panic in `f` or every item
+        // taken, the loaders are told to stop: the scope waits for them,
+        // and one waiting for room would otherwise wait for ever.
+        struct StopLoaders<'a, S>(&'a Mutex<S>, &'a Condvar, fn(&mut S));
+        impl<S> Drop for StopLoaders<'_, S> {
+            fn drop(&mut self) {
+                (self.2)(&mut lock(self.0));
+                self.1.notify_all();
+            }
         }
-        result
+        let _stop = StopLoaders(&state, &space, |st: &mut State| st.stop = true);
+        run()
     })
 }
 
@@ -598,24 +604,46 @@ mod tests {
         assert!(!may_load_next(5, 3, u64::MAX, 1));
     }
 
-    #[test]
-    fn many_sources_arrive_in_order_and_a_bad_one_with_its_error() {
-        let dir = std::env::temp_dir().join(format!("pprofx-stream-{}", std::process::id()));
+    /// `n` copies of a one-sample profile in a fresh directory, as sources.
+    fn sources(n: usize, tag: &str) -> (std::path::PathBuf, Vec<String>) {
+        let dir = std::env::temp_dir().join(format!("pprofx-stream-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let bytes = crate::model::fixture::encoded(&[&[1]], &[(&[1], 1)]);
-        let list: Vec<String> = (0..40)
+        let list = (0..n)
             .map(|i| {
                 let path = dir.join(format!("{i:02}.pb"));
-                // Source 17 is not a profile.
-                let body = if i == 17 {
-                    b"junk".to_vec()
-                } else {
-                    bytes.clone()
-                };
-                std::fs::write(&path, body).unwrap();
+                std::fs::write(&path, &bytes).unwrap();
                 path.to_string_lossy().into_owned()
             })
             .collect();
+        (dir, list)
+    }
+
+    #[test]
+    fn a_panic_while_merging_stops_the_loaders_instead_of_hanging() {
+        let (dir, list) = sources(40, "panic");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let worker = std::thread::spawn(move || {
+            let items: Vec<usize> = (0..list.len()).collect();
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                load_in_order(&list, &items, &LoadOptions::default(), |i, _| {
+                    assert!(i != 5, "a merge that fails at the sixth input");
+                    Ok(())
+                })
+            }));
+            tx.send(r.is_err()).unwrap();
+        });
+        let panicked = rx.recv_timeout(std::time::Duration::from_secs(60));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(panicked, Ok(true), "the panic reached the caller");
+        worker.join().unwrap();
+    }
+
+    #[test]
+    fn many_sources_arrive_in_order_and_a_bad_one_with_its_error() {
+        let (dir, list) = sources(40, "order");
+        // Source 17 is not a profile.
+        std::fs::write(&list[17], b"junk").unwrap();
         let items: Vec<usize> = (0..list.len()).collect();
         let mut seen = Vec::new();
         load_in_order(&list, &items, &LoadOptions::default(), |i, r| {
