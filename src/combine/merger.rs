@@ -279,14 +279,16 @@ impl Shard {
     /// input, each doubling copied the shard into fresh pages (a third of
     /// `top -base`'s page faults on the two 300k-record heap profiles).
     ///
-    /// A buffer that must grow gets room for three times as much more: the
-    /// next input is often as large (the second of two), and room never
-    /// written costs no memory, while growing again would copy the first
-    /// input's samples (on merge 2×200k, 2 % of the run's CPU).
+    /// A buffer that must grow gets room for three times as much more (the
+    /// extra at most 64 MiB): the next input is often as large (the second
+    /// of two), and room never written costs no memory, while growing again
+    /// would copy the first input's samples (on merge 2×200k, 2 % of the
+    /// run's CPU).
     fn reserve(&mut self, samples: usize, frames: usize, nv: usize) {
         fn ahead<T>(v: &mut Vec<T>, more: usize) {
             if v.capacity() - v.len() < more {
-                v.reserve(more.saturating_mul(3));
+                let cap = (64 << 20) / std::mem::size_of::<T>().max(1);
+                v.reserve(more.saturating_add(more.saturating_mul(2).min(cap)));
             }
         }
         ahead(&mut self.meta, samples);
