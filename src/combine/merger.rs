@@ -1206,25 +1206,25 @@ impl Merger {
         let (_, key_addr, mapping) = self.placed(mi, locs.address[li]);
         let mut lines = std::mem::take(&mut self.lines);
         lines.clear();
-        let mut found = true;
-        for ln in locs.lines(l) {
-            let Some(function) = self.find_function(p, maps, ln.function) else {
-                found = false;
-                break;
-            };
-            lines.push(Line {
-                function,
-                line: ln.line,
-                column: ln.column,
+        let idx = locs
+            .lines(l)
+            .iter()
+            .try_for_each(|ln| {
+                let function = self.find_function(p, maps, ln.function)?;
+                lines.push(Line {
+                    function,
+                    line: ln.line,
+                    column: ln.column,
+                });
+                Some(())
+            })
+            .and_then(|()| {
+                let folded = locs.is_folded[li];
+                let hash = location_hash(&self.hasher, key_addr, mapping, folded, &lines);
+                self.find_location_key(hash, key_addr, mapping, folded, &lines)
             });
-        }
-        let idx = found.then(|| {
-            let folded = locs.is_folded[li];
-            let hash = location_hash(&self.hasher, key_addr, mapping, folded, &lines);
-            self.find_location_key(hash, key_addr, mapping, folded, &lines)
-        });
         self.lines = lines;
-        let idx = idx.flatten()?;
+        let idx = idx?;
         maps.locations[li] = idx;
         Some(idx)
     }

@@ -97,12 +97,11 @@ pub fn merge_sources(
     if busy {
         crate::util::alloc::keep_freed_memory();
     }
-    let threads = if busy { 1 } else { 0 };
     // One pool of loading threads for the whole list: chunk boundaries are
     // only points in the stream of loaded profiles.
     let items: Vec<usize> = (0..list.len()).collect();
     let new_chunk = || Chunk {
-        threads,
+        one_thread: busy,
         ..Chunk::default()
     };
     let mut chunk = new_chunk();
@@ -111,13 +110,13 @@ pub fn merge_sources(
         if i > 0 && i % CHUNK == 0 {
             let done = std::mem::replace(&mut chunk, new_chunk());
             let c = done.finish(list, opts, so, progress)?;
-            fold(&mut acc, c, threads)?;
+            fold(&mut acc, c, busy)?;
         }
         progress.step();
         chunk.take(i, r, list, so, &mut out)
     })?;
     let c = chunk.finish(list, opts, so, progress)?;
-    fold(&mut acc, c, threads)?;
+    fold(&mut acc, c, busy)?;
     out.profile = match acc {
         Acc::Empty => None,
         Acc::Profile(p) => Some(p),
@@ -147,7 +146,7 @@ enum Acc {
 /// unless finishing compacted it, so a merger in which a sample sums to
 /// zero is finished at once ([`settle`]). The first chunk's merger is kept
 /// so too, so the result so far is never merged again from scratch.
-fn fold(acc: &mut Acc, chunk: Acc, threads: usize) -> Result<(), SourceError> {
+fn fold(acc: &mut Acc, chunk: Acc, one_thread: bool) -> Result<(), SourceError> {
     let c = match (&acc, chunk) {
         (_, Acc::Empty) => return Ok(()),
         // The first chunk's result is the result so far, merger and all.
@@ -163,7 +162,7 @@ fn fold(acc: &mut Acc, chunk: Acc, threads: usize) -> Result<(), SourceError> {
     *acc = match std::mem::replace(acc, Acc::Empty) {
         Acc::Empty => Acc::Profile(c),
         Acc::Profile(a) if plain && TypeHeader::of(&a) == header => {
-            let mut m = merger_for(&a, threads);
+            let mut m = merger_for(&a, one_thread);
             m.add(&a);
             m.add(&c);
             settle(m)
@@ -178,12 +177,12 @@ fn fold(acc: &mut Acc, chunk: Acc, threads: usize) -> Result<(), SourceError> {
     Ok(())
 }
 
-/// A merger for profiles like `first`, adding on `threads` threads (0: as
-/// many as the merger chooses).
-fn merger_for(first: &Profile, threads: usize) -> Merger {
+/// A merger for profiles like `first`, adding on one thread when
+/// `one_thread` (the loaders keep the cores busy), else on every core.
+fn merger_for(first: &Profile, one_thread: bool) -> Merger {
     let mut m = Merger::new(first);
-    if threads > 0 {
-        m.set_threads(threads);
+    if one_thread {
+        m.set_threads(1);
     }
     m
 }
@@ -228,8 +227,8 @@ struct Chunk {
     same_plan: Option<Plan>,
     /// Inputs that cannot be read again, kept for a second pass.
     kept: HashMap<usize, Profile>,
-    /// The threads its merges add on (see [`merger_for`]).
-    threads: usize,
+    /// Whether its merges add on one thread (see [`merger_for`]).
+    one_thread: bool,
 }
 
 impl Chunk {
@@ -267,7 +266,7 @@ impl Chunk {
                 let pl = self.same_plan.insert(plan(&[h0.clone(), h0])?.remove(0));
                 apply_plan(pl, &mut first);
                 apply_plan(pl, &mut p);
-                let mut m = merger_for(&first, self.threads);
+                let mut m = merger_for(&first, self.one_thread);
                 m.add(&first);
                 m.add(&p);
                 kept_if(!rereadable(&list[first_i]), kept, first_i, first);
@@ -317,7 +316,7 @@ impl Chunk {
                 opts,
                 so,
                 progress,
-                self.threads,
+                self.one_thread,
             )?),
         })
     }
@@ -358,7 +357,7 @@ fn merge_mixed(
     opts: &LoadOptions,
     so: StreamOptions,
     progress: &Progress,
-    threads: usize,
+    one_thread: bool,
 ) -> Result<Profile, SourceError> {
     let hs: Vec<TypeHeader> = headers.iter().map(|(_, h)| h.clone()).collect();
     let plans = plan(&hs)?;
@@ -393,7 +392,7 @@ fn merge_mixed(
         }
         match &mut merger {
             None => {
-                let mut m = merger_for(&p, threads);
+                let mut m = merger_for(&p, one_thread);
                 m.add(&p);
                 merger = Some(m);
             }
@@ -575,14 +574,14 @@ pub fn load_in_order(
         // However `run` ends, by an error, a panic in `f` or every item
         // taken, the loaders are told to stop: the scope waits for them,
         // and one waiting for room would otherwise wait for ever.
-        struct StopLoaders<'a, S>(&'a Mutex<S>, &'a Condvar, fn(&mut S));
-        impl<S> Drop for StopLoaders<'_, S> {
+        struct StopLoaders<'a>(&'a Mutex<State>, &'a Condvar);
+        impl Drop for StopLoaders<'_> {
             fn drop(&mut self) {
-                (self.2)(&mut lock(self.0));
+                lock(self.0).stop = true;
                 self.1.notify_all();
             }
         }
-        let _stop = StopLoaders(&state, &space, |st: &mut State| st.stop = true);
+        let _stop = StopLoaders(&state, &space);
         run()
     })
 }

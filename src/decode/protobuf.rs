@@ -1206,9 +1206,7 @@ fn push_locations_with(
             if bits > 32 {
                 break;
             }
-            let v = (w >> at) & (u64::MAX >> (64 - bits));
-            let id =
-                (v & 0x7f) | ((v >> 1) & 0x3f80) | ((v >> 2) & 0x1f_c000) | ((v >> 3) & 0xfe0_0000);
+            let id = short_varint((w >> at) & (u64::MAX >> (64 - bits)));
             let idx = get(id).ok_or_else(|| unknown_location(sample, id))?;
             out.push_frame(idx)?;
             at = stop;
@@ -1235,9 +1233,8 @@ fn push_locations_with(
                     what: "varint",
                 });
             }
-            let m = w & (u32::MAX >> (32 - bits));
             i += len;
-            u64::from((m & 0x7f) | ((m >> 1) & 0x3f80) | ((m >> 2) & 0x1f_c000))
+            short_varint(u64::from(w & (u32::MAX >> (32 - bits))))
         } else {
             let mut r = Reader::new(buf, i, end);
             let v = r.varint()?;
@@ -1248,6 +1245,13 @@ fn push_locations_with(
         out.push_frame(idx)?;
     }
     Ok(())
+}
+
+/// The value of a varint of at most four bytes, `v` being those bytes
+/// (little-endian, continuation bits included, nothing after them).
+#[inline(always)]
+fn short_varint(v: u64) -> u64 {
+    (v & 0x7f) | ((v >> 1) & 0x3f80) | ((v >> 2) & 0x1f_c000) | ((v >> 3) & 0xfe0_0000)
 }
 
 #[cold]
