@@ -34,6 +34,15 @@
 
 #![warn(missing_docs)]
 
+/// `eprintln!` for messages to the user, ignoring a failed write to
+/// standard error ([`util::output::note`]).
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::util::output::note(format_args!($($arg)*))
+    };
+}
+
 pub mod combine;
 pub mod decode;
 pub mod diff;

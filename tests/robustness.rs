@@ -1277,3 +1277,45 @@ fn completions_into_a_closed_pipe() {
         assert_eq!(o.status.code(), Some(0), "{shell}: {err}");
     }
 }
+
+/// Messages to a standard error that cannot be written (a full disk, or a
+/// pipe whose reader is gone) are dropped: the run still ends with its own
+/// exit code, where `eprintln!` panicked (exit code 101).
+#[test]
+fn messages_to_an_unwritable_stderr_do_not_crash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let cpu = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/profiles/cpu.pb.gz");
+    std::fs::write(d.join("bad.pb.gz"), b"not a profile at all\n").expect("bad");
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(_) = full() else {
+        eprintln!("skipped: no /dev/full on this system");
+        return;
+    };
+    // An error: exit code 1.
+    let mut cmd = Command::new(bin());
+    cmd.current_dir(d)
+        .args(["top", "missing.pb.gz"])
+        .stderr(full().expect("/dev/full"));
+    assert_eq!(cmd.status().expect("run").code(), Some(1));
+    // A note (one input skipped): the merge is written, exit code 0.
+    let mut cmd = Command::new(bin());
+    cmd.current_dir(d)
+        .args(["merge", "--skip_bad", "-o", "out.pb.gz", "bad.pb.gz"])
+        .arg(&cpu)
+        .stderr(full().expect("/dev/full"));
+    assert_eq!(cmd.status().expect("run").code(), Some(0));
+    assert!(d.join("out.pb.gz").exists());
+    // The same error into a pipe whose reader is gone.
+    let mut child = Command::new("/bin/sh")
+        .current_dir(d)
+        .arg("-c")
+        .arg("sleep 0.2; exec \"$0\" top missing.pb.gz")
+        .arg(bin())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stderr.take());
+    assert_eq!(child.wait().expect("wait").code(), Some(1));
+}

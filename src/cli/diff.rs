@@ -16,14 +16,14 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
     use pprofx::diff::{self, render, DiffOptions, Gates, Keying, Metric, Mode};
     let fail = |code: u8, subject: Option<&str>, msg: &dyn std::fmt::Display| {
         match subject {
-            Some(s) => eprintln!("pprofx: {s}: {msg}"),
-            None => eprintln!("pprofx: {msg}"),
+            Some(s) => pprofx::note!("pprofx: {s}: {msg}"),
+            None => pprofx::note!("pprofx: {msg}"),
         }
         ExitCode::from(code)
     };
     let (report_opts, warnings) = args.report.to_options();
     for w in warnings {
-        eprintln!("{w}");
+        pprofx::note!("{w}");
     }
     let mode = match args.mode.as_deref().map(|m| (m, Mode::parse(m))) {
         None => None,
@@ -124,7 +124,7 @@ pub fn run_diff(args: &DiffArgs) -> ExitCode {
     };
     // Inputs in the wrong time order: one line, whatever the output.
     if let Some(o) = &report.out_of_order {
-        eprintln!("pprofx: warning: {}", o.message());
+        pprofx::note!("pprofx: warning: {}", o.message());
     }
     // The text lists the largest changes (20 unless -nodecount says); the
     // JSON and the HTML table every row unless -nodecount says.

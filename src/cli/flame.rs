@@ -227,7 +227,7 @@ pub fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     }
     let (opts, warnings) = args.report.to_options();
     for w in warnings {
-        eprintln!("{w}");
+        pprofx::note!("{w}");
     }
     let mut timer = pprofx::util::timing::Timer::from_env();
     let session = load_session(&args.load.source_options(std::slice::from_ref(source)))?;
@@ -235,7 +235,7 @@ pub fn run_flame(args: &FlameArgs) -> Result<(), Failure> {
     timer.lap("load");
     let analysis = Analysis::new(profile, opts).map_err(|e| Failure::new(source, e))?;
     for m in &analysis.messages {
-        eprintln!("{m}");
+        pprofx::note!("{m}");
     }
     timer.lap("aggregate");
     let tree_opts = TreeOptions {
@@ -290,14 +290,14 @@ fn run_flame_diff(args: &FlameArgs, base: &str, new: &str) -> Result<(), Failure
     check_flame_args(args)?;
     let (opts, warnings) = args.report.to_options();
     for w in warnings {
-        eprintln!("{w}");
+        pprofx::note!("{w}");
     }
     let sb = load_session(&args.load.source_options(&[base.to_string()]))?;
     let sn = load_session(&args.load.source_options(&[new.to_string()]))?;
     let (pb, pn) = (&sb.profile, &sn.profile);
     // Inputs in the wrong time order: one line, as `pprofx diff` says it.
     if let Some(o) = pprofx::diff::time_order(&[(base, pb.time_nanos), (new, pn.time_nanos)]) {
-        eprintln!("pprofx: warning: {}", o.message());
+        pprofx::note!("pprofx: warning: {}", o.message());
     }
     let ab = Analysis::new(pb, opts.clone()).map_err(|e| Failure::new(base, e))?;
     let an = Analysis::new(pn, opts.clone()).map_err(|e| Failure::new(new, e))?;

@@ -244,7 +244,7 @@ fn run_merge(a: &PgoMergeArgs) -> Result<(), Failure> {
     };
     let m = merge::weighted_merge(inputs, &mopts).map_err(Failure::plain)?;
     for w in &m.warnings {
-        eprintln!("pprofx: warning: {}", w.message);
+        pprofx::note!("pprofx: warning: {}", w.message);
     }
     pprofx::model::encode::write_file(&m.profile, std::path::Path::new(&a.output))
         .map_err(|e| Failure::new(&a.output, e))?;
@@ -256,7 +256,7 @@ fn run_merge(a: &PgoMergeArgs) -> Result<(), Failure> {
         .map(|((name, t), w)| format!("{w} × {} ({name})", t.total_weight))
         .collect();
     let hot = pgo::hot::hot_set(&m.table, pgo::CDF_THRESHOLD);
-    eprintln!(
+    pprofx::note!(
         "pprofx: wrote {}: {} samples, {} call-site edges ({} hot), total weight {} = {}{}",
         a.output,
         m.profile.samples.len(),
@@ -290,7 +290,7 @@ fn run_diff(a: &PgoDiffArgs) -> ExitCode {
             Err(e) => return fail(input_failure(e)),
         };
         for w in &loaded.warnings {
-            eprintln!("pprofx: warning: {}", w.message);
+            pprofx::note!("pprofx: warning: {}", w.message);
         }
         sides.push(diff::Side::new(name, loaded.table, a.cdf_threshold));
     }

@@ -426,7 +426,7 @@ pub fn run(mut args: PprofArgs) -> Result<(), Failure> {
         return Ok(());
     }
     for w in &args.warnings {
-        eprintln!("{w}");
+        pprofx::note!("{w}");
     }
     if args.sources.is_empty() {
         return Err(Failure {
@@ -437,7 +437,7 @@ pub fn run(mut args: PprofArgs) -> Result<(), Failure> {
     }
     if args.sources.len() > 1 && is_executable(&args.sources[0]) {
         let binary = args.sources.remove(0);
-        eprintln!(
+        pprofx::note!(
             "pprofx: {binary}: not needed: pprofx reads function names from the profile, not from the binary"
         );
         args.binary = Some(binary);
@@ -561,7 +561,7 @@ fn serve_http(
 ) -> Result<(), Failure> {
     let bound = pprofx::webui::bind(addr).map_err(|e| Failure::usage("-http", e))?;
     let url = bound.url();
-    eprintln!("Serving web UI on {url}");
+    pprofx::note!("Serving web UI on {url}");
     if !no_browser {
         open_browser(&format!("{url}/ui/"));
     }
@@ -587,7 +587,7 @@ fn open_browser(url: &str) {
             return;
         }
     }
-    eprintln!("pprofx: no browser could be started (set $BROWSER); open {url}");
+    pprofx::note!("pprofx: no browser could be started (set $BROWSER); open {url}");
 }
 
 #[cfg(test)]

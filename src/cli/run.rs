@@ -64,8 +64,8 @@ impl Failure {
     /// Prints the failure and returns its exit code.
     pub fn report(&self) -> ExitCode {
         match &self.subject {
-            Some(s) => eprintln!("pprofx: {s}: {}", self.message),
-            None => eprintln!("pprofx: {}", self.message),
+            Some(s) => pprofx::note!("pprofx: {s}: {}", self.message),
+            None => pprofx::note!("pprofx: {}", self.message),
         }
         ExitCode::from(self.code)
     }
@@ -99,7 +99,7 @@ pub fn note_unsymbolized(session: &Session) {
     if unnamed || p.samples.is_empty() {
         return;
     }
-    eprintln!(
+    pprofx::note!(
         "pprofx: {}: the profile has addresses but no function names, so frames show as <unknown> (as in pprof); `pprofx diff` reads the names from the `#` lines of Go's debug=1 text",
         session.name()
     );
@@ -121,7 +121,7 @@ pub fn render_once(
     }
     let stdout_tty = io::IsTerminal::is_terminal(&io::stdout());
     let target = deliver(spec, &cfg.output, stdout_tty, false);
-    let mut note = |m: &str| eprintln!("{m}");
+    let mut note = |m: &str| pprofx::note!("{m}");
     let mut failure: Option<Failure> = None;
     let mut render = |w: &mut dyn Write| -> io::Result<()> {
         match engine.render(inv, cfg, format, w, &mut note) {
@@ -148,7 +148,7 @@ pub fn render_once(
     };
     match result {
         Ok(msg) if !msg.is_empty() && !matches!(target, Delivery::File(_)) => {
-            eprintln!("{msg}");
+            pprofx::note!("{msg}");
             Ok(())
         }
         Ok(_) => Ok(()),
@@ -160,7 +160,7 @@ pub fn render_once(
 pub fn run_report(name: &str, param: Option<&str>, args: &TopArgs) -> Result<(), Failure> {
     let (cfg, warnings) = args.report.to_config(&args.out)?;
     for w in warnings {
-        eprintln!("{w}");
+        pprofx::note!("{w}");
     }
     let inv = if args.out.proto {
         if args.out.output.is_none() {

@@ -200,7 +200,7 @@ pub fn load_all(list: &[String], opts: &LoadOptions) -> Result<Vec<Profile>, Sou
 pub fn load_profile(spec: &SourceSpec, opts: &LoadOptions) -> Result<Profile, SourceError> {
     let loaded = load_sources(spec, opts)?;
     if let Some(note) = loaded.skipped_note() {
-        eprintln!("pprofx: {note}");
+        crate::note!("pprofx: {note}");
     }
     Ok(loaded.profile)
 }

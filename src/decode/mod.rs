@@ -166,11 +166,11 @@ fn stop_error(stop: Stop, opts: &LoadOptions) -> LoadError {
 /// a terminal while a capture runs), reads the body as it arrives (like a
 /// stream, see the module docs), decodes it and saves it.
 pub fn load_remote(target: &Target, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    eprintln!("Fetching profile over HTTP from {}", target.url);
+    crate::note!("Fetching profile over HTTP from {}", target.url);
     let progress = target.duration.and_then(|d| {
         let tty = io::stderr().is_terminal();
         if !tty {
-            eprintln!("Please wait... ({})", format_duration(d));
+            crate::note!("Please wait... ({})", format_duration(d));
         }
         tty.then(|| Progress::start(d, target.timeout)).flatten()
     });
@@ -223,8 +223,8 @@ pub fn load_remote(target: &Target, opts: &LoadOptions) -> Result<Profile, LoadE
         }
     };
     match capture::save(gzipped.as_deref(), &profile) {
-        Ok(path) => eprintln!("Saved profile in {}", path.display()),
-        Err(e) => eprintln!("pprofx: could not save profile: {}", io_phrase(&e)),
+        Ok(path) => crate::note!("Saved profile in {}", path.display()),
+        Err(e) => crate::note!("pprofx: could not save profile: {}", io_phrase(&e)),
     }
     Ok(profile)
 }

@@ -29,7 +29,7 @@ pub fn save_dir() -> io::Result<PathBuf> {
         match std::fs::create_dir_all(&d) {
             Ok(()) => return Ok(d),
             Err(e) => {
-                eprintln!("pprofx: could not use {}: {}", d.display(), io_phrase(&e));
+                crate::note!("pprofx: could not use {}: {}", d.display(), io_phrase(&e));
                 last = Some(e);
             }
         }

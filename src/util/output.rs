@@ -7,13 +7,22 @@
 //! and [`write_valid`] do the same for text (names that are not UTF-8
 //! printed as their bytes, as pprof prints them) and for JSON, SVG and HTML
 //! (those bytes as U+FFFD, so the output stays valid UTF-8); see
-//! [`crate::util::rawbytes`].
+//! [`crate::util::rawbytes`]. [`note`] writes a message for the user to
+//! standard error, where a failed write is not worth a crash.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::rawbytes::Unescape;
+
+/// Writes one line to standard error, ignoring a failed write: a message
+/// for the user (an error, a warning, a note) is never worth a crash, where
+/// `eprintln!` panics on a full disk or a pipe whose reader is gone behind
+/// `2>`. Called through the [`crate::note!`] macro.
+pub fn note(args: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "{args}");
+}
 
 /// Writes through `f` to `target`: standard output for `-` (a closed pipe is
 /// not an error), else a temporary file next to `target` that is renamed over
