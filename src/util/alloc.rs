@@ -1,39 +1,46 @@
-//! A global allocator that asks Linux for transparent huge pages on
-//! mid-sized blocks.
+//! A global allocator that can ask Linux for transparent huge pages on
+//! mid-sized blocks: off unless `PPROFX_HUGEPAGES=1` is set.
 //!
 //! The tables a report looks up at random (node slots, location-to-node
 //! maps, hash tables of a few megabytes) miss the TLB on nearly every access
-//! with 4 KiB pages once they outgrow a few megabytes. [`HugePages`] passes
-//! every request to the system allocator and, for blocks from
-//! [`HugePages::THRESHOLD`] to [`HugePages::MAX`] bytes, marks their whole
-//! 2 MiB pages `MADV_HUGEPAGE`, so the kernel backs them with huge pages
-//! where it can (under `madvise` or `always`; under `never` the hint is
-//! ignored).
+//! with 4 KiB pages once they outgrow a few megabytes. With the hint on,
+//! [`HugePages`] passes every request to the system allocator and, for
+//! blocks from [`HugePages::THRESHOLD`] to [`HugePages::MAX`] bytes, marks
+//! their whole 2 MiB pages `MADV_HUGEPAGE`, so the kernel backs them with
+//! huge pages where it can (under `madvise` or `always`; under `never` the
+//! hint is ignored). Larger blocks (the inflated input, the frame arena)
+//! are read and written front to back and never get it.
 //!
-//! Larger blocks (the inflated input, the frame arena) are read and written
-//! front to back, so huge pages save them little, and on a virtual machine
-//! they can cost a great deal: free 2 MiB blocks are the ones the guest
-//! hands back to the host, so a huge-page fault often waits for the host to
-//! back 2 MiB afresh, and with `defrag=madvise` it may compact memory
-//! first. Measured on the 2-core machine of BENCHMARKS.md, `top` of the
-//! 5M-sample profile took 4.1–6.9 s (3.4–6.2 s of it in the kernel) with
-//! every large block hinted, and 2.6–3.0 s with the hint kept to blocks of
-//! at most 64 MiB, as fast as with no hint at all; the 1M-sample profile
-//! keeps its huge-page speed. `PPROFX_HUGEPAGES=0` in the environment turns
-//! the hint off (read once, with `getenv`, which does not allocate).
-//! Elsewhere than Linux it is the system allocator unchanged.
+//! The hint is off by default because on the virtual machine of
+//! BENCHMARKS.md a huge page costs far more to fault in than it saves. Its
+//! free memory goes back to the host a few seconds after it is freed, so a
+//! command run after a pause (as people run them) finds its huge pages
+//! cold: each fault waits for the host to back 2 MiB afresh, and with
+//! `defrag=madvise` the kernel may compact memory first. Run after 3 s of
+//! idle, four times each, hint on against off (median wall time): `top` of
+//! the 1M-sample profile 0.55 against 0.46 s, of the 150k-sample one 0.155
+//! against 0.125 s, `top -base` of the two 300k-record heap profiles 0.99
+//! against 0.55 s, the merge of two 200k-sample profiles 0.87 against
+//! 0.565 s, the merge of 300 profiles 1.245 against 1.15 s; run back to
+//! back, the two were even. (Earlier machines measured the hint at 8–18 ms
+//! saved on `top` of the 150k-sample profile, run back to back.)
+//! `PPROFX_HUGEPAGES=1` in the environment turns it on (read once, with
+//! `getenv`, which does not allocate). Elsewhere than Linux it is the
+//! system allocator unchanged.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 #[cfg(target_os = "linux")]
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// The system allocator, with huge-page hints on large blocks (see the module docs).
+/// The system allocator, with huge-page hints on mid-sized blocks when
+/// `PPROFX_HUGEPAGES=1` (see the module docs).
 pub struct HugePages;
 
 impl HugePages {
     /// Blocks at least this large get the hint.
     pub const THRESHOLD: usize = 2 << 20;
-    /// Blocks larger than this do not (see the module docs).
+    /// Blocks larger than this do not (filled front to back, they gain
+    /// little from huge pages: see the module docs).
     pub const MAX: usize = 64 << 20;
 }
 
@@ -73,7 +80,7 @@ unsafe impl GlobalAlloc for HugePages {
 #[cfg(target_os = "linux")]
 static WANTED: AtomicU8 = AtomicU8::new(0);
 
-/// False when `PPROFX_HUGEPAGES=0` is set.
+/// True when `PPROFX_HUGEPAGES=1` is set.
 #[cfg(target_os = "linux")]
 fn wanted() -> bool {
     match WANTED.load(Ordering::Relaxed) {
@@ -83,12 +90,12 @@ fn wanted() -> bool {
             // SAFETY: getenv reads the environment without allocating; the
             // name is NUL-terminated, and the value is only read here, at
             // once (no thread of pprofx changes the environment).
-            let off = unsafe {
+            let on = unsafe {
                 let v = libc::getenv(c"PPROFX_HUGEPAGES".as_ptr());
-                !v.is_null() && *v == b'0' as libc::c_char && *v.add(1) == 0
+                !v.is_null() && *v == b'1' as libc::c_char && *v.add(1) == 0
             };
-            WANTED.store(if off { 2 } else { 1 }, Ordering::Relaxed);
-            !off
+            WANTED.store(if on { 1 } else { 2 }, Ordering::Relaxed);
+            on
         }
     }
 }
