@@ -768,16 +768,7 @@ mod tests {
                 })
                 .collect(),
             location: (1..=n)
-                .map(|id| proto::Location {
-                    id,
-                    address: id * 16,
-                    line: vec![proto::Line {
-                        function_id: id,
-                        line: id as i64,
-                        column: 0,
-                    }],
-                    ..Default::default()
-                })
+                .map(|id| super::sample_tests::location(id, id, id * 16))
                 .collect(),
             sample: (0..120_000u64)
                 .map(|i| proto::Sample {
@@ -874,6 +865,20 @@ mod sample_tests {
 
     /// A profile of `n` samples over three locations, a fifth of them
     /// with a label.
+    /// Location `id` at `address`, of one line: function `function`, line `id`.
+    pub(super) fn location(id: u64, function: u64, address: u64) -> proto::Location {
+        proto::Location {
+            id,
+            address,
+            line: vec![proto::Line {
+                function_id: function,
+                line: id as i64,
+                column: 0,
+            }],
+            ..Default::default()
+        }
+    }
+
     pub(super) fn many_samples(n: u64) -> Profile {
         let strings = ["", "samples", "count", "f", "k", "v"];
         let p = proto::Profile {
@@ -883,17 +888,7 @@ mod sample_tests {
                 name: 3,
                 ..Default::default()
             }],
-            location: (1..=3)
-                .map(|id| proto::Location {
-                    id,
-                    line: vec![proto::Line {
-                        function_id: 1,
-                        line: id as i64,
-                        column: 0,
-                    }],
-                    ..Default::default()
-                })
-                .collect(),
+            location: (1..=3).map(|id| location(id, 1, 0)).collect(),
             sample: (0..n)
                 .map(|i| proto::Sample {
                     location_id: vec![i % 3 + 1, (i / 3) % 3 + 1],
