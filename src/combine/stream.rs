@@ -603,14 +603,14 @@ mod tests {
         assert!(!may_load_next(5, 3, u64::MAX, 1));
     }
 
-    /// `n` copies of a one-sample profile in a fresh directory, as sources.
-    fn sources(n: usize, tag: &str) -> (std::path::PathBuf, Vec<String>) {
-        let dir = std::env::temp_dir().join(format!("pprofx-stream-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+    /// `n` copies of a one-sample profile in a fresh directory (removed
+    /// when it drops), as sources.
+    fn sources(n: usize) -> (tempfile::TempDir, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
         let bytes = crate::model::fixture::encoded(&[&[1]], &[(&[1], 1)]);
         let list = (0..n)
             .map(|i| {
-                let path = dir.join(format!("{i:02}.pb"));
+                let path = dir.path().join(format!("{i:02}.pb"));
                 std::fs::write(&path, &bytes).unwrap();
                 path.to_string_lossy().into_owned()
             })
@@ -620,7 +620,7 @@ mod tests {
 
     #[test]
     fn a_panic_while_merging_stops_the_loaders_instead_of_hanging() {
-        let (dir, list) = sources(40, "panic");
+        let (dir, list) = sources(40);
         let (tx, rx) = std::sync::mpsc::channel();
         let worker = std::thread::spawn(move || {
             let items: Vec<usize> = (0..list.len()).collect();
@@ -633,14 +633,14 @@ mod tests {
             tx.send(r.is_err()).unwrap();
         });
         let panicked = rx.recv_timeout(std::time::Duration::from_secs(60));
-        std::fs::remove_dir_all(&dir).unwrap();
+        drop(dir);
         assert_eq!(panicked, Ok(true), "the panic reached the caller");
         worker.join().unwrap();
     }
 
     #[test]
     fn many_sources_arrive_in_order_and_a_bad_one_with_its_error() {
-        let (dir, list) = sources(40, "order");
+        let (_dir, list) = sources(40);
         // Source 17 is not a profile.
         std::fs::write(&list[17], b"junk").unwrap();
         let items: Vec<usize> = (0..list.len()).collect();
@@ -651,7 +651,6 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(seen, items);
     }
 }

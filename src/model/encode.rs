@@ -194,26 +194,25 @@ fn streamed_members(p: &Profile, level: u32, threads: usize, piece: usize) -> Op
         if t == 0 {
             w.head(p);
         }
-        // In runs of samples, compressing whenever a piece is full.
+        // Compresses what was written whenever a piece is full.
+        let mut flush = |w: &mut Writer| {
+            if w.out.len() >= piece {
+                sink.push(&w.out)?;
+                w.out.clear();
+            }
+            Some(())
+        };
+        // In runs of samples, then (the last thread) the tail.
         const RUN: usize = 1024;
         let mut s = range.start;
         while s < range.end {
             let e = (s + RUN).min(range.end);
             w.samples(p, s..e);
             s = e;
-            if w.out.len() >= piece {
-                sink.push(&w.out)?;
-                w.out.clear();
-            }
+            flush(&mut w)?;
         }
         if t == last {
-            w.tail_with(p, &mut |w| {
-                if w.out.len() >= piece {
-                    sink.push(&w.out)?;
-                    w.out.clear();
-                }
-                Some(())
-            })?;
+            w.tail_with(p, &mut flush)?;
         }
         for chunk in w.out.chunks(piece) {
             sink.push(chunk)?;
@@ -863,8 +862,6 @@ mod sample_tests {
         assert_eq!(bytes, [0x70, 0]);
     }
 
-    /// A profile of `n` samples over three locations, a fifth of them
-    /// with a label.
     /// Location `id` at `address`, of one line: function `function`, line `id`.
     pub(super) fn location(id: u64, function: u64, address: u64) -> proto::Location {
         proto::Location {
@@ -879,6 +876,8 @@ mod sample_tests {
         }
     }
 
+    /// A profile of `n` samples over three locations, a fifth of them
+    /// with a label.
     pub(super) fn many_samples(n: u64) -> Profile {
         let strings = ["", "samples", "count", "f", "k", "v"];
         let p = proto::Profile {

@@ -5,7 +5,6 @@
 //! `T` is when the stage ended, counted from the first timer started, so that
 //! stages on different threads can be put on one time line.
 
-use std::io::Write;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -29,10 +28,7 @@ impl Timer {
     pub fn lap(&mut self, stage: &str) {
         if let Some((t, cpu)) = self.0 {
             let now = cpu_time();
-            // Not eprintln!, which panics when stderr is closed (piped to
-            // `head`, say): timings are for people and never worth a crash.
-            let _ = writeln!(
-                std::io::stderr().lock(),
+            crate::note!(
                 "pprofx: {stage}: {:.1} ms (cpu {:.1} ms) at {:.0} ms",
                 t.elapsed().as_secs_f64() * 1e3,
                 now.saturating_sub(cpu).as_secs_f64() * 1e3,
