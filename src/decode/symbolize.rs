@@ -37,11 +37,23 @@ pub fn simplify_names(p: &mut Profile) {
 }
 
 /// pprof's test for a name that is already a demangled C++ name.
+///
+/// That is: no `.<` nor `]).` in it, and one of `<`, `>`, `[`, `]` or `::`.
+/// Read in one pass over the bytes (five searches of every function name
+/// were 1.5 % of a merge of two 200k-sample profiles).
 pub fn looks_like_demangled_cpp(name: &str) -> bool {
-    if name.contains(".<") || name.contains("]).") {
-        return false;
+    let b = name.as_bytes();
+    let mut cpp = false;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'<' if i > 0 && b[i - 1] == b'.' => return false,
+            b']' if b[i + 1..].starts_with(b").") => return false,
+            b'<' | b'>' | b'[' | b']' => cpp = true,
+            b':' if b.get(i + 1) == Some(&b':') => cpp = true,
+            _ => {}
+        }
     }
-    name.contains(['<', '>', '[', ']']) || name.contains("::")
+    cpp
 }
 
 /// Removes every outermost `open … close` group (nested groups included);
@@ -101,5 +113,20 @@ mod tests {
             "sync.(*Map[go.shape.string]).Load"
         ));
         assert!(!looks_like_demangled_cpp("java.Foo.<init>"));
+        assert!(!looks_like_demangled_cpp("a::b<c>.<d"));
+        assert!(!looks_like_demangled_cpp("f[T]).g::h"));
+        assert!(looks_like_demangled_cpp("a:b::"));
+        assert!(!looks_like_demangled_cpp("a:b:c.d"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_finds_what_pprofs_searches_find(
+            name in "[a-c.:<>\\[\\]()é]{0,12}"
+        ) {
+            let searched = !(name.contains(".<") || name.contains("])."))
+                && (name.contains(['<', '>', '[', ']']) || name.contains("::"));
+            proptest::prop_assert_eq!(looks_like_demangled_cpp(&name), searched);
+        }
     }
 }

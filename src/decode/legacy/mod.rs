@@ -162,10 +162,19 @@ pub(crate) const HEAD: usize = 64 << 10;
 /// bytes), so that large binary inputs are not copied and scanned as text
 /// for nothing. No text format is tried when this is false: the streaming
 /// check ([`crate::decode::framing`]) relies on it.
+///
+/// Lines are read one at a time, each as UTF-8 with invalid bytes replaced
+/// (as the whole head would be: a newline is never part of an invalid
+/// sequence), so a binary input costs the look at its first line rather
+/// than a copy of its first [`HEAD`] bytes (a tenth of the load of a small
+/// profile).
 pub(crate) fn looks_like_text(data: &[u8]) -> bool {
     let head = &data[..data.len().min(HEAD)];
-    let head = String::from_utf8_lossy(head);
-    let Some(line) = head.lines().find(|l| !is_space_or_comment(l)) else {
+    let Some(line) = head
+        .split(|&b| b == b'\n')
+        .map(String::from_utf8_lossy)
+        .find(|l| !is_space_or_comment(l))
+    else {
         return false;
     };
     let line = line.trim_start();
@@ -492,6 +501,67 @@ const LOCK_DROP: &str = "RecordLockProfileData|(base::)?RecordLockProfileData.*|
 mod tests {
     use super::*;
     use crate::util::go::parse_int_base0;
+
+    /// The look as it was written first: the whole head made text at once.
+    fn looks_like_text_whole(data: &[u8]) -> bool {
+        let head = String::from_utf8_lossy(&data[..data.len().min(HEAD)]);
+        let Some(line) = head.lines().find(|l| !is_space_or_comment(l)) else {
+            return false;
+        };
+        let line = line.trim_start();
+        line.contains("heap profile:")
+            || line.contains(" profile: total ")
+            || line.starts_with("---")
+            || line.starts_with("goroutine ")
+    }
+
+    #[test]
+    fn the_first_meaningful_line_decides_as_when_the_head_is_read_whole() {
+        let cases: [&[u8]; 12] = [
+            b"heap profile: 1: 2 [3: 4] @ heap/1048576\n",
+            b"\r\n# comment\r\n  \t\r\n--- contention:\r\ncycles/second=1\r\n",
+            b"\n\n   goroutine 1 [running]:\n",
+            b"\xff\xfe\n# \xc3\n--- mutex\n",
+            b"\xe2\x80\xa8\ngoroutine 7 [chan send]:",
+            b"\xc2\xa0heap profile: 1",
+            b"\xe3\x80\x80\n \x85--- x",
+            b"#\n\xc3\nheap profile:",
+            b"\x0a\x04\x08\x01\x10\x02\x12\x05heap profile:",
+            b"binary \x00\x01 profile: total 3\n",
+            b"  \n\t\n",
+            b"",
+        ];
+        for c in cases {
+            assert_eq!(looks_like_text(c), looks_like_text_whole(c), "{c:?}");
+        }
+        // The head's limit cuts both the same way.
+        let mut long = vec![b'#'; HEAD - 2];
+        long.extend_from_slice(b"\n\xe2goroutine 1");
+        assert_eq!(looks_like_text(&long), looks_like_text_whole(&long));
+        assert!(looks_like_text(b"\n# c\n  goroutine 1 [running]:\n"));
+        assert!(!looks_like_text(b"\n# c\n\xffgoroutine 1 [running]:\n"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_look_as_when_the_head_is_read_whole(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..6),
+                    proptest::sample::select(vec![
+                        b"\n".to_vec(), b"\r\n".to_vec(), b"# ".to_vec(), b" \t".to_vec(),
+                        b"heap profile:".to_vec(), b"---".to_vec(), b"goroutine ".to_vec(),
+                        b" profile: total ".to_vec(), "\u{a0}\u{2028}".as_bytes().to_vec(),
+                        b"\xe2\x80".to_vec(), b"\xc3".to_vec(),
+                    ]),
+                ],
+                0..12,
+            )
+        ) {
+            let data = parts.concat();
+            proptest::prop_assert_eq!(looks_like_text(&data), looks_like_text_whole(&data));
+        }
+    }
 
     #[test]
     fn base0_integers() {
