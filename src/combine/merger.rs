@@ -105,6 +105,11 @@ pub struct Merger {
     shards: Vec<Shard>,
     /// Every merged sample in order of first use: `local << 2 | shard`.
     order: Vec<u32>,
+    /// The stacks of the merged samples, in order of first use, so that
+    /// the merged profile takes them as they are; `frame_ends[i]` is where
+    /// the stack of sample `order[i]` ends.
+    frames: Vec<u32>,
+    frame_ends: Vec<u32>,
     nv: usize,
     lines: Vec<Line>,
     /// Per input sample: its stack mapped to merged locations (at the
@@ -167,10 +172,15 @@ struct Shard {
     slots: Vec<Slot>,
     /// Slots in use.
     used: usize,
-    stack_locs: Vec<u32>,
     values: Vec<i64>,
-    /// `(start, len, set)` of each sample of the shard.
+    /// `(start, len, set)` of each sample of the shard: where its stack is
+    /// in the merger's `frames`, or, for a sample made by the input being
+    /// added (numbered `settled` or more), in that input's mapped stacks
+    /// until [`Merger::add`] copies it to `frames` ([`Shard::settle`]). A
+    /// slot holds the same start as its sample's `meta`.
     meta: Vec<(u32, u32, u32)>,
+    /// The shard's samples before the input being added.
+    settled: u32,
     /// The hash of each sample's key, so that growing the table places the
     /// samples again without hashing their stacks (on merge 2×200k, the
     /// second input's growth rehashed 6M frames: 2 % of the run's CPU).
@@ -178,11 +188,22 @@ struct Shard {
 }
 
 impl Shard {
-    /// Adds input sample `s` (key `stack`/`set`, hash `hash`): sums its
-    /// values into the sample with the same key, or makes a new sample and
-    /// returns its number in the shard.
+    /// Adds input sample `s` (key `stack`/`set`, hash `hash`; its stack is
+    /// at `at` in the input's mapped stacks `mapped`): sums its values into
+    /// the sample with the same key, or makes a new sample and returns its
+    /// number in the shard and its slot. `frames` are the merger's.
     #[inline]
-    fn add(&mut self, hash: u64, stack: &[u32], set: u32, values: &[i64]) -> Option<u32> {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        hash: u64,
+        stack: &[u32],
+        at: u32,
+        set: u32,
+        values: &[i64],
+        frames: &[u32],
+        mapped: &[u32],
+    ) -> Option<(u32, u32)> {
         if (self.used + 1) * 2 > self.slots.len() {
             self.grow(self.used + 1);
         }
@@ -198,7 +219,7 @@ impl Shard {
             if sl.tag == tag
                 && sl.set == set
                 && sl.len as usize == stack.len()
-                && self.stack_locs[sl.start as usize..][..stack.len()] == *stack
+                && self.stack(sl.local, sl.start, frames, mapped)[..stack.len()] == *stack
             {
                 let i = sl.local as usize;
                 for (a, &v) in self.values[i * nv..(i + 1) * nv].iter_mut().zip(values) {
@@ -209,21 +230,44 @@ impl Shard {
             i = (i + 1) & mask;
         }
         let local = self.meta.len() as u32;
-        let start = self.stack_locs.len() as u32;
-        self.stack_locs.extend_from_slice(stack);
         self.values.extend_from_slice(values);
         let len = stack.len() as u32;
-        self.meta.push((start, len, set));
+        self.meta.push((at, len, set));
         self.hashes.push(hash);
         self.slots[i] = Slot {
             tag,
             set,
             local,
-            start,
+            start: at,
             len,
         };
         self.used += 1;
-        Some(local)
+        Some((local, i as u32))
+    }
+
+    /// The frames from sample `local`'s stack start `start` on: in `frames`,
+    /// or in `mapped` for a sample of the input being added.
+    #[inline]
+    fn stack<'a>(&self, local: u32, start: u32, frames: &'a [u32], mapped: &'a [u32]) -> &'a [u32] {
+        let all = if local < self.settled { frames } else { mapped };
+        &all[start as usize..]
+    }
+
+    /// Sample `local`, made by the input being added, now has its stack at
+    /// `start` in the merger's `frames`; `slot` is where [`Shard::add`] put
+    /// it (looked for again should the table have grown since).
+    fn settle(&mut self, local: u32, start: u32, slot: u32) {
+        self.meta[local as usize].0 = start;
+        let mask = self.slots.len() - 1;
+        let mut i = slot as usize & mask;
+        if self.slots[i].tag == 0 || self.slots[i].local != local {
+            let hash = self.hashes[local as usize];
+            i = hash as usize & mask;
+            while self.slots[i].tag == 0 || self.slots[i].local != local {
+                i = (i + 1) & mask;
+            }
+        }
+        self.slots[i].start = start;
     }
 
     /// Makes the table big enough for `need` samples at most half full,
@@ -263,13 +307,18 @@ impl Shard {
     /// lookup of `hash` begins at, if it has the hash's tag (the sample the
     /// lookup usually finds). Best after [`Shard::prefetch_slot`] had time.
     #[inline]
-    fn prefetch_sample(&self, hash: u64, nv: usize) {
+    fn prefetch_sample(&self, hash: u64, nv: usize, frames: &[u32], mapped: &[u32]) {
         if self.slots.is_empty() {
             return;
         }
         let sl = self.slots[hash as usize & (self.slots.len() - 1)];
         if sl.tag == tag_of(hash) {
-            crate::util::prefetch::prefetch_at(&self.stack_locs, sl.start as usize);
+            let all = if sl.local < self.settled {
+                frames
+            } else {
+                mapped
+            };
+            crate::util::prefetch::prefetch_at(all, sl.start as usize);
             crate::util::prefetch::prefetch_at(&self.values, sl.local as usize * nv);
         }
     }
@@ -284,7 +333,7 @@ impl Shard {
     /// of two), and room never written costs no memory, while growing again
     /// would copy the first input's samples (on merge 2×200k, 2 % of the
     /// run's CPU).
-    fn reserve(&mut self, samples: usize, frames: usize, nv: usize) {
+    fn reserve(&mut self, samples: usize, nv: usize) {
         fn ahead<T>(v: &mut Vec<T>, more: usize) {
             if v.capacity() - v.len() < more {
                 let cap = (64 << 20) / std::mem::size_of::<T>().max(1);
@@ -293,7 +342,6 @@ impl Shard {
         }
         ahead(&mut self.meta, samples);
         ahead(&mut self.hashes, samples);
-        ahead(&mut self.stack_locs, frames);
         ahead(&mut self.values, samples * nv);
         self.grow(self.used + samples);
     }
@@ -363,6 +411,8 @@ impl Merger {
             label_order: Vec::new(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             order: Vec::new(),
+            frames: Vec::new(),
+            frame_ends: Vec::new(),
             nv: first.num_values(),
             lines: Vec::new(),
             mapped: Vec::new(),
@@ -668,11 +718,11 @@ impl Merger {
         // Each range also counts what each shard may receive from it (an
         // upper bound: samples of the same key are summed into one), so that
         // the shards are sized once before the add.
-        let mut room = [(0usize, 0usize); SHARDS];
+        let mut room = [0usize; SHARDS];
         {
             let (hasher, mapped) = (&self.hasher, &mapped);
             let parts = crate::util::parallel::run_each(jobs, |(table, (r, sv, h))| {
-                let mut room = [(0usize, 0usize); SHARDS];
+                let mut room = [0usize; SHARDS];
                 for (j, s) in r.enumerate() {
                     if sv[j] == SKIP {
                         continue;
@@ -682,15 +732,13 @@ impl Merger {
                     }
                     let stack = &mapped[range_of(s)];
                     h[j] = sample_hash(hasher, stack, sv[j]);
-                    let r = &mut room[shard_of(h[j])];
-                    r.0 += 1;
-                    r.1 += stack.len();
+                    room[shard_of(h[j])] += 1;
                 }
                 room
             });
             for part in parts {
                 for (r, p) in room.iter_mut().zip(part) {
-                    *r = (r.0 + p.0, r.1 + p.1);
+                    *r += p;
                 }
             }
         }
@@ -707,14 +755,15 @@ impl Merger {
         for (k, sh) in self.shards.iter_mut().enumerate() {
             groups[k % threads][k] = Some(sh);
         }
-        let (hashes_ref, sets_ref) = (&hashes, &sets);
+        let (hashes_ref, sets_ref, frames) = (&hashes, &sets, &self.frames);
         let news = crate::util::parallel::run_each(groups, |mut mine| {
-            for (sh, &(samples, frames)) in mine.iter_mut().zip(&room) {
+            for (sh, &samples) in mine.iter_mut().zip(&room) {
                 if let Some(sh) = sh {
-                    sh.reserve(samples, frames, nv);
+                    sh.reserve(samples, nv);
                 }
             }
-            let mut new: Vec<(u32, u32)> = Vec::new();
+            // New samples: input position, `local << 2 | shard`, slot.
+            let mut new: Vec<(u32, u32, u32)> = Vec::new();
             for s in 0..n {
                 // The slots of later samples, then their stacks and values.
                 if let Some(&h) = hashes_ref.get(s + AHEAD) {
@@ -724,7 +773,7 @@ impl Merger {
                 }
                 if let Some(&h) = hashes_ref.get(s + AHEAD / 2) {
                     if let Some(sh) = &mine[shard_of(h)] {
-                        sh.prefetch_sample(h, nv);
+                        sh.prefetch_sample(h, nv, frames, &mapped);
                     }
                 }
                 if sets_ref[s] == SKIP {
@@ -735,15 +784,74 @@ impl Merger {
                 let Some(sh) = mine[k].as_deref_mut() else {
                     continue;
                 };
-                if let Some(local) = sh.add(hash, stack(s), sets_ref[s], values(s)) {
-                    new.push((s as u32, local << 2 | k as u32));
+                let at = range_of(s).start as u32;
+                let added = sh.add(hash, stack(s), at, sets_ref[s], values(s), frames, &mapped);
+                if let Some((local, slot)) = added {
+                    new.push((s as u32, local << 2 | k as u32, slot));
                 }
             }
             new
         });
-        let mut all: Vec<(u32, u32)> = news.into_iter().flatten().collect();
-        all.sort_unstable_by_key(|&(s, _)| s);
-        self.order.extend(all.into_iter().map(|(_, packed)| packed));
+        let mut all: Vec<(u32, u32, u32)> = news.into_iter().flatten().collect();
+        all.sort_unstable_by_key(|&(s, _, _)| s);
+        // The new samples' stacks join `frames` in order of first use: their
+        // ends first, then, on the add's threads, the stacks copied by
+        // ranges of them and each thread's shards told where they went.
+        let (base, first) = (self.frames.len(), self.frame_ends.len());
+        let mut end = base;
+        self.frame_ends.reserve(all.len());
+        self.order.reserve(all.len());
+        for &(s, packed, _) in &all {
+            end += range_of(s as usize).len();
+            self.frame_ends.push(end as u32);
+            self.order.push(packed);
+        }
+        let ends = &self.frame_ends[first..];
+        let start_of = |j: usize| if j == 0 { base } else { ends[j - 1] as usize };
+        self.frames.reserve(end - base);
+        let cuts = if all.len() >= self.parallel_min {
+            crate::util::parallel::split_into(all.len(), threads)
+        } else {
+            std::iter::once(0..all.len()).collect()
+        };
+        let mut groups: Vec<[Option<&mut Shard>; SHARDS]> = (0..cuts.len())
+            .map(|_| std::array::from_fn(|_| None))
+            .collect();
+        for (k, sh) in self.shards.iter_mut().enumerate() {
+            groups[k % cuts.len()][k] = Some(sh);
+        }
+        let mut jobs = Vec::with_capacity(cuts.len());
+        let mut rest = &mut self.frames.spare_capacity_mut()[..end - base];
+        for (cut, group) in cuts.into_iter().zip(groups) {
+            let len = start_of(cut.end) - start_of(cut.start);
+            let (part, r) = std::mem::take(&mut rest).split_at_mut(len);
+            jobs.push((cut, part, group));
+            rest = r;
+        }
+        let all = &all;
+        crate::util::parallel::run_each(jobs, |(cut, part, mut mine)| {
+            let mut at = 0;
+            for &(s, ..) in &all[cut] {
+                let stack = stack(s as usize);
+                for (o, &l) in part[at..at + stack.len()].iter_mut().zip(stack) {
+                    o.write(l);
+                }
+                at += stack.len();
+            }
+            assert_eq!(at, part.len(), "the stacks fill their part");
+            for (j, &(_, packed, slot)) in all.iter().enumerate() {
+                if let Some(sh) = &mut mine[packed as usize & (SHARDS - 1)] {
+                    sh.settle(packed >> 2, start_of(j) as u32, slot);
+                }
+            }
+        });
+        // SAFETY: the parts cover the `end - base` slots after `frames`'
+        // length, one after another, and each part was written whole
+        // (checked above).
+        unsafe { self.frames.set_len(end) };
+        for sh in &mut self.shards {
+            sh.settled = sh.meta.len() as u32;
+        }
         self.hashes = hashes;
         self.mapped = mapped;
         self.sets = sets;
@@ -1253,54 +1361,42 @@ impl Merger {
         let mut out = self.out;
         let nv = self.nv;
         let n = self.order.len();
-        // One pass in order for the stack ends and label ends; then the
-        // frames, values and labels, the bulk of the copy into fresh pages,
-        // are copied by ranges of samples on several threads.
-        let mut stack_ends = Vec::with_capacity(n);
+        // The stacks are `frames` as they are; the values and labels are
+        // copied in order, by ranges of samples on several threads.
         let mut label_ends = Vec::with_capacity(n);
-        let mut frames = 0usize;
         let mut nlabels = 0usize;
         for &packed in &self.order {
             let sh = &self.shards[packed as usize & (SHARDS - 1)];
-            let (_, len, set) = sh.meta[(packed >> 2) as usize];
-            frames += len as usize;
-            stack_ends.push(frames as u32);
+            let (_, _, set) = sh.meta[(packed >> 2) as usize];
             if set != NONE {
                 nlabels += ends_range(&self.set_label_ends, set as usize).len();
             }
             label_ends.push(nlabels as u32);
         }
-        let mut stack_locs = vec![0u32; frames];
         let mut values = vec![0i64; n * nv];
         let mut labels = vec![Label::default(); nlabels];
         let mut jobs = Vec::new();
-        let (mut f_rest, mut v_rest, mut l_rest) =
-            (&mut stack_locs[..], &mut values[..], &mut labels[..]);
+        let (mut v_rest, mut l_rest) = (&mut values[..], &mut labels[..]);
         let ranges = if n >= self.parallel_min {
             crate::util::parallel::split_into(n, self.threads)
         } else {
             std::iter::once(0..n).collect()
         };
         for r in ranges {
-            let frames = end_before(&stack_ends, r.end) - end_before(&stack_ends, r.start);
             let nlabels = end_before(&label_ends, r.end) - end_before(&label_ends, r.start);
-            let (f, fr) = std::mem::take(&mut f_rest).split_at_mut(frames);
             let (v, vr) = std::mem::take(&mut v_rest).split_at_mut(r.len() * nv);
             let (l, lr) = std::mem::take(&mut l_rest).split_at_mut(nlabels);
-            jobs.push((r, f, v, l));
-            (f_rest, v_rest, l_rest) = (fr, vr, lr);
+            jobs.push((r, v, l));
+            (v_rest, l_rest) = (vr, lr);
         }
         let (order, shards) = (&self.order, &self.shards);
         let (set_labels, set_ends) = (&self.set_labels, &self.set_label_ends);
-        crate::util::parallel::run_each(jobs, |(r, f, v, l)| {
-            let (mut at, mut at_label) = (0usize, 0usize);
+        crate::util::parallel::run_each(jobs, |(r, v, l)| {
+            let mut at_label = 0usize;
             for (j, &packed) in order[r].iter().enumerate() {
                 let sh = &shards[packed as usize & (SHARDS - 1)];
                 let local = (packed >> 2) as usize;
-                let (start, len, set) = sh.meta[local];
-                let (start, len) = (start as usize, len as usize);
-                f[at..at + len].copy_from_slice(&sh.stack_locs[start..start + len]);
-                at += len;
+                let (_, _, set) = sh.meta[local];
                 v[j * nv..(j + 1) * nv].copy_from_slice(&sh.values[local * nv..(local + 1) * nv]);
                 if set != NONE {
                     let set = &set_labels[ends_range(set_ends, set as usize)];
@@ -1310,8 +1406,8 @@ impl Merger {
             }
         });
         out.samples = Samples {
-            stack_ends,
-            stack_locs,
+            stack_ends: self.frame_ends,
+            stack_locs: self.frames,
             stack_of: Vec::new(),
             values,
             label_ends,
@@ -1485,22 +1581,56 @@ mod tests {
     fn a_shards_table_finds_every_key_while_it_grows() {
         let hasher = RandomState::default();
         let mut sh = Shard::default();
+        let mut frames = Vec::new();
         // Keys that differ only in their set, or in one frame, or in length.
         let key = |i: u32| -> (Vec<u32>, u32) {
             ((0..1 + i % 7).map(|d| d * 3 + i / 7).collect(), i % 3)
         };
         for round in 0..3i64 {
+            // Each round is an input: its stacks one after another, each
+            // key twice (the second finds the first while it is still in
+            // the input's stacks); the table grows during the first.
+            // (Other stacks first, so that no stack is where it will be in
+            // `frames`.)
+            let mut mapped = vec![u32::MAX; 3 + round as usize];
+            let mut at = Vec::new();
             for i in 0..5000u32 {
-                let (stack, set) = key(i);
-                let hash = sample_hash(&hasher, &stack, set);
-                let new = sh.add(hash, &stack, set, &[1, round]);
-                assert_eq!(new.is_some(), round == 0, "key {i}, round {round}");
+                at.push(mapped.len() as u32);
+                mapped.extend(key(i).0);
             }
+            let mut new = Vec::new();
+            for twice in 0..2 {
+                for i in 0..5000u32 {
+                    let (stack, set) = key(i);
+                    let hash = sample_hash(&hasher, &stack, set);
+                    let at = at[i as usize];
+                    let added = sh.add(hash, &stack, at, set, &[1, round], &frames, &mapped);
+                    assert_eq!(
+                        added.is_some(),
+                        round == 0 && twice == 0,
+                        "key {i}, round {round}"
+                    );
+                    new.extend(added.map(|(local, slot)| (i, local, slot)));
+                }
+            }
+            for (i, local, slot) in new {
+                let start = frames.len() as u32;
+                frames.extend(key(i).0);
+                sh.settle(local, start, slot);
+            }
+            sh.settled = sh.meta.len() as u32;
         }
         assert_eq!(sh.meta.len(), 5000);
         assert!(sh.used * 2 <= sh.slots.len());
-        // Every sample summed all three rounds.
-        assert!(sh.values.chunks(2).all(|v| v == [3, 3]));
+        // Every sample summed both of all three rounds.
+        assert!(sh.values.chunks(2).all(|v| v == [6, 6]));
+        // Every slot and sample points at its own stack in `frames`.
+        for sl in sh.slots.iter().filter(|sl| sl.tag != 0) {
+            let (start, len, _) = sh.meta[sl.local as usize];
+            assert_eq!((sl.start, sl.len), (start, len));
+            let stack = &frames[start as usize..][..len as usize];
+            assert_eq!(stack, &key(sl.local).0[..]);
+        }
     }
 
     /// A profile of `n` samples over 300 stacks of 50 addresses, some with
