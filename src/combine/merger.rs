@@ -7,9 +7,12 @@
 //! of an input is keyed and looked up once however many samples use it.
 //! Samples are then found by their mapped stack and label set in a hash
 //! table that stores only sample numbers and compares against the merged
-//! arrays: no per-sample key is built or allocated. Label sets are keyed
-//! once per distinct label list of an input, by pprof's grouping of sorted
-//! labels written with merged string ids ([`Merger::label_set`]).
+//! arrays: no per-sample key is built or allocated. The merged samples'
+//! stacks are kept in one array in order of first use (each input's new
+//! stacks are copied there once the input is added), which the merged
+//! profile takes as it is. Label sets are keyed once per distinct label
+//! list of an input, by pprof's grouping of sorted labels written with
+//! merged string ids ([`Merger::label_set`]).
 //!
 //! The output is what pprof's `profile.Merge` makes of the same inputs in the
 //! same order: entities and samples numbered 1..n in order of first use,
