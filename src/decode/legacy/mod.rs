@@ -166,17 +166,19 @@ pub(crate) const HEAD: usize = 64 << 10;
 /// Lines are read one at a time, each as UTF-8 with invalid bytes replaced
 /// (as the whole head would be: a newline is never part of an invalid
 /// sequence), so a binary input costs the look at its first line rather
-/// than a copy of its first [`HEAD`] bytes (a tenth of the load of a small
-/// profile).
+/// than a copy of its first [`HEAD`] bytes.
 pub(crate) fn looks_like_text(data: &[u8]) -> bool {
     let head = &data[..data.len().min(HEAD)];
-    let Some(line) = head
-        .split(|&b| b == b'\n')
+    head.split(|&b| b == b'\n')
         .map(String::from_utf8_lossy)
         .find(|l| !is_space_or_comment(l))
-    else {
-        return false;
-    };
+        .is_some_and(|l| is_text_header(&l))
+}
+
+/// Whether the first meaningful line of an input starts one of the text
+/// formats: a heap, CPU-style (`… profile: total …`), contention or
+/// goroutine profile.
+fn is_text_header(line: &str) -> bool {
     let line = line.trim_start();
     line.contains("heap profile:")
         || line.contains(" profile: total ")
@@ -505,14 +507,9 @@ mod tests {
     /// The look as it was written first: the whole head made text at once.
     fn looks_like_text_whole(data: &[u8]) -> bool {
         let head = String::from_utf8_lossy(&data[..data.len().min(HEAD)]);
-        let Some(line) = head.lines().find(|l| !is_space_or_comment(l)) else {
-            return false;
-        };
-        let line = line.trim_start();
-        line.contains("heap profile:")
-            || line.contains(" profile: total ")
-            || line.starts_with("---")
-            || line.starts_with("goroutine ")
+        head.lines()
+            .find(|l| !is_space_or_comment(l))
+            .is_some_and(is_text_header)
     }
 
     #[test]
