@@ -227,6 +227,9 @@ pub fn load_sources(spec: &SourceSpec, opts: &LoadOptions) -> Result<Loaded, Sou
             skipped: Vec::new(),
         });
     }
+    // Several profiles: what one input frees is kept for the next and for
+    // the merge, on every thread.
+    crate::util::alloc::keep_freed_memory();
     let so = StreamOptions {
         skip_bad: spec.skip_bad,
         ensure_mapping: true,

@@ -91,12 +91,13 @@ pub fn merge_sources(
         loaded: 0,
         skipped: Vec::new(),
     };
-    // Inputs loaded after others were merged and dropped reuse their memory,
-    // and the loaders keep the cores busy: each merge runs on one thread.
+    // Inputs loaded after others were merged and dropped reuse their memory
+    // ([`crate::combine::load_sources`] asks for that before it starts any
+    // thread, so that they all share it; asked again here for callers of
+    // this function alone). The loaders keep the cores busy: each merge
+    // runs on one thread.
+    crate::util::alloc::keep_freed_memory();
     let busy = list.len() > loader_window();
-    if busy {
-        crate::util::alloc::keep_freed_memory();
-    }
     // One pool of loading threads for the whole list: chunk boundaries are
     // only points in the stream of loaded profiles.
     let items: Vec<usize> = (0..list.len()).collect();
