@@ -149,10 +149,11 @@ pub fn release_free_memory() {
 /// profiles (the thresholds alone, when only that merge asked for them):
 /// page faults 52-79k -> 25k, system time 0.34-0.56 s -> 0.15-0.17 s, wall
 /// time about a tenth less, peak RSS 77-81 MiB -> 134-137 MiB. With one
-/// arena too, interleaved pairs (medians): merge 2×200k 0.585 -> 0.525 s,
-/// CPU 0.850 -> 0.800 s, page faults 78k -> 60k (the thresholds alone
-/// gained nothing there, and one arena alone a third as much); `top
-/// -base` of the two heap profiles 0.620 -> 0.585 s; merge-300 unchanged.
+/// arena too, asked for whenever profiles are combined, interleaved pairs
+/// (medians): merge 2×200k 0.570 -> 0.550 s, CPU 0.900 -> 0.835 s, page
+/// faults 76-78k -> 59-60k (the thresholds alone gained nothing there, and
+/// one arena alone about a third as much); `top -base` of the two heap
+/// profiles 0.620 -> 0.570 s; merge-300 unchanged.
 /// Must be called before the threads that combine start, for them to
 /// share the one arena.
 pub fn keep_freed_memory() {
