@@ -316,12 +316,8 @@ impl Shard {
         }
         let sl = self.slots[hash as usize & (self.slots.len() - 1)];
         if sl.tag == tag_of(hash) {
-            let all = if sl.local < self.settled {
-                frames
-            } else {
-                mapped
-            };
-            crate::util::prefetch::prefetch_at(all, sl.start as usize);
+            let stack = self.stack(sl.local, sl.start, frames, mapped);
+            crate::util::prefetch::prefetch_at(stack, 0);
             crate::util::prefetch::prefetch_at(&self.values, sl.local as usize * nv);
         }
     }
@@ -348,6 +344,18 @@ impl Shard {
         ahead(&mut self.values, samples * nv);
         self.grow(self.used + samples);
     }
+}
+
+/// `shards` dealt out to `threads` threads (shard `k` to thread `k %
+/// threads`), each thread's as an array indexed by shard.
+fn shard_groups(shards: &mut [Shard], threads: usize) -> Vec<[Option<&mut Shard>; SHARDS]> {
+    let mut groups: Vec<[Option<&mut Shard>; SHARDS]> = (0..threads)
+        .map(|_| std::array::from_fn(|_| None))
+        .collect();
+    for (k, sh) in shards.iter_mut().enumerate() {
+        groups[k % threads][k] = Some(sh);
+    }
+    groups
 }
 
 /// The shard of a key's hash (bits the shard's table does not use for its
@@ -752,12 +760,7 @@ impl Merger {
         // them); new samples are listed with their input position, then put
         // in order of first use.
         let threads = ranges.len().clamp(1, SHARDS);
-        let mut groups: Vec<[Option<&mut Shard>; SHARDS]> = (0..threads)
-            .map(|_| std::array::from_fn(|_| None))
-            .collect();
-        for (k, sh) in self.shards.iter_mut().enumerate() {
-            groups[k % threads][k] = Some(sh);
-        }
+        let groups = shard_groups(&mut self.shards, threads);
         let (hashes_ref, sets_ref, frames) = (&hashes, &sets, &self.frames);
         let news = crate::util::parallel::run_each(groups, |mut mine| {
             for (sh, &samples) in mine.iter_mut().zip(&room) {
@@ -817,12 +820,7 @@ impl Merger {
         } else {
             std::iter::once(0..all.len()).collect()
         };
-        let mut groups: Vec<[Option<&mut Shard>; SHARDS]> = (0..cuts.len())
-            .map(|_| std::array::from_fn(|_| None))
-            .collect();
-        for (k, sh) in self.shards.iter_mut().enumerate() {
-            groups[k % cuts.len()][k] = Some(sh);
-        }
+        let groups = shard_groups(&mut self.shards, cuts.len());
         let mut jobs = Vec::with_capacity(cuts.len());
         let mut rest = &mut self.frames.spare_capacity_mut()[..end - base];
         for (cut, group) in cuts.into_iter().zip(groups) {

@@ -80,6 +80,9 @@ pub struct Streamed {
 
 /// Loads and combines `list` with pprof's rules, chunk by chunk, in bounded
 /// memory (see the module doc). `progress` advances once per input read.
+/// Callers ask for [`crate::util::alloc::keep_freed_memory`] first, before
+/// any thread starts, so that inputs loaded after others were merged and
+/// dropped reuse their memory ([`crate::combine::load_sources`] does).
 pub fn merge_sources(
     list: &[String],
     opts: &LoadOptions,
@@ -91,12 +94,7 @@ pub fn merge_sources(
         loaded: 0,
         skipped: Vec::new(),
     };
-    // Inputs loaded after others were merged and dropped reuse their memory
-    // ([`crate::combine::load_sources`] asks for that before it starts any
-    // thread, so that they all share it; asked again here for callers of
-    // this function alone). The loaders keep the cores busy: each merge
-    // runs on one thread.
-    crate::util::alloc::keep_freed_memory();
+    // The loaders keep the cores busy: each merge runs on one thread.
     let busy = list.len() > loader_window();
     // One pool of loading threads for the whole list: chunk boundaries are
     // only points in the stream of loaded profiles.

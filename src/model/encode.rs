@@ -880,7 +880,7 @@ mod sample_tests {
         // More: packed.
         w.repeated(1, [1u64, 2, 300].into_iter());
         assert_eq!(w.out, [0x0a, 4, 1, 2, 0xac, 0x02]);
-        // Each length of varint, and values past the four-byte stores.
+        // Each length of varint, from one byte to ten.
         let vals = [
             0u64,
             127,
