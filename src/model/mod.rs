@@ -42,6 +42,25 @@ impl StringTable {
         self.ends.reserve(n);
     }
 
+    /// Asks the CPU to start loading where string `idx` starts and ends
+    /// (nothing for an index out of range); [`StringTable::prefetch_text`]
+    /// a little later then finds them in the cache.
+    #[inline]
+    pub fn prefetch_bounds(&self, idx: u32) {
+        crate::util::prefetch::prefetch_at(&self.ends, (idx as usize).wrapping_sub(1));
+        crate::util::prefetch::prefetch_at(&self.ends, idx as usize);
+    }
+
+    /// Asks the CPU to start loading the first bytes of string `idx`.
+    #[inline]
+    pub fn prefetch_text(&self, idx: u32) {
+        let i = idx as usize;
+        if i < self.ends.len() {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            crate::util::prefetch::prefetch_at(self.data.as_bytes(), start);
+        }
+    }
+
     /// Bytes of text the table holds.
     pub fn text_len(&self) -> usize {
         self.data.len()
