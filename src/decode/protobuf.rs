@@ -1090,19 +1090,8 @@ impl ChunkDecoder<'_, '_> {
                     })?;
                 }
                 3 => {
-                    let mut m = r.message(field, wire, at)?;
-                    let mut l = Label::default();
-                    while !m.at_end() {
-                        let (field, wire, at) = m.key()?;
-                        match field {
-                            1 => l.key = check_str(nstr, m.scalar(field, wire, at)?)?,
-                            2 => l.str = check_str(nstr, m.scalar(field, wire, at)?)?,
-                            3 => l.num = m.scalar(field, wire, at)? as i64,
-                            4 => l.num_unit = check_str(nstr, m.scalar(field, wire, at)?)?,
-                            _ => m.skip(field, wire, at)?,
-                        }
-                    }
-                    self.out.labels.push(l);
+                    let m = r.message(field, wire, at)?;
+                    self.out.labels.push(read_label(m, nstr)?);
                 }
                 _ => r.skip(field, wire, at)?,
             }
@@ -1130,6 +1119,59 @@ impl ChunkDecoder<'_, '_> {
             .map_err(|_| DecodeError::Overflow { what: "labels" })?;
         Ok(())
     }
+}
+
+/// A sample's label message `m` (string indices checked against `nstr`
+/// strings). The two shapes most labels have are read at once, as
+/// [`read_label_fields`] reads them: a string label of two one-byte string
+/// indices, and a numeric one of a one-byte key and no unit (Go's heap
+/// profiles: `bytes`). On a profile with labels that took a tenth of a
+/// decode's instructions off (cachegrind).
+#[inline]
+fn read_label(mut m: Reader<'_>, nstr: usize) -> Result<Label> {
+    match m.buf[m.pos..m.end] {
+        [0x08, key @ 0..=0x7f, 0x10, str @ 0..=0x7f] => {
+            return Ok(Label {
+                key: check_str(nstr, u64::from(key))?,
+                str: check_str(nstr, u64::from(str))?,
+                ..Label::default()
+            });
+        }
+        [0x08, key @ 0..=0x7f, 0x18, ..] => {
+            // Anything but one varint to the end (a fault included) is
+            // left to the field loop.
+            let start = m.pos;
+            m.pos += 3;
+            if let Ok(num) = m.varint() {
+                if m.at_end() {
+                    return Ok(Label {
+                        key: check_str(nstr, u64::from(key))?,
+                        num: num as i64,
+                        ..Label::default()
+                    });
+                }
+            }
+            m.pos = start;
+        }
+        _ => {}
+    }
+    read_label_fields(m, nstr)
+}
+
+/// A label message read field by field.
+fn read_label_fields(mut m: Reader<'_>, nstr: usize) -> Result<Label> {
+    let mut l = Label::default();
+    while !m.at_end() {
+        let (field, wire, at) = m.key()?;
+        match field {
+            1 => l.key = check_str(nstr, m.scalar(field, wire, at)?)?,
+            2 => l.str = check_str(nstr, m.scalar(field, wire, at)?)?,
+            3 => l.num = m.scalar(field, wire, at)? as i64,
+            4 => l.num_unit = check_str(nstr, m.scalar(field, wire, at)?)?,
+            _ => m.skip(field, wire, at)?,
+        }
+    }
+    Ok(l)
 }
 
 /// String index `v`, checked against a table of `nstr` strings.
@@ -1376,6 +1418,71 @@ mod tests {
             }
             proptest::prop_assert!(r.at_end());
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn labels_read_at_once_read_as_field_by_field(
+            fields in proptest::collection::vec(
+                (proptest::prop_oneof![3 => 1u64..4, 1 => 4u64..6],
+                 proptest::prop_oneof![8 => proptest::strategy::Just(0u8), 1 => 0u8..8],
+                 proptest::prop_oneof![4 => 0u64..128, 1 => 128u64..1 << 14,
+                    1 => 1u64 << 14..=u64::MAX]),
+                0..4),
+            cut in 0usize..4,
+            nstr in 1usize..300,
+        ) {
+            // Fields of any number and wire type (mostly varints), values
+            // of one to ten bytes, the message sometimes cut short.
+            let mut bytes = Vec::new();
+            for &(field, wire, v) in &fields {
+                bytes.extend(varints(&[(field << 3 | u64::from(wire), 0), (v, 0)]));
+            }
+            bytes.truncate(bytes.len().saturating_sub(cut));
+            let read = |f: fn(Reader<'_>, usize) -> Result<Label>| {
+                format!("{:?}", f(Reader::new(&bytes, 0, bytes.len()), nstr))
+            };
+            proptest::prop_assert_eq!(read(read_label), read(read_label_fields));
+        }
+    }
+
+    #[test]
+    fn labels_of_the_two_common_shapes_are_read_at_once_as_field_by_field() {
+        let read = |bytes: &[u8], nstr: usize| {
+            let f = |f: fn(Reader<'_>, usize) -> Result<Label>| {
+                f(Reader::new(bytes, 0, bytes.len()), nstr)
+            };
+            let (at_once, by_field) = (f(read_label), f(read_label_fields));
+            assert_eq!(
+                format!("{at_once:?}"),
+                format!("{by_field:?}"),
+                "{bytes:x?}"
+            );
+            at_once
+        };
+        let label = |key, str, num, num_unit| Label {
+            key,
+            str,
+            num,
+            num_unit,
+            kept_zero: false,
+        };
+        assert_eq!(read(&[0x08, 5, 0x10, 7], 8).unwrap(), label(5, 7, 0, 0));
+        assert_eq!(
+            read(&[0x08, 5, 0x18, 0xac, 0x02], 8).unwrap(),
+            label(5, 0, 300, 0)
+        );
+        assert_eq!(read(&[0x08, 5, 0x18, 0], 8).unwrap(), label(5, 0, 0, 0));
+        // A unit after the number, or a string index too large: the same
+        // label or error as the field loop's.
+        assert_eq!(
+            read(&[0x08, 5, 0x18, 9, 0x20, 3], 8).unwrap(),
+            label(5, 0, 9, 3)
+        );
+        assert!(read(&[0x08, 5, 0x10, 7], 7).is_err());
+        assert!(read(&[0x08, 9, 0x18, 1], 8).is_err());
+        // A number cut short.
+        assert!(read(&[0x08, 5, 0x18, 0xac], 8).is_err());
     }
 
     #[test]
