@@ -1318,6 +1318,8 @@ impl Merger {
             let block = start..(start + FIND_BLOCK).min(n);
             for (k, s) in block.clone().enumerate() {
                 hashes[k] = self.hasher.hash_one(p.str(s as u32));
+            }
+            for k in 0..block.len() {
                 cands[k] = self
                     .strings
                     .iter_hash(hashes[k])
@@ -1362,7 +1364,9 @@ impl Merger {
                     })
                     .flatten()
                     .map(|key| (function_hash(&self.hasher, &key), key));
-                if let Some(&c) = keys[k].and_then(|(h, _)| self.functions.iter_hash(h).next()) {
+            }
+            for key in &keys[..block.len()] {
+                if let Some(&c) = key.and_then(|(h, _)| self.functions.iter_hash(h).next()) {
                     crate::util::prefetch::prefetch_at(fs, c as usize);
                 }
             }
@@ -1444,8 +1448,6 @@ impl Merger {
                 }
                 let folded = locs.is_folded[l];
                 let hash = location_hash(&self.hasher, key_addr, mapping, folded, &lines[from..]);
-                let cand = self.locations.iter_hash(hash).next().map_or(NONE, |&i| i);
-                prefetch_at(keys, cand as usize);
                 block.push(Pending {
                     l,
                     hash,
@@ -1453,8 +1455,14 @@ impl Merger {
                     mapping,
                     folded,
                     lines: from..lines.len(),
-                    cand,
+                    cand: NONE,
                 });
+            }
+            // The table's slots, then the keys they point at, then their
+            // lines: each loop's loads are independent of one another.
+            for q in &mut block {
+                q.cand = self.locations.iter_hash(q.hash).next().map_or(NONE, |&i| i);
+                prefetch_at(keys, q.cand as usize);
             }
             for q in &block {
                 if let Some(k) = keys.get(q.cand as usize) {
