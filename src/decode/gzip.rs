@@ -269,6 +269,69 @@ mod tests {
         decompress(Bytes::Owned(data), DEFAULT_MAX_SIZE).map(|b| b.to_vec())
     }
 
+    /// The fault, or the bytes, of [`inflate_checked`] on `data` gzipped.
+    fn checked(data: &[u8]) -> Result<Vec<u8>, String> {
+        match inflate_checked(&gz(data), DEFAULT_MAX_SIZE) {
+            Ok(out) => Ok(out),
+            Err(Stop::Fault { fault, prefix }) => Err(format!("{fault:?} after {}", prefix.len())),
+            Err(Stop::Error(e)) => Err(format!("error {e}")),
+        }
+    }
+
+    /// `n` bytes of field 15 (a varint) over and over, with values that
+    /// hardly compress, so that the trailer's size is plausible.
+    fn junk(n: usize) -> Vec<u8> {
+        let mut x = 1u32;
+        (0..n)
+            .map(|i| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                if i % 2 == 0 {
+                    0x78
+                } else {
+                    (x >> 16) as u8 & 0x7f
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_and_large_files_are_checked_alike() {
+        // Field 15 over and over is implausible, whether the file is
+        // inflated whole first (up to `WHOLE`) or checked as it is inflated
+        // (larger, or with a trailer too large to trust).
+        let fault = |r: &Result<Vec<u8>, String>| {
+            r.clone()
+                .unwrap_err()
+                .split(" after ")
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let read = |r: &Result<Vec<u8>, String>| -> usize {
+            r.clone()
+                .unwrap_err()
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let small = checked(&junk(1 << 20));
+        assert!(fault(&small).starts_with("Implausible"), "{small:?}");
+        if cfg!(feature = "libdeflate") {
+            assert_eq!(read(&small), 1 << 20, "inflated whole");
+        }
+        for large in [junk(20 << 20), vec![b'x'; 1 << 20]] {
+            let large = checked(&large);
+            assert_eq!(fault(&small), fault(&large));
+            // Stopped after its first stretch, not at its end.
+            assert!((PREFIX..1 << 20).contains(&read(&large)), "{large:?}");
+        }
+        // A plausible small file comes out whole: empty sample types.
+        let fine: Vec<u8> = [0x0a, 0x00].repeat(100_000);
+        assert_eq!(checked(&fine).unwrap(), fine);
+    }
+
     #[test]
     fn one_member_inflates_exactly() {
         let text: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_le_bytes()).collect();
