@@ -322,8 +322,9 @@ impl Shard {
         }
     }
 
-    /// Makes room for `samples` more samples of `frames` frames in all, so
-    /// that adding them never grows a buffer by copying it: on a large
+    /// Makes room for `samples` more samples (their values; their stacks
+    /// go to the merger's `frames`), so that adding them never grows a
+    /// buffer by copying it: on a large
     /// input, each doubling copied the shard into fresh pages (a third of
     /// `top -base`'s page faults on the two 300k-record heap profiles).
     ///
@@ -351,6 +352,12 @@ impl Shard {
 /// prefetched before any is compared, so that the block's waits for memory
 /// overlap instead of following one another.
 const FIND_BLOCK: usize = 16;
+
+/// The entry a lookup of `hash` in `table` would compare first ([`NONE`]
+/// if none), for prefetching what it points at.
+fn first_candidate(table: &HashTable<u32>, hash: u64) -> u32 {
+    table.iter_hash(hash).next().map_or(NONE, |&i| i)
+}
 
 /// `shards` dealt out to `threads` threads (shard `k` to thread `k %
 /// threads`), each thread's as an array indexed by shard.
@@ -1308,6 +1315,18 @@ impl Merger {
         }
     }
 
+    /// The merged key of input function `src` once [`Merger::find_strings`]
+    /// ran: `None` when one of its strings is not merged.
+    fn found_function_key(maps: &InputMaps, src: &Function) -> Option<Function> {
+        Some(Function {
+            id: 0,
+            name: Self::found_string(maps, src.name)?,
+            system_name: Self::found_string(maps, src.system_name)?,
+            filename: Self::found_string(maps, src.filename)?,
+            start_line: src.start_line,
+        })
+    }
+
     /// Finds every string of `p` that is already merged (recorded in
     /// `maps`), a block at a time (see [`FIND_BLOCK`]).
     fn find_strings(&self, p: &Profile, maps: &mut InputMaps) {
@@ -1320,11 +1339,7 @@ impl Merger {
                 hashes[k] = self.hasher.hash_one(p.str(s as u32));
             }
             for k in 0..block.len() {
-                cands[k] = self
-                    .strings
-                    .iter_hash(hashes[k])
-                    .next()
-                    .map_or(NONE, |&i| i);
+                cands[k] = first_candidate(&self.strings, hashes[k]);
                 strs.prefetch_bounds(cands[k]);
             }
             for &c in &cands[..block.len()] {
@@ -1350,25 +1365,18 @@ impl Merger {
         for start in (0..n).step_by(FIND_BLOCK) {
             let block = start..(start + FIND_BLOCK).min(n);
             for (k, f) in block.clone().enumerate() {
-                let src = &p.functions[f];
-                let found = |s| Self::found_string(maps, s);
-                keys[k] = (maps.functions[f] == NONE)
-                    .then(|| {
-                        Some(Function {
-                            id: 0,
-                            name: found(src.name)?,
-                            system_name: found(src.system_name)?,
-                            filename: found(src.filename)?,
-                            start_line: src.start_line,
-                        })
-                    })
-                    .flatten()
-                    .map(|key| (function_hash(&self.hasher, &key), key));
-            }
-            for key in &keys[..block.len()] {
-                if let Some(&c) = key.and_then(|(h, _)| self.functions.iter_hash(h).next()) {
-                    crate::util::prefetch::prefetch_at(fs, c as usize);
+                keys[k] = None;
+                if maps.functions[f] == NONE {
+                    if let Some(key) = Self::found_function_key(maps, &p.functions[f]) {
+                        keys[k] = Some((function_hash(&self.hasher, &key), key));
+                    }
                 }
+            }
+            for &(h, _) in keys[..block.len()].iter().flatten() {
+                crate::util::prefetch::prefetch_at(
+                    fs,
+                    first_candidate(&self.functions, h) as usize,
+                );
             }
             for (k, f) in block.enumerate() {
                 if let Some(idx) = keys[k].and_then(|(h, key)| self.find_function_key(&key, h)) {
@@ -1461,7 +1469,7 @@ impl Merger {
             // The table's slots, then the keys they point at, then their
             // lines: each loop's loads are independent of one another.
             for q in &mut block {
-                q.cand = self.locations.iter_hash(q.hash).next().map_or(NONE, |&i| i);
+                q.cand = first_candidate(&self.locations, q.hash);
                 prefetch_at(keys, q.cand as usize);
             }
             for q in &block {
