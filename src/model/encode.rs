@@ -432,8 +432,14 @@ pub fn encode(p: &Profile) -> Vec<u8> {
 }
 
 /// Profiles with at least this many samples have them encoded on several
-/// threads.
-const PARALLEL_SAMPLES: usize = 100_000;
+/// threads (and, gzipped, compressed there too: [`streamed_members`]).
+/// At 100,000, merge-300's output (37.7k samples, 3.5 MB) was encoded and
+/// compressed on one thread after the merge, 26 ms of a 1 s run with the
+/// other core idle; at 20,000 it takes 11 ms on two, and `pprofx merge` of
+/// that profile alone went 51.1 → 46.0 ms, `-proto` of real-cpu-merged
+/// (35k samples) 61.5 → 55.4 ms (hyperfine, 40 runs each), for a file
+/// 0.2 % larger (two members).
+const PARALLEL_SAMPLES: usize = 20_000;
 
 /// A first guess at the encoded size, to allocate once.
 fn estimate(p: &Profile) -> usize {
