@@ -484,8 +484,7 @@ impl Merger {
 
     fn intern(&mut self, s: &str) -> u32 {
         let hash = self.hasher.hash_one(s);
-        let strs = &self.out.strings;
-        if let Some(&i) = self.strings.find(hash, |&i| strs.get(i) == s) {
+        if let Some(i) = self.string_index(s, hash) {
             return i;
         }
         let Some(i) = self.out.strings.push(s) else {
@@ -1267,18 +1266,19 @@ impl Merger {
     /// Input string `s`'s merged string, if there is one (recorded in
     /// `maps`); nothing is interned. Out of range: `""`.
     fn find_string(&self, p: &Profile, maps: &mut InputMaps, s: u32) -> Option<u32> {
-        match maps.strings.get(s as usize) {
-            None => Some(0),
-            Some(&m) if m != NONE => Some(m),
-            Some(_) => {
-                let text = p.str(s);
-                let strs = &self.out.strings;
-                let hash = self.hasher.hash_one(text);
-                let m = *self.strings.find(hash, |&i| strs.get(i) == text)?;
-                maps.strings[s as usize] = m;
-                Some(m)
-            }
+        if let Some(m) = Self::found_string(maps, s) {
+            return Some(m);
         }
+        let text = p.str(s);
+        let m = self.string_index(text, self.hasher.hash_one(text))?;
+        maps.strings[s as usize] = m;
+        Some(m)
+    }
+
+    /// The merged string `s` (of hash `hash`), if it is merged.
+    fn string_index(&self, s: &str, hash: u64) -> Option<u32> {
+        let strs = &self.out.strings;
+        self.strings.find(hash, |&i| strs.get(i) == s).copied()
     }
 
     /// [`Merger::map_mapping`] that only finds: `None` when the mapping is
@@ -1305,8 +1305,9 @@ impl Merger {
         Some(Some(mi))
     }
 
-    /// The merged string of input string `s` once [`Merger::find_strings`]
-    /// ran: `None` when it is not merged.
+    /// The merged string of input string `s` as `maps` records it (0 for
+    /// an index out of range): `None` when it is not found yet (after
+    /// [`Merger::find_strings`]: when it is not merged).
     fn found_string(maps: &InputMaps, s: u32) -> Option<u32> {
         match maps.strings.get(s as usize) {
             None => Some(0),
@@ -1347,8 +1348,7 @@ impl Merger {
             }
             for (k, s) in block.enumerate() {
                 if maps.strings[s] == NONE {
-                    let text = p.str(s as u32);
-                    if let Some(&m) = self.strings.find(hashes[k], |&i| strs.get(i) == text) {
+                    if let Some(m) = self.string_index(p.str(s as u32), hashes[k]) {
                         maps.strings[s] = m;
                     }
                 }
