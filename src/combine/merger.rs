@@ -83,6 +83,194 @@ impl InputMaps {
     }
 }
 
+/// The merged label sets by their key ([`LabelSets::find_or_add`]): set `i`'s
+/// key words and labels are its ranges of `keys` and `labels`. Apart from
+/// the rest of the merger, so that an input's label lists are mapped on
+/// one thread while its locations are on another.
+#[derive(Default)]
+struct LabelSets {
+    index: HashTable<u32>,
+    keys: Vec<u64>,
+    key_ends: Vec<u32>,
+    labels: Vec<Label>,
+    label_ends: Vec<u32>,
+    /// Scratch space for a label set's key and its labels' order.
+    key: Vec<u64>,
+    order: Vec<(u32, u32)>,
+}
+
+/// A sample's labels as (merged key id, index into its list), grouped by key.
+type Grouped<'a> = &'a [(u32, u32)];
+
+impl LabelSets {
+    /// The merged label set of a sample's labels, its labels in the order
+    /// pprof writes them; [`NONE`] when the labels carry nothing.
+    ///
+    /// pprof keeps a sample's labels as maps from each key to its values
+    /// (numeric ones with their units: none, or one per value, `""` where a
+    /// value has none), and merges samples by an encoding of those maps with
+    /// sorted keys. The same groups come from the label list sorted stably
+    /// by key, string labels first. The key here is those groups written
+    /// with merged string ids instead of the strings (equal ids are equal
+    /// strings), as words: a key that is already merged costs an array
+    /// lookup per string, a short sort and one hash of a few words, where
+    /// pprof's key hashed every string's bytes. Keys equal exactly when the
+    /// label maps are equal; pprof's byte encoding, which has no marker
+    /// between its string and numeric parts, could in principle also make
+    /// two different maps of crafted keys equal, which this key does not.
+    /// The labels' strings are merged first, in the order pprof's merge
+    /// meets them ([`Merger::intern_label_strings`]); `ids` are the input's
+    /// merged strings.
+    fn find_or_add(
+        &mut self,
+        hasher: &RandomState,
+        p: &Profile,
+        ids: &[u32],
+        labels: &[Label],
+    ) -> u32 {
+        let id = |s: u32| ids.get(s as usize).copied().unwrap_or(0);
+        // A numeric label without a unit has `""` where its group has units.
+        let unit_id = |l: &Label| if l.num_unit == 0 { 0 } else { id(l.num_unit) };
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        for (i, l) in labels.iter().enumerate() {
+            if l.str != 0 {
+                order.push((id(l.key), i as u32));
+            }
+        }
+        let ns = order.len();
+        for (i, l) in labels.iter().enumerate() {
+            if l.is_numeric() {
+                order.push((id(l.key), i as u32));
+            }
+        }
+        // Stable: a key's values stay in the order the sample lists them.
+        order[..ns].sort_by_key(|&(k, _)| k);
+        order[ns..].sort_by_key(|&(k, _)| k);
+        let (strs, nums) = order.split_at(ns);
+        let label = |&(_, i): &(u32, u32)| &labels[i as usize];
+        let has_units = |g: &[(u32, u32)]| g.iter().any(|e| label(e).num_unit != 0);
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        for g in strs.chunk_by(|a, b| a.0 == b.0) {
+            key.extend([u64::from(g[0].0), g.len() as u64]);
+            key.extend(g.iter().map(|e| u64::from(id(label(e).str))));
+        }
+        if !nums.is_empty() {
+            key.push(u64::MAX);
+        }
+        for g in nums.chunk_by(|a, b| a.0 == b.0) {
+            key.extend([u64::from(g[0].0), g.len() as u64]);
+            key.extend(g.iter().map(|e| label(e).num as u64));
+            if has_units(g) {
+                key.push(g.len() as u64);
+                key.extend(g.iter().map(|e| u64::from(unit_id(label(e)))));
+            } else {
+                key.push(0);
+            }
+        }
+        let set = if key.is_empty() {
+            NONE
+        } else {
+            let hash = hasher.hash_one(&key[..]);
+            let (keys, ends) = (&self.keys, &self.key_ends);
+            let found = self
+                .index
+                .find(hash, |&i| key_words(keys, ends, i) == &key[..]);
+            match found {
+                Some(&i) => i,
+                None => self.add_new(hasher, hash, &key, (strs, nums), (p, labels), ids),
+            }
+        };
+        self.key = key;
+        self.order = order;
+        set
+    }
+
+    /// Adds the label set of key `key` (its hash `hash`), whose string and
+    /// numeric labels are `strs` and `nums` ((merged key id, index into
+    /// `labels`), grouped by key), with its labels in pprof's order: groups
+    /// by key string, string labels first. Returns its number. `labels`
+    /// are of `p`, whose strings are merged as `ids`; the groups are put in
+    /// order by `p`'s strings, which are the merged ones.
+    fn add_new(
+        &mut self,
+        hasher: &RandomState,
+        hash: u64,
+        key: &[u64],
+        (strs, nums): (Grouped<'_>, Grouped<'_>),
+        (p, labels): (&Profile, &[Label]),
+        ids: &[u32],
+    ) -> u32 {
+        let id = |s: u32| ids.get(s as usize).copied().unwrap_or(0);
+        let key_string = |g: &[(u32, u32)]| p.str(labels[g[0].1 as usize].key);
+        let by_key_string = |a: &&[(u32, u32)], b: &&[(u32, u32)]| key_string(a).cmp(key_string(b));
+        let mut str_groups: Vec<&[(u32, u32)]> = strs.chunk_by(|a, b| a.0 == b.0).collect();
+        str_groups.sort_by(by_key_string);
+        let mut num_groups: Vec<&[(u32, u32)]> = nums.chunk_by(|a, b| a.0 == b.0).collect();
+        num_groups.sort_by(by_key_string);
+        for &(key, i) in str_groups.iter().copied().flatten() {
+            self.labels.push(Label {
+                key,
+                str: id(labels[i as usize].str),
+                num: 0,
+                num_unit: 0,
+                kept_zero: false,
+            });
+        }
+        for g in num_groups {
+            let units = g.iter().any(|&(_, i)| labels[i as usize].num_unit != 0);
+            for &(key, i) in g {
+                let l = &labels[i as usize];
+                self.labels.push(Label {
+                    key,
+                    str: 0,
+                    num: l.num,
+                    // A label without a unit has `""` where its group has units.
+                    num_unit: if units && l.num_unit != 0 {
+                        id(l.num_unit)
+                    } else {
+                        0
+                    },
+                    kept_zero: l.num == 0,
+                });
+            }
+        }
+        let i = self.key_ends.len() as u32;
+        self.label_ends.push(self.labels.len() as u32);
+        self.keys.extend_from_slice(key);
+        self.key_ends.push(self.keys.len() as u32);
+        let (keys, ends) = (&self.keys, &self.key_ends);
+        self.index
+            .insert_unique(hash, i, |&j| hasher.hash_one(key_words(keys, ends, j)));
+        i
+    }
+
+    /// Makes room for `sets` more sets of `labels` labels in all, as if
+    /// each were new (see [`Merger::reserve_label_sets`]).
+    fn reserve(&mut self, hasher: &RandomState, sets: usize, labels: usize) {
+        self.key_ends.reserve(sets);
+        self.label_ends.reserve(sets);
+        self.labels.reserve(labels);
+        // A key has at most four words per label and three per list.
+        self.keys.reserve(4 * labels + 3 * sets);
+        let (keys, ends) = (&self.keys, &self.key_ends);
+        self.index
+            .reserve(sets, |&j| hasher.hash_one(key_words(keys, ends, j)));
+    }
+
+    /// The labels of merged label set `set`.
+    fn labels_of(&self, set: u32) -> &[Label] {
+        &self.labels[ends_range(&self.label_ends, set as usize)]
+    }
+
+    /// How many sets there are.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.key_ends.len()
+    }
+}
+
 /// Builds a merged profile from profiles added in order (see the module doc).
 pub struct Merger {
     out: Profile,
@@ -93,16 +281,8 @@ pub struct Merger {
     locations: HashTable<u32>,
     /// Each merged location's key, in one place (see [`LocKey`]).
     loc_keys: Vec<LocKey>,
-    /// The merged label sets by their key ([`Merger::label_set`]): set `i`'s
-    /// key words and labels are its ranges of `set_keys` and `set_labels`.
-    label_index: HashTable<u32>,
-    set_keys: Vec<u64>,
-    set_key_ends: Vec<u32>,
-    set_labels: Vec<Label>,
-    set_label_ends: Vec<u32>,
-    /// Scratch space for a label set's key and its labels' order.
-    label_key: Vec<u64>,
-    label_order: Vec<(u32, u32)>,
+    /// The merged label sets ([`LabelSets::find_or_add`]).
+    label_sets: LabelSets,
     /// The merged samples, spread over shards by their key's hash so that
     /// large inputs are looked up on several threads.
     shards: Vec<Shard>,
@@ -122,6 +302,9 @@ pub struct Merger {
     hashes: Vec<u64>,
     /// Inputs with at least this many samples are cut into `threads` ranges.
     parallel_min: usize,
+    /// An input's new locations and label lists are mapped on two threads
+    /// when there are at least this many of each ([`MAP_TOGETHER`]).
+    map_together: usize,
     threads: usize,
     /// Whether [`Merger::add`] first tries to find all of an input's
     /// locations (off only in tests, to compare with the ordered mapping).
@@ -137,6 +320,10 @@ const PARALLEL_SAMPLES: usize = 20_000;
 /// How many samples ahead the add asks for a sample's slot (and half as
 /// many for its stack and values).
 const AHEAD: usize = 16;
+
+/// An input's new locations and its label lists are mapped on two threads
+/// when there are at least this many of each.
+const MAP_TOGETHER: usize = 4096;
 
 /// An input sample with this label set is skipped (its values are all zero).
 const SKIP: u32 = NONE - 1;
@@ -426,13 +613,7 @@ impl Merger {
             functions: HashTable::new(),
             locations: HashTable::new(),
             loc_keys: Vec::new(),
-            label_index: HashTable::new(),
-            set_keys: Vec::new(),
-            set_key_ends: Vec::new(),
-            set_labels: Vec::new(),
-            set_label_ends: Vec::new(),
-            label_key: Vec::new(),
-            label_order: Vec::new(),
+            label_sets: LabelSets::default(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             order: Vec::new(),
             frames: Vec::new(),
@@ -443,6 +624,7 @@ impl Merger {
             sets: Vec::new(),
             hashes: Vec::new(),
             parallel_min: PARALLEL_SAMPLES,
+            map_together: MAP_TOGETHER,
             threads: crate::util::parallel::max_threads(),
             find_known: true,
         };
@@ -696,19 +878,50 @@ impl Merger {
         };
         timer.lap("merge: scan");
         // 2. New entities merged in order of first use (ranges in order),
-        // and each range's label lists turned into merged label sets.
+        // and each range's label lists turned into merged label sets. The
+        // lists' strings are interned first, so that the lists can then be
+        // mapped on another thread while the locations are (merge 2×200k:
+        // 63k new locations and 36k lists an input, each a few tens of
+        // milliseconds on one thread).
         self.reserve_label_sets(p, firsts.iter().flat_map(|f| f.1.iter().copied()));
-        let mut jobs = Vec::with_capacity(firsts.len());
-        for (locs, label_firsts, job) in firsts {
-            for l in locs {
-                if maps.locations.get(l as usize) == Some(&NONE) {
-                    self.map_location(p, &mut maps, l);
-                }
-            }
-            let table: Vec<u32> = label_firsts
+        self.intern_lists_strings(
+            p,
+            &mut maps,
+            firsts.iter().flat_map(|f| f.1.iter().copied()),
+        );
+        let nlists: usize = firsts.iter().map(|f| f.1.len()).sum();
+        let nlocs: usize = firsts.iter().map(|f| f.0.len()).sum();
+        let together = self.threads > 1 && nlists.min(nlocs) >= self.map_together;
+        let mut label_sets = std::mem::take(&mut self.label_sets);
+        let hasher = self.hasher.clone();
+        let lists = |sets: &mut LabelSets, ids: &[u32]| -> Vec<Vec<u32>> {
+            firsts
                 .iter()
-                .map(|&s| self.label_set(p, &mut maps, p.samples.labels(s)))
-                .collect();
+                .map(|(_, label_firsts, _)| {
+                    label_firsts
+                        .iter()
+                        .map(|&s| sets.find_or_add(&hasher, p, ids, p.samples.labels(s)))
+                        .collect()
+                })
+                .collect()
+        };
+        let tables = if together {
+            // The lists' strings are all merged: a copy of the string map
+            // serves them while the locations add to it.
+            let ids = maps.strings.clone();
+            crate::util::parallel::join(
+                true,
+                || self.map_new_locations(p, &mut maps, &firsts),
+                || lists(&mut label_sets, &ids),
+            )
+            .1
+        } else {
+            self.map_new_locations(p, &mut maps, &firsts);
+            lists(&mut label_sets, &maps.strings)
+        };
+        self.label_sets = label_sets;
+        let mut jobs = Vec::with_capacity(firsts.len());
+        for ((_, _, job), table) in firsts.into_iter().zip(tables) {
             jobs.push((table, job));
         }
         timer.lap("merge: map");
@@ -817,7 +1030,10 @@ impl Merger {
             new
         });
         let mut all: Vec<(u32, u32, u32)> = news.into_iter().flatten().collect();
-        all.sort_unstable_by_key(|&(s, _, _)| s);
+        // Each thread's list is in input order: a stable sort merges the
+        // runs in one pass (an unstable one took 4–6 ms on each input of
+        // merge 2×200k, on one thread).
+        all.sort_by_key(|&(s, _, _)| s);
         // The new samples' stacks join `frames` in order of first use: their
         // ends first, then, on the add's threads, the stacks copied by
         // ranges of them and each thread's shards told where they went.
@@ -877,142 +1093,48 @@ impl Merger {
         timer.lap("merge: add");
     }
 
-    /// The merged label set of a sample's labels, its labels in the order
-    /// pprof writes them; [`NONE`] when the labels carry nothing.
-    ///
-    /// pprof keeps a sample's labels as maps from each key to its values
-    /// (numeric ones with their units: none, or one per value, `""` where a
-    /// value has none), and merges samples by an encoding of those maps with
-    /// sorted keys. The same groups come from the label list sorted stably
-    /// by key, string labels first. The key here is those groups written
-    /// with merged string ids instead of the strings (equal ids are equal
-    /// strings), as words: a key that is already merged costs an array
-    /// lookup per string, a short sort and one hash of a few words, where
-    /// pprof's key hashed every string's bytes. Keys equal exactly when the
-    /// label maps are equal; pprof's byte encoding, which has no marker
-    /// between its string and numeric parts, could in principle also make
-    /// two different maps of crafted keys equal, which this key does not.
-    /// Strings are interned in the order pprof's merge meets them, as before
-    /// the key was of ids (see [`Merger::intern_label_strings`]).
+    /// Maps input locations `locs` of each range of `firsts` (in order; a
+    /// location met before is skipped), making the new ones.
+    fn map_new_locations<J>(
+        &mut self,
+        p: &Profile,
+        maps: &mut InputMaps,
+        firsts: &[(Vec<u32>, Vec<usize>, J)],
+    ) {
+        for &l in firsts.iter().flat_map(|f| f.0.iter()) {
+            if maps.locations.get(l as usize) == Some(&NONE) {
+                self.map_location(p, maps, l);
+            }
+        }
+    }
+
+    /// The merged label set of a sample's labels ([`LabelSets::find_or_add`]
+    /// after interning their strings, as [`Merger::add`] does).
+    #[cfg(test)]
     fn label_set(&mut self, p: &Profile, maps: &mut InputMaps, labels: &[Label]) -> u32 {
         if !self.label_strings_known(p, maps, labels) {
             self.intern_label_strings(p, maps, labels);
         }
-        let id = |s: u32| maps.strings.get(s as usize).copied().unwrap_or(0);
-        // A numeric label without a unit has `""` where its group has units.
-        let unit_id = |l: &Label| if l.num_unit == 0 { 0 } else { id(l.num_unit) };
-        let mut order = std::mem::take(&mut self.label_order);
-        order.clear();
-        for (i, l) in labels.iter().enumerate() {
-            if l.str != 0 {
-                order.push((id(l.key), i as u32));
-            }
-        }
-        let ns = order.len();
-        for (i, l) in labels.iter().enumerate() {
-            if l.is_numeric() {
-                order.push((id(l.key), i as u32));
-            }
-        }
-        // Stable: a key's values stay in the order the sample lists them.
-        order[..ns].sort_by_key(|&(k, _)| k);
-        order[ns..].sort_by_key(|&(k, _)| k);
-        let (strs, nums) = order.split_at(ns);
-        let label = |&(_, i): &(u32, u32)| &labels[i as usize];
-        let has_units = |g: &[(u32, u32)]| g.iter().any(|e| label(e).num_unit != 0);
-        let mut key = std::mem::take(&mut self.label_key);
-        key.clear();
-        for g in strs.chunk_by(|a, b| a.0 == b.0) {
-            key.extend([u64::from(g[0].0), g.len() as u64]);
-            key.extend(g.iter().map(|e| u64::from(id(label(e).str))));
-        }
-        if !nums.is_empty() {
-            key.push(u64::MAX);
-        }
-        for g in nums.chunk_by(|a, b| a.0 == b.0) {
-            key.extend([u64::from(g[0].0), g.len() as u64]);
-            key.extend(g.iter().map(|e| label(e).num as u64));
-            if has_units(g) {
-                key.push(g.len() as u64);
-                key.extend(g.iter().map(|e| u64::from(unit_id(label(e)))));
-            } else {
-                key.push(0);
-            }
-        }
-        let set = if key.is_empty() {
-            NONE
-        } else {
-            let hash = self.hasher.hash_one(&key[..]);
-            let (keys, ends) = (&self.set_keys, &self.set_key_ends);
-            let found = self
-                .label_index
-                .find(hash, |&i| key_words(keys, ends, i) == &key[..]);
-            match found {
-                Some(&i) => i,
-                None => self.new_label_set(hash, &key, strs, nums, labels, maps),
-            }
-        };
-        self.label_key = key;
-        self.label_order = order;
-        set
+        self.label_sets
+            .find_or_add(&self.hasher, p, &maps.strings, labels)
     }
 
-    /// Adds the label set of key `key` (its hash `hash`), whose string and
-    /// numeric labels are `strs` and `nums` ((merged key id, index into
-    /// `labels`), grouped by key), with its labels in pprof's order: groups
-    /// by key string, string labels first. Returns its number.
-    fn new_label_set(
+    /// Interns the strings of label lists `lists` (samples of `p`) that
+    /// are not merged yet, list by list, in the order pprof's merge meets them,
+    /// so that the lists can then be mapped apart from the rest of the
+    /// merger ([`LabelSets::find_or_add`]).
+    fn intern_lists_strings(
         &mut self,
-        hash: u64,
-        key: &[u64],
-        strs: &[(u32, u32)],
-        nums: &[(u32, u32)],
-        labels: &[Label],
-        maps: &InputMaps,
-    ) -> u32 {
-        let id = |s: u32| maps.strings.get(s as usize).copied().unwrap_or(0);
-        let strings = &self.out.strings;
-        let by_key_string =
-            |a: &&[(u32, u32)], b: &&[(u32, u32)]| strings.get(a[0].0).cmp(strings.get(b[0].0));
-        let mut str_groups: Vec<&[(u32, u32)]> = strs.chunk_by(|a, b| a.0 == b.0).collect();
-        str_groups.sort_by(by_key_string);
-        let mut num_groups: Vec<&[(u32, u32)]> = nums.chunk_by(|a, b| a.0 == b.0).collect();
-        num_groups.sort_by(by_key_string);
-        for &(key, i) in str_groups.iter().copied().flatten() {
-            self.set_labels.push(Label {
-                key,
-                str: id(labels[i as usize].str),
-                num: 0,
-                num_unit: 0,
-                kept_zero: false,
-            });
-        }
-        for g in num_groups {
-            let units = g.iter().any(|&(_, i)| labels[i as usize].num_unit != 0);
-            for &(key, i) in g {
-                let l = &labels[i as usize];
-                self.set_labels.push(Label {
-                    key,
-                    str: 0,
-                    num: l.num,
-                    // A label without a unit has `""` where its group has units.
-                    num_unit: if units && l.num_unit != 0 {
-                        id(l.num_unit)
-                    } else {
-                        0
-                    },
-                    kept_zero: l.num == 0,
-                });
+        p: &Profile,
+        maps: &mut InputMaps,
+        lists: impl Iterator<Item = usize>,
+    ) {
+        for s in lists {
+            let labels = p.samples.labels(s);
+            if !self.label_strings_known(p, maps, labels) {
+                self.intern_label_strings(p, maps, labels);
             }
         }
-        let i = self.set_key_ends.len() as u32;
-        self.set_label_ends.push(self.set_labels.len() as u32);
-        self.set_keys.extend_from_slice(key);
-        self.set_key_ends.push(self.set_keys.len() as u32);
-        let (keys, ends, hasher) = (&self.set_keys, &self.set_key_ends, &self.hasher);
-        self.label_index
-            .insert_unique(hash, i, |&j| hasher.hash_one(key_words(keys, ends, j)));
-        i
     }
 
     /// Makes room for the label sets of samples `lists` (each a distinct
@@ -1026,20 +1148,13 @@ impl Merger {
             sets += 1;
             labels += p.samples.labels(s).len();
         }
-        self.set_key_ends.reserve(sets);
-        self.set_label_ends.reserve(sets);
-        self.set_labels.reserve(labels);
-        // A key has at most four words per label and three per list.
-        self.set_keys.reserve(4 * labels + 3 * sets);
-        let (keys, ends, hasher) = (&self.set_keys, &self.set_key_ends, &self.hasher);
-        self.label_index
-            .reserve(sets, |&j| hasher.hash_one(key_words(keys, ends, j)));
+        self.label_sets.reserve(&self.hasher, sets, labels);
     }
 
     /// The labels of merged label set `set`.
     #[cfg(test)]
     fn set_labels(&self, set: u32) -> &[Label] {
-        &self.set_labels[ends_range(&self.set_label_ends, set as usize)]
+        self.label_sets.labels_of(set)
     }
 
     /// True if every string `labels` use is already merged (their merged
@@ -1507,7 +1622,7 @@ impl Merger {
             let sh = &self.shards[packed as usize & (SHARDS - 1)];
             let (_, _, set) = sh.meta[(packed >> 2) as usize];
             if set != NONE {
-                nlabels += ends_range(&self.set_label_ends, set as usize).len();
+                nlabels += self.label_sets.labels_of(set).len();
             }
             label_ends.push(nlabels as u32);
         }
@@ -1528,7 +1643,7 @@ impl Merger {
             (v_rest, l_rest) = (vr, lr);
         }
         let (order, shards) = (&self.order, &self.shards);
-        let (set_labels, set_ends) = (&self.set_labels, &self.set_label_ends);
+        let label_sets = &self.label_sets;
         crate::util::parallel::run_each(jobs, |(r, v, l)| {
             let mut at_label = 0usize;
             for (j, &packed) in order[r].iter().enumerate() {
@@ -1537,7 +1652,7 @@ impl Merger {
                 let (_, _, set) = sh.meta[local];
                 v[j * nv..(j + 1) * nv].copy_from_slice(&sh.values[local * nv..(local + 1) * nv]);
                 if set != NONE {
-                    let set = &set_labels[ends_range(set_ends, set as usize)];
+                    let set = label_sets.labels_of(set);
                     l[at_label..at_label + set.len()].copy_from_slice(set);
                     at_label += set.len();
                 }
@@ -1816,10 +1931,48 @@ mod tests {
         let mut m = Merger::new(&ps[0]);
         m.parallel_min = parallel_min;
         m.threads = threads;
+        // From 10 samples up, locations and label lists are also mapped
+        // side by side whenever an input has both.
+        if parallel_min <= 10 {
+            m.map_together = 1;
+        }
         for p in ps {
             m.add(p);
         }
         m.finish()
+    }
+
+    /// A profile of `n` samples over locations and label values of its own
+    /// (`req-…`, `bytes` with a unit), some labels listed twice.
+    fn labeled(n: usize) -> Profile {
+        let mut b = Builder::new();
+        b.period("cpu", "nanoseconds", 10);
+        b.sample_type("samples", "count");
+        b.sample_type("cpu", "nanoseconds");
+        let locs: Vec<u32> = (0..40).map(|i| b.address(0x9000 + i * 16)).collect();
+        for i in 0..n {
+            let stack = [locs[i % 40], locs[(i * 7) % 40], locs[(i * 3 + 1) % 40]];
+            let mut labels = vec![Label {
+                key: b.str("req"),
+                str: b.str(&format!("req-{}", i % 97)),
+                ..Label::default()
+            }];
+            if i % 4 == 0 {
+                labels.push(Label {
+                    key: b.str("bytes"),
+                    num: (i % 13) as i64,
+                    num_unit: b.str("bytes"),
+                    ..Label::default()
+                });
+                labels.push(Label {
+                    key: b.str("req"),
+                    str: b.str("again"),
+                    ..Label::default()
+                });
+            }
+            b.sample(&stack, &[1, i as i64], &labels);
+        }
+        b.finish()
     }
 
     /// A profile of `n` functions, one frame each (`f0`, `f1`…), and one
@@ -1951,12 +2104,15 @@ mod tests {
 
     #[test]
     fn ranges_and_shards_on_threads_give_the_sequential_result() {
-        let ps = [big(2500, 1), big(3100, 4), big(700, 2)];
+        // The last input has label values and locations of its own, met
+        // after the others'.
+        let ps = [big(2500, 1), big(3100, 4), big(700, 2), labeled(900)];
         let one = merged(&ps, usize::MAX, 1);
         assert!(one.samples.len() > 100);
         for threads in [2, 3, 4] {
             // 1000: the inputs are cut into ranges; 10: the merged samples
-            // are also copied out in ranges.
+            // are also copied out in ranges, and each input's locations are
+            // mapped beside its label lists.
             for parallel_min in [1000, 10] {
                 let many = merged(&ps, parallel_min, threads);
                 assert!(many == one, "{threads} threads from {parallel_min} samples");
@@ -2167,7 +2323,7 @@ mod tests {
         assert_eq!(via_short[9], NONE);
         // The second profile's lists are the first's sets.
         assert_eq!(via_short[10..20], via_short[..10]);
-        assert_eq!(short.set_key_ends.len(), oracle.sets.len());
+        assert_eq!(short.label_sets.len(), oracle.sets.len());
         for (i, set) in oracle.sets.iter().enumerate() {
             assert_eq!(short.set_labels(i as u32), &set[..], "set {i}");
         }
