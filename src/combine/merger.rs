@@ -12,7 +12,7 @@
 //! stacks are copied there once the input is added), which the merged
 //! profile takes as it is. Label sets are keyed once per distinct label
 //! list of an input, by pprof's grouping of sorted labels written with
-//! merged string ids ([`Merger::label_set`]).
+//! merged string ids ([`LabelSets::find_or_add`]).
 //!
 //! The output is what pprof's `profile.Merge` makes of the same inputs in the
 //! same order: entities and samples numbered 1..n in order of first use,
