@@ -247,7 +247,7 @@ impl LabelSets {
     }
 
     /// Makes room for `sets` more sets of `labels` labels in all, as if
-    /// each were new (see [`Merger::reserve_label_sets`]).
+    /// each were new (see [`Merger::prepare_label_lists`]).
     fn reserve(&mut self, hasher: &RandomState, sets: usize, labels: usize) {
         self.key_ends.reserve(sets);
         self.label_ends.reserve(sets);
@@ -883,13 +883,11 @@ impl Merger {
         // mapped on another thread while the locations are (merge 2×200k:
         // 63k new locations and 36k lists an input, each a few tens of
         // milliseconds on one thread).
-        self.reserve_label_sets(p, firsts.iter().flat_map(|f| f.1.iter().copied()));
-        self.intern_lists_strings(
+        let nlists = self.prepare_label_lists(
             p,
             &mut maps,
             firsts.iter().flat_map(|f| f.1.iter().copied()),
         );
-        let nlists: usize = firsts.iter().map(|f| f.1.len()).sum();
         let nlocs: usize = firsts.iter().map(|f| f.0.len()).sum();
         let together = self.threads > 1 && nlists.min(nlocs) >= self.map_together;
         let mut label_sets = std::mem::take(&mut self.label_sets);
@@ -1112,43 +1110,43 @@ impl Merger {
     /// after interning their strings, as [`Merger::add`] does).
     #[cfg(test)]
     fn label_set(&mut self, p: &Profile, maps: &mut InputMaps, labels: &[Label]) -> u32 {
-        if !self.label_strings_known(p, maps, labels) {
-            self.intern_label_strings(p, maps, labels);
-        }
+        self.merge_label_strings(p, maps, labels);
         self.label_sets
             .find_or_add(&self.hasher, p, &maps.strings, labels)
     }
 
-    /// Interns the strings of label lists `lists` (samples of `p`) that
-    /// are not merged yet, list by list, in the order pprof's merge meets them,
-    /// so that the lists can then be mapped apart from the rest of the
-    /// merger ([`LabelSets::find_or_add`]).
-    fn intern_lists_strings(
+    /// Merges the strings of label lists `lists` (samples of `p`, each a
+    /// distinct label list of the input) that are not merged yet, list by
+    /// list, so that the lists can then be mapped apart from the rest of the
+    /// merger ([`LabelSets::find_or_add`]); and makes room for each list as
+    /// a new set, so that the set tables never grow by copying while they
+    /// are mapped (on a 200k-sample CPU profile, 36k sets: the
+    /// reallocations' copies into fresh pages were a tenth of `merge: map`).
+    /// Returns how many lists there are.
+    fn prepare_label_lists(
         &mut self,
         p: &Profile,
         maps: &mut InputMaps,
         lists: impl Iterator<Item = usize>,
-    ) {
-        for s in lists {
-            let labels = p.samples.labels(s);
-            if !self.label_strings_known(p, maps, labels) {
-                self.intern_label_strings(p, maps, labels);
-            }
-        }
-    }
-
-    /// Makes room for the label sets of samples `lists` (each a distinct
-    /// label list of the input) as if each were new, so that the set
-    /// tables never grow by copying while they are mapped (on a 200k-sample
-    /// CPU profile, 36k sets: the reallocations' copies into fresh pages
-    /// were a tenth of `merge: map`).
-    fn reserve_label_sets(&mut self, p: &Profile, lists: impl Iterator<Item = usize>) {
+    ) -> usize {
         let (mut sets, mut labels) = (0usize, 0usize);
         for s in lists {
+            let list = p.samples.labels(s);
             sets += 1;
-            labels += p.samples.labels(s).len();
+            labels += list.len();
+            self.merge_label_strings(p, maps, list);
         }
         self.label_sets.reserve(&self.hasher, sets, labels);
+        sets
+    }
+
+    /// Interns the strings of `labels` that are not merged yet, in the order
+    /// pprof's merge meets them ([`Merger::intern_label_strings`]); nothing
+    /// when they all are.
+    fn merge_label_strings(&mut self, p: &Profile, maps: &mut InputMaps, labels: &[Label]) {
+        if !self.label_strings_known(p, maps, labels) {
+            self.intern_label_strings(p, maps, labels);
+        }
     }
 
     /// The labels of merged label set `set`.
