@@ -1,7 +1,8 @@
 //! Stage timings on standard error when `PPROFX_TIMINGS` is set, for
 //! benchmarking the load path and the reports (`pprofx: STAGE: N ms (cpu M
-//! ms) at T ms`). The CPU time is the whole process's (every thread, user and
-//! system) over the stage: on a shared machine it is the steadier figure.
+//! ms) at T ms, rss R MiB`). The CPU time is the whole process's (every
+//! thread, user and system) over the stage: on a shared machine it is the
+//! steadier figure. R is the resident memory when the stage ended (Linux).
 //! `T` is when the stage ended, counted from the first timer started, so that
 //! stages on different threads can be put on one time line.
 
@@ -29,14 +30,30 @@ impl Timer {
         if let Some((t, cpu)) = self.0 {
             let now = cpu_time();
             crate::note!(
-                "pprofx: {stage}: {:.1} ms (cpu {:.1} ms) at {:.0} ms",
+                "pprofx: {stage}: {:.1} ms (cpu {:.1} ms) at {:.0} ms, rss {} MiB",
                 t.elapsed().as_secs_f64() * 1e3,
                 now.saturating_sub(cpu).as_secs_f64() * 1e3,
-                START.get().map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3)
+                START.get().map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3),
+                resident_mib()
             );
             self.0 = Some((Instant::now(), now));
         }
     }
+}
+
+/// The process's resident memory in MiB (0 where unknown).
+fn resident_mib() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: sysconf only reads a system constant.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(0) as u64;
+        std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .map_or(0, |pages| (pages * page) >> 20)
+    }
+    #[cfg(not(target_os = "linux"))]
+    0
 }
 
 /// The process's CPU time so far (user + system, all threads).
