@@ -759,7 +759,29 @@ impl Merger {
         self.fold_headers(p);
         let mut maps = InputMaps::new(p);
         self.reserve_for(p);
-        let known = self.find_known && self.find_all_locations(p, &mut maps);
+        // The merged stacks' arrays get their room for this input on
+        // another thread while the find runs on this one: growing them
+        // copies every stack merged so far (merge 2×200k: 12 MB and 11 ms
+        // on one thread, at the second input). With one thread, or for a
+        // small input, they grow when its new samples are known.
+        let ahead = self.threads > 1 && p.samples.len() >= self.parallel_min;
+        let stacks = (
+            std::mem::take(&mut self.frames),
+            std::mem::take(&mut self.frame_ends),
+            std::mem::take(&mut self.order),
+        );
+        let (known, stacks) = crate::util::parallel::join(
+            ahead,
+            || self.find_known && self.find_all_locations(p, &mut maps),
+            move || {
+                if ahead {
+                    with_room_for(stacks, p)
+                } else {
+                    stacks
+                }
+            },
+        );
+        (self.frames, self.frame_ends, self.order) = stacks;
         timer.lap("merge: find");
         if self.out.mappings.is_empty() && !p.mappings.is_empty() {
             // pprof maps the first input's first mapping (the main binary) first.
@@ -1800,6 +1822,23 @@ pub fn compact(mut p: Profile) -> Profile {
         s.label_ends.push(s.labels.len() as u32);
     }
     p
+}
+
+/// The merged stacks' arrays (`frames`, `frame_ends`, `order`) with room
+/// for every sample of `p` as a new sample: the most one input can add.
+fn with_room_for(
+    (mut frames, mut ends, mut order): (Vec<u32>, Vec<u32>, Vec<u32>),
+    p: &Profile,
+) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+    let n = p.samples.len();
+    let stack_ends = &p.samples.stack_ends;
+    let all: usize = (0..n)
+        .map(|s| ends_range(stack_ends, p.samples.stack_index(s)).len())
+        .sum();
+    frames.reserve(all);
+    ends.reserve(n);
+    order.reserve(n);
+    (frames, ends, order)
 }
 
 /// Where the items before item `i` end in an array cut by `ends` (each
