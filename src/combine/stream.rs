@@ -267,8 +267,11 @@ impl Chunk {
                 apply_plan(pl, &mut p);
                 let mut m = merger_for(&first, self.one_thread);
                 m.add(&first);
-                m.add(&p);
+                // Dropped (unless kept) before the second input is added,
+                // so that the merge reuses its memory instead of faulting
+                // in fresh pages.
                 kept_if(!rereadable(&list[first_i]), kept, first_i, first);
+                m.add(&p);
                 kept_if(keep, kept, i, p);
                 Phase::Many(m)
             }
