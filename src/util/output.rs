@@ -124,13 +124,14 @@ pub fn write_file_send(
 /// stays readable until the rename).
 ///
 /// A file written over in place (`O_TRUNC`, as pprof writes) frees its old
-/// pages before the new ones are written, and the kernel hands them
+/// pages just before the new ones are written, and the kernel hands them
 /// straight back to the writer. A rename frees them only afterwards, so the
-/// new file's pages come from the free lists instead; on a virtual machine
-/// that hands free memory back to its host (BENCHMARKS.md's), those pages
-/// are cold. Writing merge 2×200k's 15 MB over the last run's output took
-/// 43–89 ms instead of 3–4 ms in 6 runs of 12; with the old pages dropped
-/// first, 3.0–4.5 ms in all 12.
+/// new file's pages come from the free lists, whose warm pages the run's
+/// own allocations have often taken already; on a virtual machine that
+/// hands free memory back to its host (BENCHMARKS.md's), the rest are cold.
+/// Writing merge 2×200k's 15 MB over the last run's output took 43–89 ms
+/// instead of 3–4 ms in 6 runs of 12; with the old pages dropped first,
+/// 3.0–4.5 ms in all 12.
 fn drop_cached(path: &Path) {
     #[cfg(target_os = "linux")]
     if let Ok(old) = File::open(path) {
