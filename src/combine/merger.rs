@@ -1846,11 +1846,7 @@ fn with_room_for(
     p: &Profile,
 ) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
     let n = p.samples.len();
-    let stack_ends = &p.samples.stack_ends;
-    let all: usize = (0..n)
-        .map(|s| ends_range(stack_ends, p.samples.stack_index(s)).len())
-        .sum();
-    frames.reserve(all);
+    frames.reserve((0..n).map(|s| p.samples.stack(s).len()).sum());
     ends.reserve(n);
     order.reserve(n);
     (frames, ends, order)
