@@ -163,6 +163,8 @@ fn fold(acc: &mut Acc, chunk: Acc, one_thread: bool) -> Result<(), SourceError> 
         Acc::Profile(a) if plain && TypeHeader::of(&a) == header => {
             let mut m = merger_for(&a, one_thread);
             m.add(&a);
+            // Dropped before `c` is added, as a chunk's first input is.
+            drop(a);
             m.add(&c);
             settle(m)
         }
