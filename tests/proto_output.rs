@@ -189,6 +189,47 @@ fn one_profile_merged_is_written_as_pprof_writes_it() {
 }
 
 #[test]
+fn igzip_and_libdeflate_write_the_same_profile() {
+    // Written profiles are compressed with ISA-L's igzip when the system
+    // has libisal.so.2, else with libdeflate (`PPROFX_IGZIP=0` forces it):
+    // the gzip bytes differ, the profile inside does not. CI installs the
+    // library, so there the two files must differ.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let written = |name: &str, igzip: bool| {
+        let out = dir.path().join(name);
+        let o = Command::new(common::pprofx_bin())
+            .args(["merge", "-o", out.to_str().unwrap()])
+            .args([example("cpu.pb.gz"), example("cpu.pb.gz")])
+            .env("PPROFX_IGZIP", if igzip { "1" } else { "0" })
+            .output()
+            .expect("run pprofx");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(out).expect("written")
+    };
+    let (with, without) = (written("i.pb.gz", true), written("l.pb.gz", false));
+    let inflate = |gz: &[u8]| {
+        let mut raw = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(gz), &mut raw)
+            .expect("gunzip");
+        raw
+    };
+    common::assert_same_bytes(
+        "igzip's against libdeflate's",
+        &inflate(&without),
+        &inflate(&with),
+    );
+    let ci_wants_igzip =
+        common::ci() && std::env::var_os("PPROFX_CI_NO_IGZIP").is_none_or(|v| v.is_empty());
+    if with == without {
+        assert!(
+            !ci_wants_igzip,
+            "igzip was not used: is Debian's libisal2 installed?"
+        );
+        common::show("igzip_and_libdeflate_write_the_same_profile: no libisal.so.2 here, libdeflate compared with itself");
+    }
+}
+
+#[test]
 fn the_filtered_profile_survives_write_and_read_as_the_same_model() {
     let p = pprofx::load(&example("cpu.pb.gz"), &LoadOptions::default()).expect("load");
     let mut opts = proto::proto_options(ReportOptions::default());

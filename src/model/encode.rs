@@ -8,7 +8,8 @@
 //! the very bytes `go tool pprof -proto` writes; [`gzipped`] and
 //! [`write_file`] gzip them at [`GZIP_LEVEL`] for a `.pb.gz` (a large
 //! profile's samples encoded and compressed at once, a range per thread,
-//! into gzip members that name their size). [`to_proto`] rebuilds the prost
+//! into gzip members that name their size), with ISA-L's igzip in place of
+//! libdeflate where the system has it ([`crate::util::igzip`]). [`to_proto`] rebuilds the prost
 //! message instead: the oracle [`encode`] is tested against (prost reads
 //! [`encode`]'s bytes back as that message), and what tests compare the
 //! hand-written decoder with.
@@ -245,53 +246,85 @@ fn balanced_ranges(
     ranges
 }
 
-/// A libdeflate compressor that appends each buffer it is given to its
-/// output as one sized gzip member, compressing into a scratch buffer it
-/// reuses.
+/// A compressor that appends each buffer it is given to its output as one
+/// sized gzip member: ISA-L's igzip where the system has it
+/// ([`crate::util::igzip`]), else libdeflate at the sink's level,
+/// compressing into a scratch buffer it reuses.
 #[cfg(feature = "libdeflate")]
 struct MemberSink {
-    compressor: std::ptr::NonNull<libdeflate_sys::libdeflate_compressor>,
+    backend: Backend,
     scratch: Vec<u8>,
     /// The members so far.
     out: Vec<u8>,
 }
 
+/// What a [`MemberSink`] compresses with.
+#[cfg(feature = "libdeflate")]
+enum Backend {
+    Igzip(crate::util::igzip::Igzip),
+    Libdeflate(std::ptr::NonNull<libdeflate_sys::libdeflate_compressor>),
+}
+
 #[cfg(feature = "libdeflate")]
 impl MemberSink {
-    /// A sink compressing at `level` (1–12); `None` if libdeflate cannot
-    /// allocate its compressor.
+    /// A sink compressing with igzip, or with libdeflate at `level` (1–12);
+    /// `None` if libdeflate cannot allocate its compressor.
     fn new(level: u32) -> Option<MemberSink> {
+        match crate::util::igzip::Igzip::new() {
+            Some(z) => Some(MemberSink::with(Backend::Igzip(z))),
+            None => MemberSink::libdeflate(level),
+        }
+    }
+
+    /// A sink compressing with libdeflate at `level` (1–12), whatever the
+    /// system has; `None` if libdeflate cannot allocate its compressor.
+    fn libdeflate(level: u32) -> Option<MemberSink> {
         // SAFETY: allocating a compressor has no preconditions; a null
         // result (out of memory, bad level) is checked.
         let c = unsafe {
             libdeflate_sys::libdeflate_alloc_compressor(level.clamp(1, 12) as std::os::raw::c_int)
         };
-        Some(MemberSink {
-            compressor: std::ptr::NonNull::new(c)?,
-            scratch: Vec::new(),
-            out: Vec::new(),
-        })
+        Some(MemberSink::with(Backend::Libdeflate(
+            std::ptr::NonNull::new(c)?,
+        )))
     }
 
-    /// Appends `data` as one sized member; `None` if libdeflate fails.
+    fn with(backend: Backend) -> MemberSink {
+        MemberSink {
+            backend,
+            scratch: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Appends `data` as one sized member; `None` if compressing fails.
     fn push(&mut self, data: &[u8]) -> Option<()> {
-        let c = self.compressor.as_ptr();
-        // SAFETY: `c` is a live compressor (freed only on drop); the input
-        // and output pointers come from live slices with their lengths, and
-        // libdeflate writes at most the output length it is given, the
-        // bound it returned for this input.
-        let n = unsafe {
-            let bound = libdeflate_sys::libdeflate_gzip_compress_bound(c, data.len());
-            if self.scratch.len() < bound {
-                self.scratch.resize(bound, 0);
+        let n = match &mut self.backend {
+            Backend::Igzip(z) => {
+                self.scratch.clear();
+                z.gzip_into(data, &mut self.scratch)?;
+                self.scratch.len()
             }
-            libdeflate_sys::libdeflate_gzip_compress(
-                c,
-                data.as_ptr().cast(),
-                data.len(),
-                self.scratch.as_mut_ptr().cast(),
-                bound,
-            )
+            Backend::Libdeflate(c) => {
+                let c = c.as_ptr();
+                // SAFETY: `c` is a live compressor (freed only on drop);
+                // the input and output pointers come from live slices with
+                // their lengths, and libdeflate writes at most the output
+                // length it is given, the bound it returned for this input.
+                unsafe {
+                    let bound = libdeflate_sys::libdeflate_gzip_compress_bound(c, data.len());
+                    if self.scratch.len() < bound {
+                        self.scratch.resize(bound, 0);
+                    }
+                    libdeflate_sys::libdeflate_gzip_compress(
+                        c,
+                        data.as_ptr().cast(),
+                        data.len(),
+                        self.scratch.as_mut_ptr().cast(),
+                        bound,
+                    )
+                }
+            }
         };
         if n == 0 {
             return None;
@@ -308,9 +341,11 @@ impl MemberSink {
 #[cfg(feature = "libdeflate")]
 impl Drop for MemberSink {
     fn drop(&mut self) {
-        // SAFETY: the compressor was allocated by libdeflate in `new` and
-        // is freed once, here.
-        unsafe { libdeflate_sys::libdeflate_free_compressor(self.compressor.as_ptr()) }
+        if let Backend::Libdeflate(c) = self.backend {
+            // SAFETY: the compressor was allocated by libdeflate in `new`
+            // and is freed once, here.
+            unsafe { libdeflate_sys::libdeflate_free_compressor(c.as_ptr()) }
+        }
     }
 }
 
@@ -373,6 +408,12 @@ fn sized_members(data: &[u8], level: u32, threads: usize) -> Option<Vec<u8>> {
 #[cfg(feature = "libdeflate")]
 fn fast_gzip(data: &[u8], level: u32) -> Option<Vec<u8>> {
     use libdeflate_sys as sys;
+    if let Some(mut z) = crate::util::igzip::Igzip::new() {
+        let mut out = Vec::new();
+        if z.gzip_into(data, &mut out).is_some() {
+            return Some(out);
+        }
+    }
     // SAFETY: the compressor is allocated, used once and freed here; the
     // input and output pointers come from live slices with their lengths,
     // and libdeflate writes at most `out.len()` bytes (the bound it gave).
@@ -743,6 +784,33 @@ mod tests {
         std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(gz), &mut via_flate2)
             .unwrap();
         assert!(via_flate2 == raw);
+    }
+
+    #[test]
+    fn both_compressors_write_sized_members_that_inflate_back() {
+        let raw = data();
+        let (a, b) = raw.split_at(5 << 20);
+        let mut sinks = vec![("libdeflate", MemberSink::libdeflate(GZIP_LEVEL).unwrap())];
+        if let Some(z) = crate::util::igzip::Igzip::new() {
+            sinks.push(("igzip", MemberSink::with(Backend::Igzip(z))));
+        } else if crate::util::igzip::required() {
+            panic!("libisal.so.2 not loadable: CI installs Debian's libisal2");
+        }
+        for (name, mut sink) in sinks {
+            sink.push(a).unwrap();
+            sink.push(b).unwrap();
+            let gz = sink.finish();
+            let members = gzmembers::index(&gz, u64::MAX).unwrap();
+            assert_eq!(members.len(), 2, "{name}");
+            assert_eq!(members[0].size, a.len(), "{name}");
+            assert!(
+                gz.len() < raw.len(),
+                "{name}: {} of {}",
+                gz.len(),
+                raw.len()
+            );
+            assert_inflates_to(&gz, &raw);
+        }
     }
 
     #[test]
