@@ -14,9 +14,11 @@
 //! `PPROFX_IGZIP=0` in the environment turns it off.
 //!
 //! Only the two one-shot calls are used (`isal_deflate_stateless_init` and
-//! `isal_deflate_stateless`), with the stream's public fields as
-//! `igzip_lib.h` lays them out (unchanged within the soname), in a zeroed
-//! block three times the size of 2.30's whole stream. Before the library is
+//! `isal_deflate_stateless`), with the stream's public fields as 2.30's
+//! `igzip_lib.h` lays them out, in a zeroed block three times the size of
+//! 2.30's whole stream. Those fields have kept their places since releases
+//! older than the dictionary functions (`isal_deflate_process_dict`), so a
+//! library without those is not used. Before the library is
 //! trusted, a known text is compressed with it and inflated back with
 //! flate2: a library that does not give the text back is not used.
 
@@ -99,6 +101,13 @@ fn load() -> Option<Api> {
     unsafe {
         let h = libc::dlopen(c"libisal.so.2".as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
         if h.is_null() {
+            return None;
+        }
+        // Releases from before the stream's public fields took their
+        // present layout (`level`, `gzip_flag`, `hist_bits`) also lack the
+        // dictionary functions of later ones: a library without one of
+        // those is not used.
+        if libc::dlsym(h, c"isal_deflate_process_dict".as_ptr()).is_null() {
             return None;
         }
         let init = libc::dlsym(h, c"isal_deflate_stateless_init".as_ptr());
