@@ -1650,49 +1650,92 @@ impl Merger {
         let nv = self.nv;
         let n = self.order.len();
         // The stacks are `frames` as they are; the values and labels are
-        // copied in order, by ranges of samples on several threads.
-        let mut label_ends = Vec::with_capacity(n);
-        let mut nlabels = 0usize;
-        for &packed in &self.order {
-            let sh = &self.shards[packed as usize & (SHARDS - 1)];
-            let (_, _, set) = sh.meta[(packed >> 2) as usize];
-            if set != NONE {
-                nlabels += self.label_sets.labels_of(set).len();
-            }
-            label_ends.push(nlabels as u32);
-        }
-        let mut values = vec![0i64; n * nv];
-        let mut labels = vec![Label::default(); nlabels];
-        let mut jobs = Vec::new();
-        let (mut v_rest, mut l_rest) = (&mut values[..], &mut labels[..]);
+        // copied in order, by ranges of samples on several threads: first
+        // each range's label ends counted from the range's start, then,
+        // once the ranges' label counts are summed, each range's values
+        // and labels copied and its label ends moved by the labels before
+        // it. Nothing is written twice (merge 2×200k: 6 MB of values and
+        // 13 MB of labels were zeroed, then copied over).
         let ranges = if n >= self.parallel_min {
             crate::util::parallel::split_into(n, self.threads)
         } else {
             std::iter::once(0..n).collect()
         };
-        for r in ranges {
-            let nlabels = end_before(&label_ends, r.end) - end_before(&label_ends, r.start);
-            let (v, vr) = std::mem::take(&mut v_rest).split_at_mut(r.len() * nv);
-            let (l, lr) = std::mem::take(&mut l_rest).split_at_mut(nlabels);
-            jobs.push((r, v, l));
-            (v_rest, l_rest) = (vr, lr);
-        }
         let (order, shards) = (&self.order, &self.shards);
         let label_sets = &self.label_sets;
-        crate::util::parallel::run_each(jobs, |(r, v, l)| {
+        let set_of = |packed: u32| {
+            let sh = &shards[packed as usize & (SHARDS - 1)];
+            (sh, (packed >> 2) as usize)
+        };
+        let mut label_ends: Vec<u32> = Vec::with_capacity(n);
+        let mut jobs = Vec::with_capacity(ranges.len());
+        let mut rest = &mut label_ends.spare_capacity_mut()[..n];
+        for r in &ranges {
+            let (e, er) = std::mem::take(&mut rest).split_at_mut(r.len());
+            jobs.push((r.clone(), e));
+            rest = er;
+        }
+        let counts = crate::util::parallel::run_each(jobs, |(r, e)| {
+            let mut count = 0u32;
+            for (slot, &packed) in e.iter_mut().zip(&order[r]) {
+                let (sh, local) = set_of(packed);
+                let (_, _, set) = sh.meta[local];
+                if set != NONE {
+                    count += label_sets.labels_of(set).len() as u32;
+                }
+                slot.write(count);
+            }
+            count
+        });
+        // SAFETY: the ranges cover `0..n` one after another, and each job
+        // wrote every slot of its part (`e` is as long as its range).
+        unsafe { label_ends.set_len(n) };
+        let nlabels: usize = counts.iter().map(|&c| c as usize).sum();
+        let mut values: Vec<i64> = Vec::with_capacity(n * nv);
+        let mut labels: Vec<Label> = Vec::with_capacity(nlabels);
+        let mut jobs = Vec::with_capacity(ranges.len());
+        let (mut v_rest, mut l_rest, mut e_rest) = (
+            &mut values.spare_capacity_mut()[..n * nv],
+            &mut labels.spare_capacity_mut()[..nlabels],
+            &mut label_ends[..],
+        );
+        let mut before = 0u32;
+        for (r, &count) in ranges.into_iter().zip(&counts) {
+            let (v, vr) = std::mem::take(&mut v_rest).split_at_mut(r.len() * nv);
+            let (l, lr) = std::mem::take(&mut l_rest).split_at_mut(count as usize);
+            let (e, er) = std::mem::take(&mut e_rest).split_at_mut(r.len());
+            jobs.push((r, v, l, e, before));
+            (v_rest, l_rest, e_rest) = (vr, lr, er);
+            before += count;
+        }
+        crate::util::parallel::run_each(jobs, |(r, v, l, e, before)| {
             let mut at_label = 0usize;
             for (j, &packed) in order[r].iter().enumerate() {
-                let sh = &shards[packed as usize & (SHARDS - 1)];
-                let local = (packed >> 2) as usize;
+                let (sh, local) = set_of(packed);
                 let (_, _, set) = sh.meta[local];
-                v[j * nv..(j + 1) * nv].copy_from_slice(&sh.values[local * nv..(local + 1) * nv]);
-                if set != NONE {
-                    let set = label_sets.labels_of(set);
-                    l[at_label..at_label + set.len()].copy_from_slice(set);
-                    at_label += set.len();
+                for (o, &x) in v[j * nv..(j + 1) * nv]
+                    .iter_mut()
+                    .zip(&sh.values[local * nv..(local + 1) * nv])
+                {
+                    o.write(x);
                 }
+                if set != NONE {
+                    for (o, &x) in l[at_label..].iter_mut().zip(label_sets.labels_of(set)) {
+                        o.write(x);
+                        at_label += 1;
+                    }
+                }
+                e[j] += before;
             }
+            assert_eq!(at_label, l.len(), "a range's labels are as counted");
         });
+        // SAFETY: each job wrote all `nv` values of every sample of its
+        // range and (checked above) every label slot of its part; the parts
+        // cover both arrays one after another.
+        unsafe {
+            values.set_len(n * nv);
+            labels.set_len(nlabels);
+        }
         out.samples = Samples {
             stack_ends: self.frame_ends,
             stack_locs: self.frames,
