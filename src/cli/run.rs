@@ -211,12 +211,26 @@ pub fn run_merge(args: &super::MergeArgs) -> Result<(), Failure> {
     pprofx::model::write_order::as_pprof_writes(&mut session.profile);
     timer.lap("strings");
     let out = args.output.display().to_string();
-    let result = pprofx::model::encode::write_file(&session.profile, &args.output)
+    let gz = pprofx::model::encode::Gzipped::of(&session.profile);
+    // The profile is not needed any more: it is freed, and the allocator's
+    // free memory handed back, on another thread while this one writes the
+    // file and waits for the disk. Otherwise the kernel frees those pages
+    // when the process exits, after the write (merge 2×200k: 190 MiB, 15–27
+    // ms); and the file's page-cache pages can take the freed, warm ones.
+    let freeing = std::thread::Builder::new()
+        .name("free".into())
+        .spawn(move || {
+            drop(session);
+            pprofx::util::alloc::release_free_memory();
+        });
+    let result = gz
+        .write_file(&args.output)
         .map_err(|e| Failure::new(&out, e));
     timer.lap("write");
-    // The process ends next: freeing the profile piece by piece would only
-    // add time.
-    std::mem::forget(session);
+    if let Ok(t) = freeing {
+        let _ = t.join();
+    }
+    timer.lap("freed");
     result
 }
 

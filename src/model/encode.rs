@@ -130,13 +130,33 @@ pub fn gzipped(p: &Profile) -> std::io::Result<Vec<u8>> {
 /// Writes `p` as a gzipped profile.proto to `path`, through a temporary file
 /// in the same directory renamed into place (readers never see half a file).
 pub fn write_file(p: &Profile, path: &std::path::Path) -> std::io::Result<()> {
-    let parts = gzipped_parts(p);
-    crate::util::output::write_file(path, |w| {
-        for part in &parts {
-            w.write_all(part)?;
+    Gzipped::of(p).write_file(path)
+}
+
+/// A profile gzipped in memory, ready to be written: what
+/// [`write_file`] writes, for a caller that frees the profile before the
+/// file is written.
+pub struct Gzipped {
+    parts: Vec<Vec<u8>>,
+}
+
+impl Gzipped {
+    /// `p` encoded and gzipped (at [`GZIP_LEVEL`]).
+    pub fn of(p: &Profile) -> Gzipped {
+        Gzipped {
+            parts: gzipped_parts(p),
         }
-        Ok(())
-    })
+    }
+
+    /// Writes the file to `path`, as [`write_file`] does.
+    pub fn write_file(&self, path: &std::path::Path) -> std::io::Result<()> {
+        crate::util::output::write_file(path, |w| {
+            for part in &self.parts {
+                w.write_all(part)?;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// `p` gzipped, as consecutive pieces of one gzip file: a large profile
