@@ -990,30 +990,16 @@ mod sample_tests {
         // Dense ids (1..=n, as merges make them) are written without a
         // lookup; any others through it. Stacks of three or more are packed.
         for ids in [vec![1u64, 2, 3, 4], vec![5, 1_000_000, 2, 300]] {
-            let p = proto::Profile {
-                sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
-                function: vec![proto::Function {
-                    id: 1,
-                    name: 3,
-                    ..Default::default()
-                }],
-                location: ids.iter().map(|&id| location(id, 1, 0)).collect(),
-                sample: (0..50u64)
-                    .map(|i| proto::Sample {
-                        location_id: (0..3 + i % 3)
-                            .map(|k| ids[((i + k) % 4) as usize])
-                            .collect(),
-                        value: vec![i as i64 + 1],
-                        label: vec![],
-                    })
-                    .collect(),
-                string_table: ["", "samples", "count", "f"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                ..Default::default()
-            };
-            let model = crate::decode::protobuf::decode(&p.encode_to_vec()).unwrap();
+            let samples = (0..50u64)
+                .map(|i| proto::Sample {
+                    location_id: (0..3 + i % 3)
+                        .map(|k| ids[((i + k) % 4) as usize])
+                        .collect(),
+                    value: vec![i as i64 + 1],
+                    label: vec![],
+                })
+                .collect();
+            let model = one_function_profile(&ids, samples, &["", "samples", "count", "f"]);
             let back = proto::Profile::decode(&encode(&model)[..]).unwrap();
             assert!(back == to_proto(&model), "{ids:?}");
             assert_eq!(
@@ -1088,7 +1074,36 @@ mod sample_tests {
     /// A profile of `n` samples over three locations, a fifth of them
     /// with a label.
     pub(super) fn many_samples(n: u64) -> Profile {
-        let strings = ["", "samples", "count", "f", "k", "v"];
+        let samples = (0..n)
+            .map(|i| proto::Sample {
+                location_id: vec![i % 3 + 1, (i / 3) % 3 + 1],
+                value: vec![i as i64],
+                label: if i % 5 == 0 {
+                    vec![proto::Label {
+                        key: 4,
+                        str: 5,
+                        ..Default::default()
+                    }]
+                } else {
+                    vec![]
+                },
+            })
+            .collect();
+        one_function_profile(
+            &[1, 2, 3],
+            samples,
+            &["", "samples", "count", "f", "k", "v"],
+        )
+    }
+
+    /// The model of a profile of one sample type (strings 1 and 2) and one
+    /// function (named string 3), with a location of that function for
+    /// each id of `ids`, and `samples`.
+    pub(super) fn one_function_profile(
+        ids: &[u64],
+        samples: Vec<proto::Sample>,
+        strings: &[&str],
+    ) -> Profile {
         let p = proto::Profile {
             sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
             function: vec![proto::Function {
@@ -1096,22 +1111,8 @@ mod sample_tests {
                 name: 3,
                 ..Default::default()
             }],
-            location: (1..=3).map(|id| location(id, 1, 0)).collect(),
-            sample: (0..n)
-                .map(|i| proto::Sample {
-                    location_id: vec![i % 3 + 1, (i / 3) % 3 + 1],
-                    value: vec![i as i64],
-                    label: if i % 5 == 0 {
-                        vec![proto::Label {
-                            key: 4,
-                            str: 5,
-                            ..Default::default()
-                        }]
-                    } else {
-                        vec![]
-                    },
-                })
-                .collect(),
+            location: ids.iter().map(|&id| location(id, 1, 0)).collect(),
+            sample: samples,
             string_table: strings.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
