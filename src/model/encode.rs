@@ -197,7 +197,7 @@ fn gzipped_parts(p: &Profile) -> Vec<Vec<u8>> {
 /// 200k-sample profiles that was 38 MB written to fresh pages twice (the
 /// parts, then the whole) before it was compressed, and the write takes
 /// about a tenth less CPU and time in the median (BENCHMARKS.md). `None`
-/// if libdeflate fails.
+/// if compressing fails.
 ///
 /// [`members::PIECE`]: crate::util::gzmembers::PIECE
 #[cfg(feature = "libdeflate")]
@@ -268,51 +268,27 @@ fn balanced_ranges(
 }
 
 /// A compressor that appends each buffer it is given to its output as one
-/// sized gzip member: ISA-L's igzip where the system has it
-/// ([`crate::util::igzip`]), else libdeflate at the sink's level,
-/// compressing into a scratch buffer it reuses.
+/// sized gzip member ([`crate::util::gzmembers`]), compressing into a
+/// scratch buffer it reuses.
 #[cfg(feature = "libdeflate")]
 struct MemberSink {
-    backend: Backend,
+    compressor: Compressor,
     scratch: Vec<u8>,
     /// The members so far.
     out: Vec<u8>,
 }
 
-/// What a [`MemberSink`] compresses with.
-#[cfg(feature = "libdeflate")]
-enum Backend {
-    Igzip(crate::util::igzip::Igzip),
-    Libdeflate(std::ptr::NonNull<libdeflate_sys::libdeflate_compressor>),
-}
-
 #[cfg(feature = "libdeflate")]
 impl MemberSink {
-    /// A sink compressing with igzip, or with libdeflate at `level` (1–12);
-    /// `None` if libdeflate cannot allocate its compressor.
+    /// A sink compressing with [`Compressor::new`]; `None` if libdeflate
+    /// cannot allocate its compressor.
     fn new(level: u32) -> Option<MemberSink> {
-        match crate::util::igzip::Igzip::new() {
-            Some(z) => Some(MemberSink::with(Backend::Igzip(z))),
-            None => MemberSink::libdeflate(level),
-        }
+        Some(MemberSink::with(Compressor::new(level)?))
     }
 
-    /// A sink compressing with libdeflate at `level` (1–12), whatever the
-    /// system has; `None` if libdeflate cannot allocate its compressor.
-    fn libdeflate(level: u32) -> Option<MemberSink> {
-        // SAFETY: allocating a compressor has no preconditions; a null
-        // result (out of memory, bad level) is checked.
-        let c = unsafe {
-            libdeflate_sys::libdeflate_alloc_compressor(level.clamp(1, 12) as std::os::raw::c_int)
-        };
-        Some(MemberSink::with(Backend::Libdeflate(
-            std::ptr::NonNull::new(c)?,
-        )))
-    }
-
-    fn with(backend: Backend) -> MemberSink {
+    fn with(compressor: Compressor) -> MemberSink {
         MemberSink {
-            backend,
+            compressor,
             scratch: Vec::new(),
             out: Vec::new(),
         }
@@ -320,37 +296,9 @@ impl MemberSink {
 
     /// Appends `data` as one sized member; `None` if compressing fails.
     fn push(&mut self, data: &[u8]) -> Option<()> {
-        let n = match &mut self.backend {
-            Backend::Igzip(z) => {
-                self.scratch.clear();
-                z.gzip_into(data, &mut self.scratch)?;
-                self.scratch.len()
-            }
-            Backend::Libdeflate(c) => {
-                let c = c.as_ptr();
-                // SAFETY: `c` is a live compressor (freed only on drop);
-                // the input and output pointers come from live slices with
-                // their lengths, and libdeflate writes at most the output
-                // length it is given, the bound it returned for this input.
-                unsafe {
-                    let bound = libdeflate_sys::libdeflate_gzip_compress_bound(c, data.len());
-                    if self.scratch.len() < bound {
-                        self.scratch.resize(bound, 0);
-                    }
-                    libdeflate_sys::libdeflate_gzip_compress(
-                        c,
-                        data.as_ptr().cast(),
-                        data.len(),
-                        self.scratch.as_mut_ptr().cast(),
-                        bound,
-                    )
-                }
-            }
-        };
-        if n == 0 {
-            return None;
-        }
-        crate::util::gzmembers::push_sized(&mut self.out, &self.scratch[..n])
+        self.scratch.clear();
+        self.compressor.gzip_into(data, &mut self.scratch)?;
+        crate::util::gzmembers::push_sized(&mut self.out, &self.scratch)
     }
 
     /// The members pushed so far.
@@ -359,20 +307,81 @@ impl MemberSink {
     }
 }
 
+/// What written profiles are compressed with: ISA-L's igzip where the
+/// system has it ([`crate::util::igzip`]), else libdeflate.
 #[cfg(feature = "libdeflate")]
-impl Drop for MemberSink {
+enum Compressor {
+    Igzip(crate::util::igzip::Igzip),
+    Libdeflate(std::ptr::NonNull<libdeflate_sys::libdeflate_compressor>),
+}
+
+#[cfg(feature = "libdeflate")]
+impl Compressor {
+    /// igzip, or libdeflate at `level` (1–12); `None` if libdeflate cannot
+    /// allocate its compressor.
+    fn new(level: u32) -> Option<Compressor> {
+        match crate::util::igzip::Igzip::new() {
+            Some(z) => Some(Compressor::Igzip(z)),
+            None => Compressor::libdeflate(level),
+        }
+    }
+
+    /// libdeflate at `level` (1–12), whatever the system has; `None` if it
+    /// cannot allocate its compressor.
+    fn libdeflate(level: u32) -> Option<Compressor> {
+        // SAFETY: allocating a compressor has no preconditions; a null
+        // result (out of memory, bad level) is checked.
+        let c = unsafe {
+            libdeflate_sys::libdeflate_alloc_compressor(level.clamp(1, 12) as std::os::raw::c_int)
+        };
+        Some(Compressor::Libdeflate(std::ptr::NonNull::new(c)?))
+    }
+
+    /// Appends `data` to `out` as one gzip member with a plain 10-byte
+    /// header; `None` (and `out` as it was) if compressing fails.
+    fn gzip_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Option<()> {
+        let c = match self {
+            Compressor::Igzip(z) => return z.gzip_into(data, out),
+            Compressor::Libdeflate(c) => c.as_ptr(),
+        };
+        let start = out.len();
+        // SAFETY: `c` is a live compressor (freed only on drop); the input
+        // comes from a live slice with its length, and libdeflate writes at
+        // most the bound it returned for this input into the room reserved
+        // after `out`'s bytes, of which `set_len` keeps the `n` written.
+        unsafe {
+            let bound = libdeflate_sys::libdeflate_gzip_compress_bound(c, data.len());
+            out.reserve(bound);
+            let n = libdeflate_sys::libdeflate_gzip_compress(
+                c,
+                data.as_ptr().cast(),
+                data.len(),
+                out.as_mut_ptr().add(start).cast(),
+                bound,
+            );
+            if n == 0 {
+                return None;
+            }
+            out.set_len(start + n);
+        }
+        Some(())
+    }
+}
+
+#[cfg(feature = "libdeflate")]
+impl Drop for Compressor {
     fn drop(&mut self) {
-        if let Backend::Libdeflate(c) = self.backend {
-            // SAFETY: the compressor was allocated by libdeflate in `new`
-            // and is freed once, here.
+        if let Compressor::Libdeflate(c) = self {
+            // SAFETY: the compressor was allocated by libdeflate in
+            // `libdeflate` and is freed once, here.
             unsafe { libdeflate_sys::libdeflate_free_compressor(c.as_ptr()) }
         }
     }
 }
 
-/// `data` gzipped at `level` (1–9): libdeflate when the `libdeflate`
-/// feature is on (whole-buffer, about twice as fast as zlib at the same
-/// level), else flate2. Large inputs become [`crate::util::gzmembers`]:
+/// `data` gzipped at `level` (1–9): with a [`Compressor`] (igzip, else
+/// libdeflate) when the `libdeflate` feature is on (whole-buffer, about
+/// twice as fast as zlib at the same level), else flate2. Large inputs become [`crate::util::gzmembers`]:
 /// several members compressed side by side on every core, each naming its
 /// own size, which any gzip reader reads as one stream and pprofx inflates
 /// side by side again.
@@ -402,7 +411,7 @@ pub fn gzip(data: &[u8], level: u32) -> Vec<u8> {
 
 /// `data` as gzip members of at most [`members::PIECE`] input bytes each,
 /// as many per thread, each with its size in the header (see [`crate::util::gzmembers`]),
-/// compressed on `threads` threads; `None` if libdeflate fails.
+/// compressed on `threads` threads; `None` if compressing fails.
 ///
 /// [`members::PIECE`]: crate::util::gzmembers::PIECE
 #[cfg(feature = "libdeflate")]
@@ -426,39 +435,19 @@ fn sized_members(data: &[u8], level: u32, threads: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `data` as one plain gzip member: with [`Compressor::new`], or with
+/// libdeflate if igzip fails; `None` if both fail.
 #[cfg(feature = "libdeflate")]
 fn fast_gzip(data: &[u8], level: u32) -> Option<Vec<u8>> {
-    use libdeflate_sys as sys;
-    if let Some(mut z) = crate::util::igzip::Igzip::new() {
-        let mut out = Vec::new();
-        if z.gzip_into(data, &mut out).is_some() {
-            return Some(out);
-        }
-    }
-    // SAFETY: the compressor is allocated, used once and freed here; the
-    // input and output pointers come from live slices with their lengths,
-    // and libdeflate writes at most `out.len()` bytes (the bound it gave).
-    unsafe {
-        let c = sys::libdeflate_alloc_compressor(level.clamp(1, 12) as std::os::raw::c_int);
-        if c.is_null() {
+    let mut out = Vec::new();
+    let mut c = Compressor::new(level)?;
+    if c.gzip_into(data, &mut out).is_none() {
+        if !matches!(c, Compressor::Igzip(_)) {
             return None;
         }
-        let bound = sys::libdeflate_gzip_compress_bound(c, data.len());
-        let mut out = vec![0u8; bound];
-        let n = sys::libdeflate_gzip_compress(
-            c,
-            data.as_ptr().cast(),
-            data.len(),
-            out.as_mut_ptr().cast(),
-            out.len(),
-        );
-        sys::libdeflate_free_compressor(c);
-        if n == 0 {
-            return None;
-        }
-        out.truncate(n);
-        Some(out)
+        Compressor::libdeflate(level)?.gzip_into(data, &mut out)?;
     }
+    Some(out)
 }
 
 /// `p` as profile.proto bytes, written straight from the model in pprof's
@@ -835,9 +824,10 @@ mod tests {
     fn both_compressors_write_sized_members_that_inflate_back() {
         let raw = data();
         let (a, b) = raw.split_at(5 << 20);
-        let mut sinks = vec![("libdeflate", MemberSink::libdeflate(GZIP_LEVEL).unwrap())];
+        let libdeflate = Compressor::libdeflate(GZIP_LEVEL).unwrap();
+        let mut sinks = vec![("libdeflate", MemberSink::with(libdeflate))];
         if let Some(z) = crate::util::igzip::Igzip::new() {
-            sinks.push(("igzip", MemberSink::with(Backend::Igzip(z))));
+            sinks.push(("igzip", MemberSink::with(Compressor::Igzip(z))));
         } else if crate::util::igzip::required() {
             panic!("libisal.so.2 not loadable: CI installs Debian's libisal2");
         }
