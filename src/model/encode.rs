@@ -207,11 +207,7 @@ fn streamed_members(p: &Profile, level: u32, threads: usize, piece: usize) -> Op
     let last = ranges.len() - 1;
     let jobs: Vec<(usize, std::ops::Range<usize>)> = ranges.into_iter().enumerate().collect();
     let parts = crate::util::parallel::run_each(jobs, |(t, range)| {
-        let mut w = Writer {
-            out: Vec::with_capacity(piece + (1 << 20)),
-            scratch: Vec::new(),
-            dense_ids: None,
-        };
+        let mut w = Writer::with_capacity(piece + (1 << 20));
         let mut sink = MemberSink::new(level)?;
         if t == 0 {
             w.head(p);
@@ -454,11 +450,7 @@ fn fast_gzip(data: &[u8], level: u32) -> Option<Vec<u8>> {
 /// layout (see the module doc): the message [`to_proto`] builds, without
 /// building it (one allocation per sample, location and string) first.
 pub fn encode(p: &Profile) -> Vec<u8> {
-    let mut w = Writer {
-        out: Vec::with_capacity(estimate(p)),
-        scratch: Vec::new(),
-        dense_ids: None,
-    };
+    let mut w = Writer::with_capacity(estimate(p));
     w.head(p);
     let n = p.samples.len();
     if n >= PARALLEL_SAMPLES && crate::util::parallel::max_threads() > 1 {
@@ -466,11 +458,7 @@ pub fn encode(p: &Profile) -> Vec<u8> {
         // them, and the parts follow one another in order.
         let per_sample = w.out.capacity() / n;
         let parts = crate::util::parallel::in_parallel(n, |r| {
-            let mut part = Writer {
-                out: Vec::with_capacity(per_sample * r.len()),
-                scratch: Vec::new(),
-                dense_ids: None,
-            };
+            let mut part = Writer::with_capacity(per_sample * r.len());
             part.samples(p, r);
             part.out
         });
@@ -534,6 +522,15 @@ struct Writer {
 }
 
 impl Writer {
+    /// A writer whose output has room for `bytes`.
+    fn with_capacity(bytes: usize) -> Writer {
+        Writer {
+            out: Vec::with_capacity(bytes),
+            scratch: Vec::new(),
+            dense_ids: None,
+        }
+    }
+
     /// The fields before the samples: the sample types.
     fn head(&mut self, p: &Profile) {
         for &t in &p.sample_types {
@@ -926,11 +923,7 @@ mod tests {
 
     /// The bytes of `p`'s samples (and sample types), as [`encode`] writes them.
     fn encode_samples_len(p: &Profile) -> usize {
-        let mut w = Writer {
-            out: Vec::new(),
-            scratch: Vec::new(),
-            dense_ids: None,
-        };
+        let mut w = Writer::with_capacity(0);
         w.head(p);
         w.samples(p, 0..p.samples.len());
         w.out.len()
@@ -1002,11 +995,7 @@ mod sample_tests {
 
     #[test]
     fn repeated_numbers_are_laid_out_as_pprof_writes_them() {
-        let mut w = Writer {
-            out: Vec::new(),
-            scratch: Vec::new(),
-            dense_ids: None,
-        };
+        let mut w = Writer::with_capacity(0);
         // Two values or fewer: one field each, zeros included.
         w.repeated(2, [5u64, 0].into_iter());
         assert_eq!(w.out, [0x10, 5, 0x10, 0]);
