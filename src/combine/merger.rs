@@ -1663,9 +1663,17 @@ impl Merger {
         };
         let (order, shards) = (&self.order, &self.shards);
         let label_sets = &self.label_sets;
-        let set_of = |packed: u32| {
+        // A merged sample's values and labels, by its packed position.
+        let sample = |packed: u32| {
             let sh = &shards[packed as usize & (SHARDS - 1)];
-            (sh, (packed >> 2) as usize)
+            let local = (packed >> 2) as usize;
+            let (_, _, set) = sh.meta[local];
+            let labels = if set == NONE {
+                &[][..]
+            } else {
+                label_sets.labels_of(set)
+            };
+            (&sh.values[local * nv..(local + 1) * nv], labels)
         };
         let mut label_ends: Vec<u32> = Vec::with_capacity(n);
         let mut jobs = Vec::with_capacity(ranges.len());
@@ -1678,11 +1686,7 @@ impl Merger {
         let counts = crate::util::parallel::run_each(jobs, |(r, e)| {
             let mut count = 0u32;
             for (slot, &packed) in e.iter_mut().zip(&order[r]) {
-                let (sh, local) = set_of(packed);
-                let (_, _, set) = sh.meta[local];
-                if set != NONE {
-                    count += label_sets.labels_of(set).len() as u32;
-                }
+                count += sample(packed).1.len() as u32;
                 slot.write(count);
             }
             count
@@ -1711,19 +1715,13 @@ impl Merger {
         crate::util::parallel::run_each(jobs, |(r, v, l, e, before)| {
             let mut at_label = 0usize;
             for (j, &packed) in order[r].iter().enumerate() {
-                let (sh, local) = set_of(packed);
-                let (_, _, set) = sh.meta[local];
-                for (o, &x) in v[j * nv..(j + 1) * nv]
-                    .iter_mut()
-                    .zip(&sh.values[local * nv..(local + 1) * nv])
-                {
+                let (values, labels) = sample(packed);
+                for (o, &x) in v[j * nv..(j + 1) * nv].iter_mut().zip(values) {
                     o.write(x);
                 }
-                if set != NONE {
-                    for (o, &x) in l[at_label..].iter_mut().zip(label_sets.labels_of(set)) {
-                        o.write(x);
-                        at_label += 1;
-                    }
+                for (o, &x) in l[at_label..].iter_mut().zip(labels) {
+                    o.write(x);
+                    at_label += 1;
                 }
                 e[j] += before;
             }
