@@ -540,6 +540,10 @@ impl Shard {
 /// overlap instead of following one another.
 const FIND_BLOCK: usize = 16;
 
+/// How many locations ahead [`Merger::map_new_locations`] asks for an
+/// input location's entries.
+const LOCATIONS_AHEAD: usize = 8;
+
 /// How many function names [`Merger::mostly_new_functions`] looks up.
 const NAME_SAMPLE: usize = 256;
 
@@ -1107,15 +1111,93 @@ impl Merger {
 
     /// Maps input locations `locs` of each range of `firsts` (in order; a
     /// location met before is skipped), making the new ones.
+    ///
+    /// Stacks meet locations in no order of the input's tables, so that
+    /// mapping each in turn waited for memory three or four times: its
+    /// lines, their functions, the functions' strings (merge 2×200k: 10–19
+    /// ms an input, on one thread, for 50k locations and 20k functions).
+    /// Their functions are therefore keyed first, front to back through
+    /// the input's tables ([`Merger::key_new_functions`]), and the
+    /// locations then mapped in order of first use with the next ones'
+    /// entries asked for ahead ([`LOCATIONS_AHEAD`]).
     fn map_new_locations<J>(
         &mut self,
         p: &Profile,
         maps: &mut InputMaps,
         firsts: &[(Vec<u32>, Vec<usize>, J)],
     ) {
-        for &l in firsts.iter().flat_map(|f| f.0.iter()) {
+        use crate::util::prefetch::prefetch_at;
+        let order = || firsts.iter().flat_map(|f| f.0.iter().copied());
+        self.key_new_functions(p, maps, order());
+        let locs = &p.locations;
+        let mut ahead = order().skip(LOCATIONS_AHEAD);
+        for l in order() {
+            if let Some(next) = ahead.next() {
+                let next = next as usize;
+                prefetch_at(&locs.address, next);
+                prefetch_at(&locs.mapping, next);
+                let start = next
+                    .checked_sub(1)
+                    .map_or(Some(&0), |i| locs.line_ends.get(i));
+                if let Some(&start) = start {
+                    prefetch_at(&locs.lines, start as usize);
+                }
+            }
             if maps.locations.get(l as usize) == Some(&NONE) {
                 self.map_location(p, maps, l);
+            }
+        }
+    }
+
+    /// Maps the functions of the lines of input locations `new` that are
+    /// not mapped yet, front to back through the input's locations and
+    /// functions: the strings of each are merged and a merged function of
+    /// the same key found. A function of a new key is left for
+    /// [`Merger::map_function`], which numbers it in order of first use
+    /// with its strings now at hand.
+    fn key_new_functions(
+        &mut self,
+        p: &Profile,
+        maps: &mut InputMaps,
+        new: impl Iterator<Item = u32>,
+    ) {
+        let (locs, nf) = (&p.locations, p.functions.len());
+        let mut wanted_locs = vec![0u64; locs.len().div_ceil(64)];
+        for l in new {
+            if maps.locations.get(l as usize) == Some(&NONE) {
+                wanted_locs[l as usize / 64] |= 1 << (l % 64);
+            }
+        }
+        let mut wanted = vec![0u64; nf.div_ceil(64)];
+        for (w, &bits) in wanted_locs.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let l = (w * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                for ln in locs.lines(l) {
+                    let f = ln.function as usize;
+                    if f < nf && maps.functions[f] == NONE {
+                        wanted[f / 64] |= 1 << (f % 64);
+                    }
+                }
+            }
+        }
+        for (w, &bits) in wanted.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let f = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let src = p.functions[f];
+                let key = Function {
+                    id: 0,
+                    name: self.map_string(p, maps, src.name),
+                    system_name: self.map_string(p, maps, src.system_name),
+                    filename: self.map_string(p, maps, src.filename),
+                    start_line: src.start_line,
+                };
+                if let Some(idx) = self.find_function_key(&key, function_hash(&self.hasher, &key)) {
+                    maps.functions[f] = idx;
+                }
             }
         }
     }
