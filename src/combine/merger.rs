@@ -1064,7 +1064,7 @@ impl Merger {
         }
         let ends = &self.frame_ends[first..];
         let start_of = |j: usize| if j == 0 { base } else { ends[j - 1] as usize };
-        self.frames.reserve(end - base);
+        crate::util::alloc::reserve_movable(&mut self.frames, end - base);
         let cuts = if all.len() >= self.parallel_min {
             crate::util::parallel::split_into(all.len(), threads)
         } else {
@@ -1969,7 +1969,10 @@ fn with_room_for(
     p: &Profile,
 ) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
     let n = p.samples.len();
-    frames.reserve((0..n).map(|s| p.samples.stack(s).len()).sum());
+    crate::util::alloc::reserve_movable(
+        &mut frames,
+        (0..n).map(|s| p.samples.stack(s).len()).sum(),
+    );
     ends.reserve(n);
     order.reserve(n);
     (frames, ends, order)
