@@ -276,6 +276,10 @@ pub struct Merger {
     out: Profile,
     hasher: RandomState,
     strings: HashTable<u32>,
+    /// Each merged string's hash, so that growing `strings` hashes no
+    /// text again (the second input of merge 2×200k: 66k strings, 3–4 ms
+    /// on one thread).
+    string_hashes: Vec<u64>,
     mapping_keys: Map<MappingKey, u32>,
     functions: HashTable<u32>,
     locations: HashTable<u32>,
@@ -616,6 +620,7 @@ impl Merger {
             out: Profile::default(),
             hasher: RandomState::default(),
             strings: HashTable::new(),
+            string_hashes: Vec::new(),
             mapping_keys: Map::default(),
             functions: HashTable::new(),
             locations: HashTable::new(),
@@ -679,9 +684,10 @@ impl Merger {
         let Some(i) = self.out.strings.push(s) else {
             return 0;
         };
-        let (strs, hasher) = (&self.out.strings, &self.hasher);
-        self.strings
-            .insert_unique(hash, i, |&j| hasher.hash_one(strs.get(j)));
+        debug_assert_eq!(i as usize, self.string_hashes.len());
+        self.string_hashes.push(hash);
+        let hashes = &self.string_hashes;
+        self.strings.insert_unique(hash, i, |&j| hashes[j as usize]);
         i
     }
 
@@ -747,8 +753,10 @@ impl Merger {
         locs.lines.reserve(p.locations.lines.len());
         self.loc_keys.reserve(n);
         let out = &self.out;
+        self.string_hashes.reserve(p.strings.len());
+        let hashes = &self.string_hashes;
         self.strings
-            .reserve(p.strings.len(), |&i| hasher.hash_one(out.strings.get(i)));
+            .reserve(p.strings.len(), |&i| hashes[i as usize]);
         self.functions.reserve(p.functions.len(), |&i| {
             function_hash(hasher, &out.functions[i as usize])
         });
