@@ -135,6 +135,11 @@ pub fn join<A, B: Send>(
 /// once that thread was done with its own part (a merge's passes over
 /// 200k samples: half of them ran one part after the other). A sleeping
 /// worker woken up is put on an idle core.
+///
+/// There are as many workers as [`max_threads`]: one fewer left a merge's
+/// two loaders, each decoding its input in two parts, one worker between
+/// them, and one loader ran both its parts in turn (merge 2×200k: the
+/// inputs loaded 9 ms later).
 mod pool {
     use std::any::Any;
     use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
@@ -184,7 +189,7 @@ mod pool {
     fn workers() -> &'static [Worker] {
         static WORKERS: OnceLock<&'static [Worker]> = OnceLock::new();
         WORKERS.get_or_init(|| {
-            let count = super::max_threads().saturating_sub(1).max(1);
+            let count = super::max_threads();
             let all: &'static [Worker] = Vec::leak(
                 (0..count)
                     .map(|_| Worker {
