@@ -217,6 +217,8 @@ pub fn run_merge(args: &super::MergeArgs) -> Result<(), Failure> {
     // file and waits for the disk. Otherwise the kernel frees those pages
     // when the process exits, after the write (merge 2×200k: 190 MiB, 15–27
     // ms); and the file's page-cache pages can take the freed, warm ones.
+    // The write allocates nothing, so the allocator's lock, held while the
+    // memory is handed back, does not hold it up.
     let freeing = std::thread::Builder::new()
         .name("free".into())
         .spawn(move || {

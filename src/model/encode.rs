@@ -150,7 +150,7 @@ impl Gzipped {
 
     /// Writes the file to `path`, as [`write_file`] does.
     pub fn write_file(&self, path: &std::path::Path) -> std::io::Result<()> {
-        crate::util::output::write_file(path, |w| {
+        crate::util::output::write_file_unbuffered(path, |w| {
             for part in &self.parts {
                 w.write_all(part)?;
             }
