@@ -752,6 +752,8 @@ fn decode_samples(
                 label_ends: le,
                 values: va,
                 labels: Vec::new(),
+                label_room: if c.start == 0 { n } else { c.len() },
+                label_cap: bytes / 2,
             },
         ));
         (f, e, o, l, v) = (f_rest, e_rest, o_rest, l_rest, v_rest);
@@ -887,9 +889,34 @@ struct ChunkOut<'a> {
     /// `nvalues` slots per sample (none when the values cannot fit).
     values: &'a mut [i64],
     labels: Vec<Label>,
+    /// How many samples' labels `labels` is given room for once the first
+    /// [`LABEL_PROBE`] samples show how many a sample has: the first
+    /// chunk's, which [`join_chunks`] extends with the others', for every
+    /// sample of the profile.
+    label_room: usize,
+    /// The most labels the samples' bytes can hold (two bytes each), which
+    /// bounds that room whatever the first samples claim.
+    label_cap: usize,
 }
 
+/// Samples decoded before a chunk's labels are given their room
+/// ([`ChunkOut::label_room`]). Growing the labels by doubling copied them
+/// into fresh pages at each step, and the first chunk's once more when the
+/// chunks were joined (merge 2×200k: 4.9k of 55k page faults).
+const LABEL_PROBE: usize = 1024;
+
 impl ChunkOut<'_> {
+    /// Gives `labels` room for [`ChunkOut::label_room`] samples at the rate
+    /// of the first `seen`, an eighth more.
+    fn make_label_room(&mut self, seen: usize) {
+        let per = self.labels.len() as f64 / seen.max(1) as f64;
+        let want = ((per * self.label_room as f64 * 1.125) as usize).min(self.label_cap);
+        if want > self.labels.capacity() {
+            // Room not granted is no fault: the labels then grow as they come.
+            let _ = self.labels.try_reserve_exact(want - self.labels.len());
+        }
+    }
+
     #[inline(always)]
     fn push_frame(&mut self, idx: u32) -> Result<()> {
         match self.frames.get_mut(self.frame_count) {
@@ -1001,6 +1028,9 @@ fn decode_sample_chunk(
             for &(start, end, pre) in &batch[..nb] {
                 chunk.sample(first + k, k, start..end, pre)?;
                 k += 1;
+                if k == LABEL_PROBE {
+                    chunk.out.make_label_room(k);
+                }
             }
         }
     }
@@ -1357,6 +1387,37 @@ mod tests {
         push_all_then(bytes, &[])
     }
 
+    #[test]
+    fn label_room_follows_the_first_samples_within_what_the_bytes_can_hold() {
+        let (mut ends, mut of, mut label_ends, mut values) =
+            ([0u32; 1], [0u32; 1], [0u32; 1], [0i64; 1]);
+        let mut frames = [std::mem::MaybeUninit::new(0u32); 1];
+        let mut out = ChunkOut {
+            frames: &mut frames,
+            frame_count: 0,
+            stack_ends: &mut ends,
+            stack_count: 0,
+            stack_of: &mut of,
+            label_ends: &mut label_ends,
+            values: &mut values,
+            labels: vec![Label::default(); 3 * LABEL_PROBE],
+            label_room: 100 * LABEL_PROBE,
+            label_cap: usize::MAX,
+        };
+        // Three labels a sample so far: room for 300 per 100, an eighth more.
+        out.make_label_room(LABEL_PROBE);
+        assert!(out.labels.capacity() >= 300 * LABEL_PROBE * 9 / 8 - 1);
+        // Claims beyond what the samples' bytes can hold get no room.
+        let mut small = Vec::with_capacity(8);
+        small.extend(std::iter::repeat_n(Label::default(), 8));
+        out.labels = small;
+        out.label_room = usize::MAX / 64;
+        out.label_cap = 1000;
+        out.make_label_room(1);
+        assert!(out.labels.capacity() <= 1000, "{}", out.labels.capacity());
+        assert_eq!(out.labels.len(), 8);
+    }
+
     /// [`push_all`], the field followed in the buffer by `after` (the
     /// sample's next fields), which must not be read as ids.
     fn push_all_then(ids: &[u8], after: &[u8]) -> Result<Vec<u32>> {
@@ -1375,6 +1436,8 @@ mod tests {
             label_ends: &mut label_ends,
             values: &mut values,
             labels: Vec::new(),
+            label_room: 0,
+            label_cap: 0,
         };
         push_locations_with(bytes, 0, end, 0, &mut out, |id| u32::try_from(id).ok())?;
         let n = out.frame_count;
