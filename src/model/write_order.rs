@@ -73,15 +73,37 @@ pub fn number_as_written(p: &mut Profile) {
 /// Sorts each sample's labels as pprof writes them: string labels by key,
 /// then numeric ones by key, stable (a key's values keep their order).
 /// Lists already in that order, as every merged profile's are, are only
-/// read.
+/// read: by ranges of samples on several threads for a large profile
+/// (merge 2×200k: 2.7 ms on one thread, right before the encoding).
 fn sort_labels(p: &mut Profile) {
     let strings = &p.strings;
-    let rank = |l: &Label| (l.is_numeric(), strings.get(l.key));
     let ends = &p.samples.label_ends;
-    let labels = &mut p.samples.labels;
+    let labels = &mut p.samples.labels[..];
+    // Each range's labels, cut where its last list ends (ends out of order
+    // or past the labels, from a hostile file, are clamped as below).
+    let mut parts = Vec::new();
+    let (mut rest, mut at) = (labels, 0usize);
+    for r in crate::util::parallel::split(ends.len()) {
+        let cut = r
+            .end
+            .checked_sub(1)
+            .map_or(at, |i| (ends[i] as usize).clamp(at, at + rest.len()));
+        let (part, more) = std::mem::take(&mut rest).split_at_mut(cut - at);
+        parts.push((&ends[r], at, part));
+        (rest, at) = (more, cut);
+    }
+    crate::util::parallel::run_each(parts, |(ends, base, part)| {
+        sort_lists(strings, ends, base, part)
+    });
+}
+
+/// [`sort_labels`] of the lists ending at `ends` (indices into the whole
+/// label array) in `labels`, which starts at index `base` of it.
+fn sort_lists(strings: &StringTable, ends: &[u32], base: usize, labels: &mut [Label]) {
+    let rank = |l: &Label| (l.is_numeric(), strings.get(l.key));
     let mut start = 0usize;
     for &end in ends {
-        let end = (end as usize).min(labels.len());
+        let end = (end as usize).saturating_sub(base).min(labels.len());
         let list = &mut labels[start.min(end)..end];
         start = end;
         let sorted = list.windows(2).all(|w| {
@@ -264,5 +286,44 @@ mod tests {
         number_as_written(&mut empty);
         assert_eq!(empty.doc_url, 0);
         assert!(empty.strings.is_empty());
+    }
+
+    #[test]
+    fn labels_of_a_large_profile_are_sorted_in_every_range() {
+        // More samples than one thread takes, each list written backwards:
+        // numeric "n" first, then string labels "b" and "a".
+        let n = 120_001usize;
+        let mut p = Profile {
+            strings: table(&["", "a", "b", "n", "x"]),
+            ..Profile::default()
+        };
+        let list = [
+            Label {
+                key: 3,
+                num: 1,
+                ..Label::default()
+            },
+            Label {
+                key: 2,
+                str: 4,
+                ..Label::default()
+            },
+            Label {
+                key: 1,
+                str: 4,
+                ..Label::default()
+            },
+        ];
+        for s in 0..n {
+            // Every third sample has no labels.
+            if s % 3 != 0 {
+                p.samples.labels.extend_from_slice(&list);
+            }
+            p.samples.label_ends.push(p.samples.labels.len() as u32);
+        }
+        sort_labels(&mut p);
+        let keys: Vec<u32> = p.samples.labels.iter().map(|l| l.key).collect();
+        assert_eq!(keys.len(), (n - n.div_ceil(3)) * 3);
+        assert!(keys.chunks(3).all(|k| k == [1, 2, 3]));
     }
 }
