@@ -1177,35 +1177,18 @@ impl Merger {
             }
         }
         let mut wanted = vec![0u64; nf.div_ceil(64)];
-        for (w, &bits) in wanted_locs.iter().enumerate() {
-            let mut bits = bits;
-            while bits != 0 {
-                let l = (w * 64) as u32 + bits.trailing_zeros();
-                bits &= bits - 1;
-                for ln in locs.lines(l) {
-                    let f = ln.function as usize;
-                    if f < nf && maps.functions[f] == NONE {
-                        wanted[f / 64] |= 1 << (f % 64);
-                    }
+        for l in set_bits(&wanted_locs) {
+            for ln in locs.lines(l as u32) {
+                let f = ln.function as usize;
+                if f < nf && maps.functions[f] == NONE {
+                    wanted[f / 64] |= 1 << (f % 64);
                 }
             }
         }
-        for (w, &bits) in wanted.iter().enumerate() {
-            let mut bits = bits;
-            while bits != 0 {
-                let f = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let src = p.functions[f];
-                let key = Function {
-                    id: 0,
-                    name: self.map_string(p, maps, src.name),
-                    system_name: self.map_string(p, maps, src.system_name),
-                    filename: self.map_string(p, maps, src.filename),
-                    start_line: src.start_line,
-                };
-                if let Some(idx) = self.find_function_key(&key, function_hash(&self.hasher, &key)) {
-                    maps.functions[f] = idx;
-                }
+        for f in set_bits(&wanted) {
+            let key = self.function_key(p, maps, p.functions[f]);
+            if let Some(idx) = self.find_function_key(&key, function_hash(&self.hasher, &key)) {
+                maps.functions[f] = idx;
             }
         }
     }
@@ -1358,6 +1341,18 @@ impl Merger {
             .copied()
     }
 
+    /// Input function `src`'s key in the merged profile: its strings
+    /// merged (interned where new).
+    fn function_key(&mut self, p: &Profile, maps: &mut InputMaps, src: Function) -> Function {
+        Function {
+            id: 0,
+            name: self.map_string(p, maps, src.name),
+            system_name: self.map_string(p, maps, src.system_name),
+            filename: self.map_string(p, maps, src.filename),
+            start_line: src.start_line,
+        }
+    }
+
     fn map_function(&mut self, p: &Profile, maps: &mut InputMaps, f: u32) -> u32 {
         let Some(&src) = p.functions.get(f as usize) else {
             return NONE;
@@ -1365,13 +1360,7 @@ impl Merger {
         if maps.functions[f as usize] != NONE {
             return maps.functions[f as usize];
         }
-        let key = Function {
-            id: 0,
-            name: self.map_string(p, maps, src.name),
-            system_name: self.map_string(p, maps, src.system_name),
-            filename: self.map_string(p, maps, src.filename),
-            start_line: src.start_line,
-        };
+        let key = self.function_key(p, maps, src);
         let hash = function_hash(&self.hasher, &key);
         let idx = match self.find_function_key(&key, hash) {
             Some(i) => i,
@@ -1984,6 +1973,21 @@ fn with_room_for(
     ends.reserve(n);
     order.reserve(n);
     (frames, ends, order)
+}
+
+/// The indices of the set bits of `words` (bit `i % 64` of word `i / 64`),
+/// in order.
+fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(w, &bits)| {
+        let mut bits = bits;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                i
+            })
+        })
+    })
 }
 
 /// Where the items before item `i` end in an array cut by `ends` (each

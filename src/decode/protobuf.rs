@@ -1387,22 +1387,38 @@ mod tests {
         push_all_then(bytes, &[])
     }
 
+    /// One sample's arrays for a [`ChunkOut`] in a test.
+    type OneSample = ([u32; 1], [u32; 1], [u32; 1], [i64; 1]);
+
+    /// A [`ChunkOut`] over `frames` and one sample's `arrays`, no labels.
+    fn chunk_out<'a>(
+        frames: &'a mut [std::mem::MaybeUninit<u32>],
+        arrays: &'a mut OneSample,
+    ) -> ChunkOut<'a> {
+        let (ends, of, label_ends, values) = arrays;
+        ChunkOut {
+            frames,
+            frame_count: 0,
+            stack_ends: ends,
+            stack_count: 0,
+            stack_of: of,
+            label_ends,
+            values,
+            labels: Vec::new(),
+            label_room: 0,
+            label_cap: 0,
+        }
+    }
+
     #[test]
     fn label_room_follows_the_first_samples_within_what_the_bytes_can_hold() {
-        let (mut ends, mut of, mut label_ends, mut values) =
-            ([0u32; 1], [0u32; 1], [0u32; 1], [0i64; 1]);
+        let mut arrays: OneSample = Default::default();
         let mut frames = [std::mem::MaybeUninit::new(0u32); 1];
         let mut out = ChunkOut {
-            frames: &mut frames,
-            frame_count: 0,
-            stack_ends: &mut ends,
-            stack_count: 0,
-            stack_of: &mut of,
-            label_ends: &mut label_ends,
-            values: &mut values,
             labels: vec![Label::default(); 3 * LABEL_PROBE],
             label_room: 100 * LABEL_PROBE,
             label_cap: usize::MAX,
+            ..chunk_out(&mut frames, &mut arrays)
         };
         // Three labels a sample so far: room for 300 per 100, an eighth more.
         out.make_label_room(LABEL_PROBE);
@@ -1425,20 +1441,8 @@ mod tests {
         let bytes = &bytes[..];
         let end = ids.len();
         let mut frames = vec![std::mem::MaybeUninit::new(0u32); bytes.len()];
-        let (mut ends, mut of, mut label_ends, mut values) =
-            ([0u32; 1], [0u32; 1], [0u32; 1], [0i64; 1]);
-        let mut out = ChunkOut {
-            frames: &mut frames,
-            frame_count: 0,
-            stack_ends: &mut ends,
-            stack_count: 0,
-            stack_of: &mut of,
-            label_ends: &mut label_ends,
-            values: &mut values,
-            labels: Vec::new(),
-            label_room: 0,
-            label_cap: 0,
-        };
+        let mut arrays: OneSample = Default::default();
+        let mut out = chunk_out(&mut frames, &mut arrays);
         push_locations_with(bytes, 0, end, 0, &mut out, |id| u32::try_from(id).ok())?;
         let n = out.frame_count;
         // SAFETY: the first `frame_count` frames were written (and all were initialized anyway).
