@@ -1144,11 +1144,8 @@ impl Merger {
                 let next = next as usize;
                 prefetch_at(&locs.address, next);
                 prefetch_at(&locs.mapping, next);
-                let start = next
-                    .checked_sub(1)
-                    .map_or(Some(&0), |i| locs.line_ends.get(i));
-                if let Some(&start) = start {
-                    prefetch_at(&locs.lines, start as usize);
+                if next < locs.len() {
+                    prefetch_at(&locs.lines, end_before(&locs.line_ends, next));
                 }
             }
             if maps.locations.get(l as usize) == Some(&NONE) {
