@@ -12,6 +12,7 @@ pub mod encode;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod measurement;
+mod packed_ids;
 pub mod proto;
 pub mod write_order;
 
