@@ -64,12 +64,13 @@ const fn packs() -> [Pack; 256] {
     table
 }
 
-/// Appends the varints of `index + 1` for each of `locs` to `out`.
+/// Appends the varints of `index + 1` for each of `locs` to `out`. Every
+/// `index + 1` must be at most [`MAX_ID`] for the bytes to be right (a
+/// larger one is written wrong, never out of `out`'s bounds).
 ///
 /// # Safety
 ///
-/// The CPU must support SSSE3 ([`available`]), and every `index + 1` must
-/// be at most [`MAX_ID`].
+/// The CPU must support SSSE3 ([`available`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3")]
 pub(super) unsafe fn write_dense(out: &mut Vec<u8>, locs: &[u32]) {
